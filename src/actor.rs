@@ -1,0 +1,214 @@
+//! Actors: who is asking.
+
+use crate::contact::Attributes;
+use crate::id::{ApiKeyId, BotId, ContactId, MemberId, OrgId, TeamId};
+use crate::permission::Permissions;
+use crate::role::Role;
+
+/// Who is asking: a member, a contact or an API key. Every actor carries its
+/// organization.
+///
+/// Build actors once per request (or cache them, keyed by the organization's
+/// change version); evaluation then only reads them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Actor {
+    /// A member of the organization, acting through their role.
+    Member(MemberActor),
+    /// An external contact with no account.
+    Contact(ContactActor),
+    /// An API key, acting for one bot.
+    ApiKey(ApiKeyActor),
+}
+
+impl Actor {
+    /// The actor's organization.
+    #[must_use]
+    pub fn org(&self) -> OrgId {
+        match self {
+            Actor::Member(m) => m.org,
+            Actor::Contact(c) => c.org,
+            Actor::ApiKey(k) => k.org,
+        }
+    }
+
+    /// A member actor; see [`MemberActor::new`].
+    #[must_use]
+    pub fn member(
+        org: OrgId,
+        id: MemberId,
+        role: &Role,
+        teams: impl IntoIterator<Item = TeamId>,
+    ) -> Actor {
+        Actor::Member(MemberActor::new(org, id, role, teams))
+    }
+
+    /// A contact actor.
+    #[must_use]
+    pub fn contact(org: OrgId, id: ContactId, attributes: Attributes) -> Actor {
+        Actor::Contact(ContactActor {
+            org,
+            id,
+            attributes,
+        })
+    }
+
+    /// An API key actor acting for `bot` with `permissions`.
+    #[must_use]
+    pub fn api_key(org: OrgId, id: ApiKeyId, bot: BotId, permissions: Permissions) -> Actor {
+        Actor::ApiKey(ApiKeyActor {
+            org,
+            id,
+            bot,
+            permissions,
+        })
+    }
+}
+
+/// Whether a member may act.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberStatus {
+    /// The member may act through their role.
+    #[default]
+    Active,
+    /// The member may do nothing.
+    Disabled,
+}
+
+/// A member acting through their role.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemberActor {
+    org: OrgId,
+    id: MemberId,
+    role: Role,
+    teams: Box<[TeamId]>,
+    bots: Box<[BotId]>,
+    status: MemberStatus,
+}
+
+impl MemberActor {
+    /// An active member with a copy of their role and their teams.
+    #[must_use]
+    pub fn new(
+        org: OrgId,
+        id: MemberId,
+        role: &Role,
+        teams: impl IntoIterator<Item = TeamId>,
+    ) -> Self {
+        MemberActor {
+            org,
+            id,
+            role: role.clone(),
+            teams: sorted(teams),
+            bots: Box::new([]),
+            status: MemberStatus::Active,
+        }
+    }
+
+    /// The same member with the bots they were granted access to.
+    #[must_use]
+    pub fn with_bots(mut self, bots: impl IntoIterator<Item = BotId>) -> Self {
+        self.bots = sorted(bots);
+        self
+    }
+
+    /// The same member with another status.
+    #[must_use]
+    pub fn with_status(mut self, status: MemberStatus) -> Self {
+        self.status = status;
+        self
+    }
+
+    /// The member's organization.
+    #[must_use]
+    pub fn org(&self) -> OrgId {
+        self.org
+    }
+
+    /// The member.
+    #[must_use]
+    pub fn id(&self) -> MemberId {
+        self.id
+    }
+
+    /// The member's role.
+    #[must_use]
+    pub fn role(&self) -> &Role {
+        &self.role
+    }
+
+    /// The member's teams, sorted.
+    #[must_use]
+    pub fn teams(&self) -> &[TeamId] {
+        &self.teams
+    }
+
+    /// The bots the member was granted, sorted.
+    #[must_use]
+    pub fn bots(&self) -> &[BotId] {
+        &self.bots
+    }
+
+    /// The member's status.
+    #[must_use]
+    pub fn status(&self) -> MemberStatus {
+        self.status
+    }
+
+    /// Whether the member belongs to the team.
+    #[must_use]
+    pub fn in_team(&self, team: TeamId) -> bool {
+        self.teams.binary_search(&team).is_ok()
+    }
+
+    /// Whether the member was granted the bot.
+    #[must_use]
+    pub fn has_bot(&self, bot: BotId) -> bool {
+        self.bots.binary_search(&bot).is_ok()
+    }
+
+    /// Whether the member may act at all: active, and not holding a disabling role.
+    #[must_use]
+    pub fn is_enabled(&self) -> bool {
+        self.status == MemberStatus::Active && !self.role.is_disabled()
+    }
+}
+
+impl From<MemberActor> for Actor {
+    fn from(m: MemberActor) -> Actor {
+        Actor::Member(m)
+    }
+}
+
+fn sorted<T: Ord>(items: impl IntoIterator<Item = T>) -> Box<[T]> {
+    let mut v: Vec<T> = items.into_iter().collect();
+    v.sort_unstable();
+    v.dedup();
+    v.into_boxed_slice()
+}
+
+/// An external contact.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContactActor {
+    /// The contact's organization.
+    pub org: OrgId,
+    /// The contact.
+    pub id: ContactId,
+    /// The attributes the host synced.
+    pub attributes: Attributes,
+}
+
+/// An API key acting for one bot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiKeyActor {
+    /// The key's organization.
+    pub org: OrgId,
+    /// The key.
+    pub id: ApiKeyId,
+    /// The only bot the key acts on.
+    pub bot: BotId,
+    /// What the key may do to its bot.
+    pub permissions: Permissions,
+}

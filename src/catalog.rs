@@ -1,0 +1,529 @@
+//! Role catalogs: the roles of one organization, in order, with the policy
+//! that the directory enforces, loadable from JSON and TOML.
+
+use crate::id::KnowledgeBaseId;
+use crate::matrix::Matrix;
+use crate::permission::Permissions;
+use crate::role::{Role, RoleKey};
+use crate::scope::{ConversationScope, KnowledgeRefs, Reach};
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The rules a catalog asks the directory to keep, beyond roles themselves.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// The role given when an import names no valid role (the helpdesk's Agent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_role: Option<RoleKey>,
+    /// The role the old holder of the unique role gets on a transfer (the
+    /// helpdesk's Primary Admin).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_successor: Option<RoleKey>,
+    /// A role that must keep a minimum number of members (the workspace's two Admins).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_admins: Option<AdminMinimum>,
+    /// Whether a member's name, display name and phone must be filled before
+    /// their role changes (the helpdesk rule).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub profile_required_for_role_change: bool,
+}
+
+/// A minimum number of active members holding a role.
+///
+/// Once the count has reached `count` it may not fall below it, and it never
+/// falls to zero: a new organization may start with one and add more.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminMinimum {
+    /// The role counted.
+    pub role: RoleKey,
+    /// The minimum.
+    pub count: u32,
+}
+
+/// An ordered set of roles with its policy and permission matrix.
+///
+/// # Examples
+///
+/// ```
+/// use purview::{Catalog, Permissions as P, Role};
+///
+/// let catalog = Catalog::new("tiny", [
+///     Role::builder("lead", "Lead").permissions(P::MEMBER_VIEW | P::CONTACT_VIEW).build(),
+///     Role::builder("staff", "Staff").permissions(P::CONTACT_VIEW).build(),
+/// ])?;
+/// assert_eq!(catalog.role("staff").unwrap().name(), "Staff");
+///
+/// let json = catalog.to_json();
+/// assert_eq!(Catalog::from_json(&json)?, catalog);
+/// # Ok::<(), purview::CatalogError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Catalog {
+    name: String,
+    roles: IndexMap<RoleKey, Role>,
+    policy: Policy,
+    knowledge_bases: Vec<KnowledgeBaseId>,
+    matrix: Option<Matrix>,
+}
+
+/// One thing wrong with a catalog.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CatalogProblem {
+    /// The text is not valid JSON or TOML, or not of the catalog's shape.
+    #[error("cannot read the catalog: {0}")]
+    Syntax(String),
+    /// The catalog has no roles.
+    #[error("the catalog has no roles")]
+    Empty,
+    /// Two roles share a key.
+    #[error("role key `{0}` is used more than once")]
+    DuplicateRole(RoleKey),
+    /// More than one role is unique (owner-like).
+    #[error("more than one unique role: {}", join(.0))]
+    SeveralUnique(Vec<RoleKey>),
+    /// A role names a permission that does not exist.
+    #[error("role `{role}` names unknown permission `{name}`")]
+    UnknownPermission {
+        /// The role.
+        role: RoleKey,
+        /// The unknown name.
+        name: String,
+    },
+    /// A role names a conversation scope part that does not exist.
+    #[error("role `{role}` names unknown conversation scope `{name}`")]
+    UnknownScope {
+        /// The role.
+        role: RoleKey,
+        /// The unknown name.
+        name: String,
+    },
+    /// A role references a knowledge base the catalog does not declare.
+    #[error("role `{role}` references knowledge base `{knowledge_base}` that the catalog does not declare")]
+    UnknownKnowledgeBase {
+        /// The role.
+        role: RoleKey,
+        /// The undeclared knowledge base.
+        knowledge_base: KnowledgeBaseId,
+    },
+    /// The policy or the matrix names a role that does not exist.
+    #[error("{place} names unknown role `{key}`")]
+    UnknownRole {
+        /// Where the reference is (`policy.default_role`, `matrix.columns`, …).
+        place: &'static str,
+        /// The unknown key.
+        key: RoleKey,
+    },
+}
+
+fn join(keys: &[RoleKey]) -> String {
+    keys.iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A catalog that could not be built or loaded, with every problem found.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub struct CatalogError {
+    /// Every problem, in the order found.
+    pub problems: Vec<CatalogProblem>,
+}
+
+impl fmt::Display for CatalogError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("invalid role catalog: ")?;
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Catalog {
+    /// A catalog of these roles, in this order, with an empty policy.
+    ///
+    /// # Errors
+    ///
+    /// [`CatalogError`] listing every problem: no roles, duplicate keys, more
+    /// than one unique role.
+    pub fn new(
+        name: impl Into<String>,
+        roles: impl IntoIterator<Item = Role>,
+    ) -> Result<Catalog, CatalogError> {
+        Catalog::assemble(
+            name.into(),
+            roles.into_iter().collect(),
+            Policy::default(),
+            Vec::new(),
+            None,
+            Vec::new(),
+        )
+    }
+
+    /// The same catalog with a policy.
+    ///
+    /// # Errors
+    ///
+    /// [`CatalogError`] when the policy names a role that does not exist.
+    pub fn with_policy(self, policy: Policy) -> Result<Catalog, CatalogError> {
+        let Catalog {
+            name,
+            roles,
+            knowledge_bases,
+            matrix,
+            ..
+        } = self;
+        Catalog::assemble(
+            name,
+            roles.into_values().collect(),
+            policy,
+            knowledge_bases,
+            matrix,
+            Vec::new(),
+        )
+    }
+
+    /// The same catalog with the knowledge bases its roles may reference.
+    ///
+    /// # Errors
+    ///
+    /// [`CatalogError`] when a role references a knowledge base not in the list.
+    pub fn with_knowledge_bases(
+        self,
+        knowledge_bases: impl IntoIterator<Item = KnowledgeBaseId>,
+    ) -> Result<Catalog, CatalogError> {
+        let Catalog {
+            name,
+            roles,
+            policy,
+            matrix,
+            ..
+        } = self;
+        Catalog::assemble(
+            name,
+            roles.into_values().collect(),
+            policy,
+            knowledge_bases.into_iter().collect(),
+            matrix,
+            Vec::new(),
+        )
+    }
+
+    /// The same catalog with a permission matrix for rendering.
+    ///
+    /// # Errors
+    ///
+    /// [`CatalogError`] when the matrix names a role that does not exist.
+    pub fn with_matrix(self, matrix: Matrix) -> Result<Catalog, CatalogError> {
+        let Catalog {
+            name,
+            roles,
+            policy,
+            knowledge_bases,
+            ..
+        } = self;
+        Catalog::assemble(
+            name,
+            roles.into_values().collect(),
+            policy,
+            knowledge_bases,
+            Some(matrix),
+            Vec::new(),
+        )
+    }
+
+    fn assemble(
+        name: String,
+        roles: Vec<Role>,
+        policy: Policy,
+        mut knowledge_bases: Vec<KnowledgeBaseId>,
+        matrix: Option<Matrix>,
+        mut problems: Vec<CatalogProblem>,
+    ) -> Result<Catalog, CatalogError> {
+        knowledge_bases.sort_unstable();
+        knowledge_bases.dedup();
+        if roles.is_empty() {
+            problems.push(CatalogProblem::Empty);
+        }
+        let mut map: IndexMap<RoleKey, Role> = IndexMap::with_capacity(roles.len());
+        for role in roles {
+            if map.contains_key(role.key()) {
+                problems.push(CatalogProblem::DuplicateRole(role.key().clone()));
+            } else {
+                map.insert(role.key().clone(), role);
+            }
+        }
+        let unique: Vec<RoleKey> = map
+            .values()
+            .filter(|r| r.is_unique())
+            .map(|r| r.key().clone())
+            .collect();
+        if unique.len() > 1 {
+            problems.push(CatalogProblem::SeveralUnique(unique));
+        }
+        for role in map.values() {
+            if let KnowledgeRefs::Only(ids) = role.knowledge() {
+                for id in ids {
+                    if knowledge_bases.binary_search(id).is_err() {
+                        problems.push(CatalogProblem::UnknownKnowledgeBase {
+                            role: role.key().clone(),
+                            knowledge_base: *id,
+                        });
+                    }
+                }
+            }
+        }
+        let mut check = |place: &'static str, key: &RoleKey| {
+            if !map.contains_key(key) {
+                problems.push(CatalogProblem::UnknownRole {
+                    place,
+                    key: key.clone(),
+                });
+            }
+        };
+        if let Some(k) = &policy.default_role {
+            check("policy.default_role", k);
+        }
+        if let Some(k) = &policy.owner_successor {
+            check("policy.owner_successor", k);
+        }
+        if let Some(m) = &policy.min_admins {
+            check("policy.min_admins.role", &m.role);
+        }
+        if let Some(m) = &matrix {
+            for k in &m.columns {
+                check("matrix.columns", k);
+            }
+        }
+        if problems.is_empty() {
+            Ok(Catalog {
+                name,
+                roles: map,
+                policy,
+                knowledge_bases,
+                matrix,
+            })
+        } else {
+            Err(CatalogError { problems })
+        }
+    }
+
+    /// The catalog's name (`helpdesk`, …).
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The role with this key.
+    #[must_use]
+    pub fn role(&self, key: &str) -> Option<&Role> {
+        self.roles.get(key)
+    }
+
+    /// The roles, in catalog order.
+    pub fn roles(&self) -> impl ExactSizeIterator<Item = &Role> {
+        self.roles.values()
+    }
+
+    /// The unique (owner-like) role, if the catalog has one.
+    #[must_use]
+    pub fn unique_role(&self) -> Option<&Role> {
+        self.roles.values().find(|r| r.is_unique())
+    }
+
+    /// The policy.
+    #[must_use]
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// The knowledge bases the catalog's roles may reference.
+    #[must_use]
+    pub fn knowledge_bases(&self) -> &[KnowledgeBaseId] {
+        &self.knowledge_bases
+    }
+
+    /// The permission matrix: the catalog's own, or one row per permission
+    /// that any role holds, with every role as a column.
+    #[must_use]
+    pub fn matrix(&self) -> Matrix {
+        match &self.matrix {
+            Some(m) => m.clone(),
+            None => Matrix::per_permission(self),
+        }
+    }
+
+    /// The permission matrix as Markdown ("Role Permission List"), rendered
+    /// from the roles themselves so documentation never drifts from code.
+    #[must_use]
+    pub fn render_markdown(&self) -> String {
+        self.matrix().render_markdown(self)
+    }
+
+    /// Reads a catalog from JSON.
+    ///
+    /// # Errors
+    ///
+    /// [`CatalogError`] with every problem found: syntax, unknown permission
+    /// or scope names (each named), duplicate keys, several unique roles, an
+    /// empty catalog, references to roles or knowledge bases that do not exist.
+    pub fn from_json(text: &str) -> Result<Catalog, CatalogError> {
+        let file: CatalogFile = serde_json::from_str(text).map_err(|e| CatalogError {
+            problems: vec![CatalogProblem::Syntax(e.to_string())],
+        })?;
+        file.into_catalog()
+    }
+
+    /// Reads a catalog from TOML.
+    ///
+    /// # Errors
+    ///
+    /// As [`Catalog::from_json`].
+    pub fn from_toml(text: &str) -> Result<Catalog, CatalogError> {
+        let file: CatalogFile = toml::from_str(text).map_err(|e| CatalogError {
+            problems: vec![CatalogProblem::Syntax(e.to_string())],
+        })?;
+        file.into_catalog()
+    }
+
+    /// The catalog as pretty JSON; [`Catalog::from_json`] reads it back unchanged.
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        // A catalog is plain data with string keys: serialization cannot fail.
+        serde_json::to_string_pretty(&CatalogFile::from(self)).unwrap_or_default()
+    }
+
+    /// The catalog as TOML; [`Catalog::from_toml`] reads it back unchanged.
+    #[must_use]
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(&CatalogFile::from(self)).unwrap_or_default()
+    }
+}
+
+/// The file format: names as strings so that every unknown one is reported.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CatalogFile {
+    name: String,
+    #[serde(default)]
+    policy: Policy,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    knowledge_bases: Vec<KnowledgeBaseId>,
+    #[serde(default)]
+    roles: Vec<RoleFile>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    matrix: Option<Matrix>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RoleFile {
+    key: RoleKey,
+    name: String,
+    #[serde(default)]
+    permissions: Vec<String>,
+    #[serde(default)]
+    view_scope: Vec<String>,
+    #[serde(default)]
+    manage_scope: Vec<String>,
+    #[serde(default)]
+    team_reach: Reach,
+    #[serde(default)]
+    bot_reach: Reach,
+    #[serde(default)]
+    knowledge: KnowledgeRefs,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    unique: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    disabled: bool,
+}
+
+impl CatalogFile {
+    fn into_catalog(self) -> Result<Catalog, CatalogError> {
+        let mut problems = Vec::new();
+        let mut roles = Vec::with_capacity(self.roles.len());
+        for r in self.roles {
+            let mut permissions = Permissions::empty();
+            for name in &r.permissions {
+                match Permissions::by_name(name) {
+                    Ok(p) => permissions |= p,
+                    Err(_) => problems.push(CatalogProblem::UnknownPermission {
+                        role: r.key.clone(),
+                        name: name.clone(),
+                    }),
+                }
+            }
+            let mut scope = |names: &[String]| {
+                let mut s = ConversationScope::empty();
+                for name in names {
+                    match ConversationScope::by_name(name) {
+                        Some(part) => s |= part,
+                        None => problems.push(CatalogProblem::UnknownScope {
+                            role: r.key.clone(),
+                            name: name.clone(),
+                        }),
+                    }
+                }
+                s
+            };
+            let view = scope(&r.view_scope);
+            let manage = scope(&r.manage_scope);
+            let mut b = Role::builder(r.key.as_str(), r.name)
+                .permissions(permissions)
+                .view_scope(view)
+                .manage_scope(manage)
+                .team_reach(r.team_reach)
+                .bot_reach(r.bot_reach)
+                .knowledge(r.knowledge);
+            if r.unique {
+                b = b.unique();
+            }
+            if r.disabled {
+                b = b.disabled();
+            }
+            roles.push(b.build());
+        }
+        Catalog::assemble(
+            self.name,
+            roles,
+            self.policy,
+            self.knowledge_bases,
+            self.matrix,
+            problems,
+        )
+    }
+}
+
+impl From<&Catalog> for CatalogFile {
+    fn from(c: &Catalog) -> Self {
+        CatalogFile {
+            name: c.name.clone(),
+            policy: c.policy.clone(),
+            knowledge_bases: c.knowledge_bases.clone(),
+            roles: c
+                .roles
+                .values()
+                .map(|r| RoleFile {
+                    key: r.key().clone(),
+                    name: r.name().to_owned(),
+                    permissions: r.raw_permissions().names().map(str::to_owned).collect(),
+                    view_scope: r.raw_view_scope().names().map(str::to_owned).collect(),
+                    manage_scope: r.raw_manage_scope().names().map(str::to_owned).collect(),
+                    team_reach: r.raw_team_reach(),
+                    bot_reach: r.raw_bot_reach(),
+                    knowledge: r.raw_knowledge().clone(),
+                    unique: r.is_unique(),
+                    disabled: r.is_disabled(),
+                })
+                .collect(),
+            matrix: c.matrix.clone(),
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! Contacts (external end users) and audience rules over their attributes.
+
+use crate::id::{ContactId, OrgId};
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+/// A contact's attributes, synced by the host through its API (`tier = gold`).
+pub type Attributes = IndexMap<String, String>;
+
+/// An external end user with no account.
+///
+/// The system creates a contact when an unknown visitor starts a conversation,
+/// or an operator creates one by hand; its attributes drive what it may reach.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    /// The contact.
+    pub id: ContactId,
+    /// The organization it belongs to.
+    pub org: OrgId,
+    /// How the contact came to exist.
+    pub origin: ContactOrigin,
+    /// Attributes synced by the host.
+    pub attributes: Attributes,
+}
+
+/// How a contact was created.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactOrigin {
+    /// Created automatically by the system.
+    System,
+    /// Created manually by an operator.
+    Manual,
+}
+
+/// A rule over contact attributes that says which contacts a knowledge base
+/// or content entry is for.
+///
+/// Evaluation compares strings in place and never allocates.
+///
+/// # Examples
+///
+/// ```
+/// use purview::{Attributes, Audience};
+///
+/// let premium = Audience::one_of("tier", ["gold", "platinum"]);
+/// let mut attrs = Attributes::new();
+/// attrs.insert("tier".into(), "gold".into());
+/// assert!(premium.admits(&attrs));
+/// attrs.insert("tier".into(), "silver".into());
+/// assert!(!premium.admits(&attrs));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    /// Every contact.
+    Everyone,
+    /// The attribute is present and equals the value.
+    Equals {
+        /// Attribute key.
+        key: String,
+        /// Required value.
+        value: String,
+    },
+    /// The attribute is present and equals one of the values.
+    OneOf {
+        /// Attribute key.
+        key: String,
+        /// Accepted values.
+        values: Vec<String>,
+    },
+    /// The attribute is present, whatever its value.
+    Present {
+        /// Attribute key.
+        key: String,
+    },
+    /// Every rule admits the contact (an empty list admits everyone).
+    All(Vec<Audience>),
+    /// At least one rule admits the contact (an empty list admits nobody).
+    Any(Vec<Audience>),
+}
+
+impl Audience {
+    /// `key = value`.
+    #[must_use]
+    pub fn equals(key: impl Into<String>, value: impl Into<String>) -> Self {
+        Audience::Equals {
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+
+    /// `key in [values]`.
+    #[must_use]
+    pub fn one_of<I, S>(key: impl Into<String>, values: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Audience::OneOf {
+            key: key.into(),
+            values: values.into_iter().map(Into::into).collect(),
+        }
+    }
+
+    /// `key` is present.
+    #[must_use]
+    pub fn present(key: impl Into<String>) -> Self {
+        Audience::Present { key: key.into() }
+    }
+
+    /// Whether a contact with these attributes is in the audience.
+    #[must_use]
+    pub fn admits(&self, attributes: &Attributes) -> bool {
+        match self {
+            Audience::Everyone => true,
+            Audience::Equals { key, value } => {
+                attributes.get(key.as_str()).is_some_and(|v| v == value)
+            }
+            Audience::OneOf { key, values } => attributes
+                .get(key.as_str())
+                .is_some_and(|v| values.iter().any(|w| w == v)),
+            Audience::Present { key } => attributes.contains_key(key.as_str()),
+            Audience::All(rules) => rules.iter().all(|r| r.admits(attributes)),
+            Audience::Any(rules) => rules.iter().any(|r| r.admits(attributes)),
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! Decisions and the reasons for denials.
+
+use crate::action::{Action, ScopeUse};
+use crate::permission::Permissions;
+use crate::resource::ResourceKind;
+use std::fmt;
+
+/// The answer to `can(actor, action, resource)`: allowed, or denied with the
+/// rule that decided.
+///
+/// ```
+/// use purview::{Decision, Reason};
+/// let d = Decision::Denied(Reason::ActorDisabled);
+/// assert!(!d.is_allowed());
+/// assert_eq!(d.to_string(), "denied: the actor is disabled");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[must_use]
+pub enum Decision {
+    /// The action may proceed.
+    Allowed,
+    /// The action may not proceed, for this reason.
+    Denied(Reason),
+}
+
+impl Decision {
+    /// Whether the action is allowed.
+    #[must_use]
+    pub fn is_allowed(self) -> bool {
+        matches!(self, Decision::Allowed)
+    }
+
+    /// The reason for a denial, `None` when allowed.
+    #[must_use]
+    pub fn reason(self) -> Option<Reason> {
+        match self {
+            Decision::Allowed => None,
+            Decision::Denied(r) => Some(r),
+        }
+    }
+}
+
+impl fmt::Display for Decision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Decision::Allowed => f.write_str("allowed"),
+            Decision::Denied(r) => write!(f, "denied: {r}"),
+        }
+    }
+}
+
+/// Where a conversation sits relative to the actor who was denied it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Placement {
+    /// Assigned to nobody.
+    Unassigned,
+    /// Assigned to one of the actor's teams, no member.
+    OwnTeam,
+    /// Assigned to a teammate within one of the actor's teams.
+    Teammate,
+    /// Assigned to a team the actor is not in (with or without a member).
+    OtherTeam,
+    /// Assigned to another member, no team.
+    OtherMember,
+}
+
+impl fmt::Display for Placement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Placement::Unassigned => "unassigned conversation",
+            Placement::OwnTeam => "conversation assigned to the actor's team with no member",
+            Placement::Teammate => "conversation assigned to a teammate",
+            Placement::OtherTeam => "conversation assigned to another team",
+            Placement::OtherMember => "conversation assigned to another member",
+        })
+    }
+}
+
+/// Why an assignment target is not allowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TargetProblem {
+    /// The target names a team and a member who is not in that team.
+    MemberNotInTeam,
+    /// The actor may not leave conversations unassigned.
+    Unassigned,
+    /// The target team is not one the actor may assign to.
+    Team,
+    /// The target member is not one the actor may assign to.
+    Member,
+}
+
+/// Which rule denied an action. Every denial names one; the `Display` text is
+/// meant for logs and for end users.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Reason {
+    /// Rule 1: the resource belongs to another organization.
+    OtherOrganization,
+    /// Rule 2: the member is disabled (or holds a disabling role).
+    ActorDisabled,
+    /// Rule 3: the action does not apply to this kind of resource.
+    NotApplicable {
+        /// The action.
+        action: Action,
+        /// The kind of resource it was asked about.
+        resource: ResourceKind,
+    },
+    /// Rule 4: the role lacks these permission bits.
+    MissingPermission {
+        /// The bits the action needs that the role does not hold.
+        missing: Permissions,
+    },
+    /// Rule 4: only members may do this; the actor is a contact.
+    RequiresMember,
+    /// Rule 5: the conversation is outside the role's scope.
+    ConversationOutOfScope {
+        /// Which scope was applied.
+        scope: ScopeUse,
+        /// Where the conversation sits relative to the actor.
+        placement: Placement,
+    },
+    /// Rule 5: the reassignment's target is not allowed.
+    TargetNotAllowed(TargetProblem),
+    /// Rule 5: the role reaches only its own teams, and this is not one.
+    TeamNotJoined,
+    /// Rule 5: the role reaches only granted bots, and this is not one.
+    BotNotGranted,
+    /// Rule 5: an API key acts only on its own bot.
+    ApiKeyOtherBot,
+    /// Rule 5: the role does not reference this knowledge base.
+    KnowledgeBaseNotReferenced,
+    /// Rule 5: the contact's attributes are not in the audience.
+    AudienceNotAdmitted,
+    /// Rule 5: a contact sees only its own conversations.
+    NotOwnConversation,
+    /// Rule 5: AI chats are private to the member who created them.
+    NotChatOwner,
+    /// Rule 5: the action is about one's own account, and this is another member.
+    NotSelf,
+    /// Rule 5: the role to grant exceeds the actor's own.
+    RoleExceedsOwn,
+    /// Rule 5: the unique (Owner) role is granted only by a transfer.
+    UniqueRole,
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::OtherOrganization => {
+                f.write_str("the resource belongs to another organization")
+            }
+            Reason::ActorDisabled => f.write_str("the actor is disabled"),
+            Reason::NotApplicable { action, resource } => {
+                write!(f, "`{action}` does not apply to a {resource}")
+            }
+            Reason::MissingPermission { missing } => {
+                write!(f, "the role lacks the permission `{missing}`")
+            }
+            Reason::RequiresMember => f.write_str("only members of the organization may do this"),
+            Reason::ConversationOutOfScope { scope, placement } => {
+                write!(f, "{placement} is outside the {scope}")
+            }
+            Reason::TargetNotAllowed(p) => match p {
+                TargetProblem::MemberNotInTeam => {
+                    f.write_str("assignment target: the member is not in that team")
+                }
+                TargetProblem::Unassigned => {
+                    f.write_str("assignment target: the role may not unassign conversations")
+                }
+                TargetProblem::Team => {
+                    f.write_str("assignment target: the role may not assign to that team")
+                }
+                TargetProblem::Member => {
+                    f.write_str("assignment target: the role may not assign to that member")
+                }
+            },
+            Reason::TeamNotJoined => f.write_str("the role reaches only the member's own teams"),
+            Reason::BotNotGranted => f.write_str("the member was not granted access to this bot"),
+            Reason::ApiKeyOtherBot => f.write_str("an API key acts only on its own bot"),
+            Reason::KnowledgeBaseNotReferenced => {
+                f.write_str("the role does not reference this knowledge base")
+            }
+            Reason::AudienceNotAdmitted => {
+                f.write_str("the contact's attributes are not in the audience")
+            }
+            Reason::NotOwnConversation => f.write_str("a contact sees only its own conversations"),
+            Reason::NotChatOwner => {
+                f.write_str("AI chats are private to the member who created them")
+            }
+            Reason::NotSelf => f.write_str("this applies only to one's own account"),
+            Reason::RoleExceedsOwn => f.write_str("the role to grant exceeds the actor's own"),
+            Reason::UniqueRole => f.write_str("the unique role changes hands only by a transfer"),
+        }
+    }
+}

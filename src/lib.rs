@@ -1,0 +1,56 @@
+#![doc = include_str!("../README.md")]
+//!
+//! # Map of the crate
+//!
+//! Pure model and evaluation (no I/O, no allocation on the hot path):
+//! - ids ([`OrgId`], [`MemberId`], …), [`Permissions`] (bitflags with stable
+//!   names), scopes ([`ConversationScope`], [`Reach`], [`KnowledgeRefs`]);
+//! - [`Role`] and [`Catalog`] (roles as data, loadable from JSON and TOML),
+//!   the built-in catalogs in [`preset`], and [`Matrix`] to render them;
+//! - the objects: [`Team`], [`Contact`] and [`Audience`], [`Conversation`]
+//!   and [`Assignment`], [`KnowledgeBase`] and [`Document`];
+//! - [`Actor`], [`Action`], [`Resource`], and [`can`] returning a
+//!   [`Decision`] with a [`Reason`]; [`ConversationFilter`] is the same rule
+//!   as a list or query filter.
+
+mod action;
+mod actor;
+mod catalog;
+mod contact;
+mod conversation;
+mod decision;
+mod eval;
+mod filter;
+mod id;
+mod knowledge;
+mod matrix;
+mod permission;
+pub mod preset;
+mod resource;
+mod role;
+mod scope;
+mod team;
+
+// Identifiers.
+pub use id::{
+    AiChatId, ApiKeyId, BotId, ContactId, ConversationId, DocumentId, InvitationId,
+    KnowledgeBaseId, MemberId, OrgId, TeamId,
+};
+// Permissions, scopes, roles and catalogs.
+pub use catalog::{AdminMinimum, Catalog, CatalogError, CatalogProblem, Policy};
+pub use matrix::{Matrix, MatrixCell, MatrixRow, MatrixSection, ScopeLabel};
+pub use permission::{Permissions, UnknownPermission, UnknownPermissionBits};
+pub use role::{Role, RoleBuilder, RoleKey};
+pub use scope::{ConversationScope, KnowledgeRefs, Reach};
+// Objects of the domain.
+pub use contact::{Attributes, Audience, Contact, ContactOrigin};
+pub use conversation::{Assignment, AssignmentKind, Conversation, ConversationStatus};
+pub use knowledge::{Document, KnowledgeBase};
+pub use team::Team;
+// Evaluation.
+pub use action::{Action, ScopeUse};
+pub use actor::{Actor, ApiKeyActor, ContactActor, MemberActor, MemberStatus};
+pub use decision::{Decision, Placement, Reason, TargetProblem};
+pub use eval::can;
+pub use filter::ConversationFilter;
+pub use resource::{Resource, ResourceKind};

@@ -1,0 +1,178 @@
+//! Permission matrices: the "Role Permission List", rendered from a catalog.
+
+use crate::catalog::Catalog;
+use crate::permission::Permissions;
+use crate::role::{Role, RoleKey};
+use crate::scope::ConversationScope;
+use serde::{Deserialize, Serialize};
+use std::fmt::Write as _;
+
+/// How a catalog's permission matrix is laid out: which roles are columns,
+/// which features are rows, and the marks for yes and no.
+///
+/// Every cell is computed from the roles, never written by hand.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Matrix {
+    /// The roles shown, in column order.
+    pub columns: Vec<RoleKey>,
+    /// The mark for a feature the role has.
+    pub yes: String,
+    /// The mark for a feature the role lacks (may be empty).
+    #[serde(default)]
+    pub no: String,
+    /// Sections of rows, each with an optional title.
+    pub sections: Vec<MatrixSection>,
+}
+
+/// A titled group of rows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatrixSection {
+    /// The section's heading, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The rows.
+    pub rows: Vec<MatrixRow>,
+}
+
+/// One feature row.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatrixRow {
+    /// The feature's label.
+    pub feature: String,
+    /// What the cells show.
+    pub cell: MatrixCell,
+}
+
+/// What a row's cells show.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatrixCell {
+    /// The yes mark when the role holds all these permissions.
+    Permissions(Permissions),
+    /// The label of the role's conversation view scope.
+    ViewScope(Vec<ScopeLabel>),
+    /// The label of the role's conversation manage scope.
+    ManageScope(Vec<ScopeLabel>),
+}
+
+/// A human label for a conversation scope.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeLabel {
+    /// The scope.
+    pub scope: ConversationScope,
+    /// Its label.
+    pub label: String,
+}
+
+impl ScopeLabel {
+    /// A label for a scope.
+    #[must_use]
+    pub fn new(scope: ConversationScope, label: impl Into<String>) -> Self {
+        ScopeLabel {
+            scope,
+            label: label.into(),
+        }
+    }
+}
+
+impl MatrixRow {
+    /// A row that checks permissions.
+    #[must_use]
+    pub fn permissions(feature: impl Into<String>, permissions: Permissions) -> Self {
+        MatrixRow {
+            feature: feature.into(),
+            cell: MatrixCell::Permissions(permissions),
+        }
+    }
+}
+
+impl Matrix {
+    /// One row per permission that any role holds; every role a column.
+    #[must_use]
+    pub fn per_permission(catalog: &Catalog) -> Matrix {
+        let held = catalog
+            .roles()
+            .fold(Permissions::empty(), |acc, r| acc | r.permissions());
+        Matrix {
+            columns: catalog.roles().map(|r| r.key().clone()).collect(),
+            yes: "✓".to_owned(),
+            no: String::new(),
+            sections: vec![MatrixSection {
+                title: None,
+                rows: Permissions::named()
+                    .filter(|(p, _)| held.contains(*p))
+                    .map(|(p, name)| MatrixRow::permissions(name, p))
+                    .collect(),
+            }],
+        }
+    }
+
+    /// The text of one cell.
+    #[must_use]
+    pub fn cell<'a>(&'a self, row: &'a MatrixRow, role: &Role) -> std::borrow::Cow<'a, str> {
+        use std::borrow::Cow;
+        let scope_label = |labels: &'a [ScopeLabel], scope: ConversationScope| {
+            labels.iter().find(|l| l.scope == scope).map_or_else(
+                || Cow::Owned(scope.to_string()),
+                |l| Cow::Borrowed(l.label.as_str()),
+            )
+        };
+        match &row.cell {
+            MatrixCell::Permissions(p) => {
+                if role.permissions().contains(*p) {
+                    Cow::Borrowed(self.yes.as_str())
+                } else {
+                    Cow::Borrowed(self.no.as_str())
+                }
+            }
+            MatrixCell::ViewScope(labels) => scope_label(labels, role.view_scope()),
+            MatrixCell::ManageScope(labels) => scope_label(labels, role.manage_scope()),
+        }
+    }
+
+    /// Renders the matrix as Markdown tables, one per section, headed
+    /// `| Feature | <role names…> |`.
+    #[must_use]
+    pub fn render_markdown(&self, catalog: &Catalog) -> String {
+        let roles: Vec<&Role> = self
+            .columns
+            .iter()
+            .filter_map(|k| catalog.role(k.as_str()))
+            .collect();
+        let mut out = String::new();
+        for (i, section) in self.sections.iter().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            if let Some(title) = &section.title {
+                let _ = writeln!(out, "### {title}\n");
+            }
+            out.push_str("| Feature |");
+            for r in &roles {
+                let _ = write!(out, " {} |", r.name());
+            }
+            out.push_str("\n|---|");
+            for _ in &roles {
+                out.push_str("---|");
+            }
+            out.push('\n');
+            for row in &section.rows {
+                let _ = write!(out, "| {} |", row.feature);
+                for r in &roles {
+                    let cell = self.cell(row, r);
+                    if cell.is_empty() {
+                        out.push_str(" |");
+                    } else {
+                        let _ = write!(out, " {cell} |");
+                    }
+                }
+                out.push('\n');
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,9 @@
+//! The built-in role catalogs, one per source product.
+//!
+//! | preset | product |
+//! |---|---|
+//! | [`helpdesk`] | support desk: Owner, Primary Admin, Admin, Primary Agent, Agent; teams, assignment, import |
+
+mod helpdesk;
+
+pub use helpdesk::helpdesk;

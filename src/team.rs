@@ -1,0 +1,20 @@
+//! Teams.
+
+use crate::id::{OrgId, TeamId};
+use serde::{Deserialize, Serialize};
+
+/// A team of members.
+///
+/// Its code maps to an external system; code and name are each unique within
+/// the organization. Membership is recorded on the member.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Team {
+    /// The team.
+    pub id: TeamId,
+    /// The organization it belongs to.
+    pub org: OrgId,
+    /// External code, unique in the organization when set.
+    pub code: Option<String>,
+    /// Display name, unique in the organization.
+    pub name: String,
+}
