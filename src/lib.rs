@@ -12,6 +12,15 @@
 //! - [`Actor`], [`Action`], [`Resource`], and [`can`] returning a
 //!   [`Decision`] with a [`Reason`]; [`ConversationFilter`] is the same rule
 //!   as a list or query filter.
+//!
+//! Directory operations and storage:
+//! - [`Directory`]: invitations, role changes, removal, ownership transfer,
+//!   teams, bot grants, each checked by `can` and the invariants and written
+//!   atomically with its [`AuditEvent`]s, or refused with a
+//!   [`DirectoryError`] and nothing written;
+//! - [`Store`]: the storage trait a host implements, with its contract;
+//!   [`MemoryStore`] is the default; `testkit` (feature `testkit`) is the
+//!   conformance suite for any store.
 
 mod action;
 mod actor;
@@ -19,7 +28,9 @@ mod catalog;
 mod contact;
 mod conversation;
 mod decision;
+mod directory;
 mod eval;
+mod executor;
 mod filter;
 mod id;
 mod knowledge;
@@ -29,7 +40,10 @@ pub mod preset;
 mod resource;
 mod role;
 mod scope;
+mod store;
 mod team;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 
 // Identifiers.
 pub use id::{
@@ -54,3 +68,11 @@ pub use decision::{Decision, Placement, Reason, TargetProblem};
 pub use eval::can;
 pub use filter::ConversationFilter;
 pub use resource::{Resource, ResourceKind};
+// Directory operations and storage.
+pub use directory::{
+    AddressProblem, AuditEvent, BadAddress, Change, Clock, Directory, DirectoryError, Invitation,
+    InvitationState, IssuedInvitation, ManualClock, Member, NewOrganization, OrgState,
+    Organization, Profile, ProfileUpdate, SystemClock, Timestamp,
+};
+pub use executor::block_on;
+pub use store::{Commit, MemoryStore, Store, StoreError};

@@ -6,4 +6,5 @@
 
 mod helpdesk;
 
+pub(crate) use helpdesk::built;
 pub use helpdesk::helpdesk;

@@ -1,0 +1,29 @@
+//! Audit events: who changed what, before and after, when.
+
+use super::state::Timestamp;
+use crate::id::{MemberId, OrgId};
+use serde::{Deserialize, Serialize};
+
+/// One audited change, written in the same commit as the change itself.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    /// The organization.
+    pub org: OrgId,
+    /// The organization's version that the change produced.
+    pub version: u64,
+    /// Position within that version's events.
+    pub index: u32,
+    /// When.
+    pub at: Timestamp,
+    /// Who: the acting member, or `None` for the system (organization
+    /// creation, an invitation accepted by a newcomer).
+    pub actor: Option<MemberId>,
+    /// What: the operation's stable name (`change_role`, `remove_member`, …).
+    pub action: String,
+    /// The object changed (`member:7`, `team:2`, `invitation:4`).
+    pub subject: String,
+    /// The object before, as JSON; `None` when it was created.
+    pub before: Option<String>,
+    /// The object after, as JSON; `None` when it was deleted.
+    pub after: Option<String>,
+}

@@ -1,0 +1,161 @@
+//! Errors of directory operations.
+
+use crate::decision::Reason;
+use crate::id::{InvitationId, MemberId, OrgId, TeamId};
+use crate::role::RoleKey;
+use crate::store::StoreError;
+use std::fmt;
+
+/// An address refused by an invitation, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BadAddress {
+    /// The address as given (trimmed).
+    pub address: String,
+    /// What is wrong with it.
+    pub problem: AddressProblem,
+}
+
+/// What is wrong with an address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AddressProblem {
+    /// Not of the form `local@domain.tld`.
+    Invalid,
+    /// A member of the organization already has it.
+    AlreadyMember,
+    /// A pending invitation already exists for it.
+    AlreadyInvited,
+}
+
+impl fmt::Display for BadAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let why = match self.problem {
+            AddressProblem::Invalid => "is not a valid email address",
+            AddressProblem::AlreadyMember => "already belongs to a member",
+            AddressProblem::AlreadyInvited => "already has a pending invitation",
+        };
+        write!(f, "`{}` {why}", self.address)
+    }
+}
+
+/// A refused directory operation. Nothing was changed.
+///
+/// Each variant says what was refused and why, and what the caller can do.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DirectoryError {
+    /// `can` denied the acting member; the reason names the rule.
+    #[error("refused: {0}")]
+    Denied(Reason),
+    /// No such organization.
+    #[error("organization `{0}` does not exist")]
+    UnknownOrganization(OrgId),
+    /// The organization exists already.
+    #[error("organization `{0}` already exists")]
+    OrganizationExists(OrgId),
+    /// No such member in the organization (also for ids of other organizations).
+    #[error("member `{0}` does not exist in this organization")]
+    UnknownMember(MemberId),
+    /// No such team in the organization.
+    #[error("team `{0}` does not exist in this organization")]
+    UnknownTeam(TeamId),
+    /// No such invitation in the organization.
+    #[error("invitation `{0}` does not exist in this organization")]
+    UnknownInvitation(InvitationId),
+    /// The role is not in the organization's catalog.
+    #[error("role `{0}` is not in the organization's catalog")]
+    UnknownRole(String),
+    /// Nobody changes their own role; another member must.
+    #[error("members cannot change their own role; another administrator must")]
+    OwnRole,
+    /// The Owner cannot be removed, disabled or demoted.
+    #[error("the owner cannot be removed, disabled or demoted; the owner may transfer ownership")]
+    OwnerProtected,
+    /// The unique role changes hands only by a transfer from its holder.
+    #[error("role `{0}` changes hands only by a transfer from its holder")]
+    UniqueRole(RoleKey),
+    /// Only the holder of the unique role may transfer it.
+    #[error("only the owner may transfer ownership")]
+    NotOwner,
+    /// The member's role exceeds the actor's: only someone at least as
+    /// privileged may change them.
+    #[error("member `{member}` holds role `{role}`, which exceeds the actor's own")]
+    TargetExceedsActor {
+        /// The member.
+        member: MemberId,
+        /// Their role.
+        role: RoleKey,
+    },
+    /// The role to grant exceeds the actor's own.
+    #[error("role `{0}` exceeds the actor's own and cannot be granted by them")]
+    RoleExceedsOwn(RoleKey),
+    /// Profile fields must be filled before a role change.
+    #[error("fill in {} before changing the member's role", .0.join(", "))]
+    ProfileIncomplete(Vec<&'static str>),
+    /// The operation would leave fewer members with the role than the minimum.
+    #[error("refused: the organization must keep at least {required} active `{role}` members")]
+    TooFewAdmins {
+        /// The counted role.
+        role: RoleKey,
+        /// The minimum.
+        required: u32,
+    },
+    /// Not enough seats.
+    #[error("not enough seats: {needed} needed, {available} available of {limit}")]
+    SeatsExceeded {
+        /// The organization's seat limit.
+        limit: u32,
+        /// Seats still free.
+        available: u64,
+        /// Seats the operation needed.
+        needed: u64,
+    },
+    /// One or more addresses are invalid or taken; each is listed.
+    #[error("no invitation was sent: {}", list(.0))]
+    BadAddresses(Vec<BadAddress>),
+    /// Nothing to do: no address was given.
+    #[error("no email address was given")]
+    NoAddresses,
+    /// Another member already has this user code.
+    #[error("user code `{0}` is already used by another member")]
+    DuplicateUserCode(String),
+    /// Another team already has this code.
+    #[error("team code `{0}` is already used by another team")]
+    DuplicateTeamCode(String),
+    /// Another team already has this name.
+    #[error("team name `{0}` is already used by another team")]
+    DuplicateTeamName(String),
+    /// A required field is empty or malformed.
+    #[error("invalid {field}: {problem}")]
+    InvalidInput {
+        /// The field.
+        field: &'static str,
+        /// What is wrong.
+        problem: &'static str,
+    },
+    /// The invitation secret is malformed or matches no invitation.
+    #[error("the invitation is not valid")]
+    InvitationInvalid,
+    /// The invitation has expired.
+    #[error("the invitation has expired")]
+    InvitationExpired,
+    /// The invitation was already accepted.
+    #[error("the invitation was already used")]
+    InvitationUsed,
+    /// The invitation was revoked.
+    #[error("the invitation was revoked")]
+    InvitationRevoked,
+    /// Too many concurrent writers changed the organization; try again.
+    #[error("the organization kept changing concurrently; nothing was written, try again")]
+    Contended,
+    /// The store failed; nothing was written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn list(bad: &[BadAddress]) -> String {
+    bad.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}

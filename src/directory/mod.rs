@@ -1,0 +1,1372 @@
+//! Directory operations: every change to members, roles, teams, invitations
+//! and grants, checked by `can` and the invariants, written atomically with
+//! its audit events.
+//!
+//! Each operation loads the organization, decides in pure code, and commits
+//! on condition that the organization's version is still the one it read;
+//! on a conflict it reloads and decides again. A refused operation writes
+//! nothing.
+
+mod audit;
+mod email;
+mod error;
+mod invariant;
+mod secret;
+mod state;
+
+pub use audit::AuditEvent;
+pub use error::{AddressProblem, BadAddress, DirectoryError};
+pub use state::{Change, Invitation, InvitationState, Member, OrgState, Organization, Timestamp};
+
+use crate::action::Action;
+use crate::actor::{Actor, MemberActor, MemberStatus};
+use crate::catalog::Catalog;
+use crate::decision::Decision;
+use crate::eval::can;
+use crate::id::{BotId, InvitationId, MemberId, OrgId, TeamId};
+use crate::resource::Resource;
+use crate::role::{Role, RoleKey};
+use crate::store::{Commit, Store, StoreError};
+use crate::team::Team;
+use indexmap::IndexMap;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+
+/// How many times an operation reloads and retries after a version conflict.
+const MAX_ATTEMPTS: usize = 128;
+
+/// Seven days.
+const DEFAULT_INVITATION_TTL: u64 = 7 * 24 * 60 * 60;
+
+/// A source of the current time.
+pub trait Clock: Send + Sync {
+    /// Now.
+    fn now(&self) -> Timestamp;
+}
+
+/// The system clock.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        Timestamp(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+        )
+    }
+}
+
+/// A clock that tells the time it is set to (for tests and simulations).
+#[derive(Clone, Debug, Default)]
+pub struct ManualClock(Arc<std::sync::atomic::AtomicU64>);
+
+impl ManualClock {
+    /// A clock at `now`.
+    #[must_use]
+    pub fn new(now: Timestamp) -> Self {
+        ManualClock(Arc::new(std::sync::atomic::AtomicU64::new(now.0)))
+    }
+
+    /// Moves the clock forward.
+    pub fn advance(&self, secs: u64) {
+        self.0.fetch_add(secs, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Timestamp {
+        Timestamp(self.0.load(std::sync::atomic::Ordering::SeqCst))
+    }
+}
+
+/// Profile fields of a member.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Profile {
+    /// Email (required for a new member unless an invitation names it).
+    pub email: Option<String>,
+    /// External user code, unique in the organization.
+    pub user_code: Option<String>,
+    /// User name.
+    pub user_name: Option<String>,
+    /// Display name.
+    pub display_name: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+}
+
+/// A change of profile fields: `None` leaves a field as it is,
+/// `Some(None)` clears it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProfileUpdate {
+    /// New user code.
+    pub user_code: Option<Option<String>>,
+    /// New user name.
+    pub user_name: Option<Option<String>>,
+    /// New display name.
+    pub display_name: Option<Option<String>>,
+    /// New phone.
+    pub phone: Option<Option<String>>,
+}
+
+/// What a new organization starts with.
+#[derive(Clone, Debug)]
+pub struct NewOrganization {
+    /// The host's id for it.
+    pub id: OrgId,
+    /// Display name.
+    pub name: String,
+    /// Its role catalog (a preset or the host's own).
+    pub catalog: Catalog,
+    /// Seats: active members plus pending invitations never exceed it.
+    pub seat_limit: u32,
+    /// The founding member.
+    pub founder: Profile,
+    /// The founder's role when the catalog has no unique (Owner) role; with a
+    /// unique role the founder always holds it.
+    pub founder_role: Option<RoleKey>,
+}
+
+/// An invitation just created: its secret is here once and never again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IssuedInvitation {
+    /// The invitation.
+    pub id: InvitationId,
+    /// The invited email; `None` for a link.
+    pub email: Option<String>,
+    /// The role it grants.
+    pub role: RoleKey,
+    /// When it expires.
+    pub expires_at: Timestamp,
+    /// The one-time secret to deliver (in a link or an email); only its hash is stored.
+    pub secret: String,
+}
+
+/// The directory of an application: operations over a [`Store`].
+///
+/// # Examples
+///
+/// ```
+/// # futures_lite_block_on(async {
+/// use purview::{preset, Directory, MemoryStore, NewOrganization, OrgId, Profile};
+///
+/// let dir = Directory::new(MemoryStore::new());
+/// let owner = dir.create_organization(NewOrganization {
+///     id: OrgId(1),
+///     name: "Acme".into(),
+///     catalog: preset::helpdesk(),
+///     seat_limit: 10,
+///     founder: Profile { email: Some("owner@acme.test".into()), ..Profile::default() },
+///     founder_role: None,
+/// }).await?;
+/// let sent = dir.invite(OrgId(1), owner, "a@acme.test, b@acme.test", "agent").await?;
+/// assert_eq!(sent.len(), 2);
+/// # Ok::<(), purview::DirectoryError>(()) }).unwrap();
+/// # fn futures_lite_block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     purview::block_on(f)
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Directory<S, C = SystemClock> {
+    store: S,
+    clock: C,
+    invitation_ttl: u64,
+}
+
+impl<S: Store> Directory<S> {
+    /// A directory over `store` with the system clock.
+    #[must_use]
+    pub fn new(store: S) -> Self {
+        Directory {
+            store,
+            clock: SystemClock,
+            invitation_ttl: DEFAULT_INVITATION_TTL,
+        }
+    }
+}
+
+impl<S: Store, C: Clock> Directory<S, C> {
+    /// A directory over `store` with another clock.
+    #[must_use]
+    pub fn with_clock(store: S, clock: C) -> Self {
+        Directory {
+            store,
+            clock,
+            invitation_ttl: DEFAULT_INVITATION_TTL,
+        }
+    }
+
+    /// The same directory with invitations valid for `secs` seconds (default seven days).
+    #[must_use]
+    pub fn invitation_ttl(mut self, secs: u64) -> Self {
+        self.invitation_ttl = secs;
+        self
+    }
+
+    /// The store.
+    #[must_use]
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Loads, decides, checks invariants, commits on the version read; retries on conflict.
+    async fn run<T, F>(
+        &self,
+        org: OrgId,
+        actor: Option<MemberId>,
+        op: F,
+    ) -> Result<T, DirectoryError>
+    where
+        F: Fn(&OrgState, &mut Plan) -> Result<T, DirectoryError> + Send + Sync,
+        T: Send,
+    {
+        for _ in 0..MAX_ATTEMPTS {
+            let state = self
+                .store
+                .load(org)
+                .await?
+                .ok_or(DirectoryError::UnknownOrganization(org))?;
+            let now = self.clock.now();
+            let mut plan = Plan::new(&state, now, actor);
+            let out = op(&state, &mut plan)?;
+            invariant::check(&state, &plan.after, now)?;
+            if plan.changes.is_empty() {
+                return Ok(out);
+            }
+            let version = state.version;
+            drop(state);
+            let events = plan.events(org, version + 1);
+            let commit = Commit {
+                org,
+                expected_version: Some(version),
+                changes: &plan.changes,
+                events: &events,
+            };
+            match self.store.commit(commit).await {
+                Ok(_) => return Ok(out),
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(DirectoryError::Contended)
+    }
+
+    /// Reads without writing.
+    async fn read<T, F>(&self, org: OrgId, op: F) -> Result<T, DirectoryError>
+    where
+        F: FnOnce(&OrgState, Timestamp) -> Result<T, DirectoryError> + Send,
+    {
+        let state = self
+            .store
+            .load(org)
+            .await?
+            .ok_or(DirectoryError::UnknownOrganization(org))?;
+        op(&state, self.clock.now())
+    }
+
+    /// Creates an organization with its catalog, seat limit and founder. The
+    /// founder holds the catalog's unique role (the Owner) if it has one, and
+    /// `founder_role` otherwise.
+    ///
+    /// # Errors
+    ///
+    /// [`DirectoryError::OrganizationExists`]; [`DirectoryError::BadAddresses`]
+    /// for the founder's email; [`DirectoryError::UnknownRole`] when no founder
+    /// role can be chosen; [`DirectoryError::SeatsExceeded`] for a zero limit.
+    pub async fn create_organization(
+        &self,
+        new: NewOrganization,
+    ) -> Result<MemberId, DirectoryError> {
+        if self.store.load(new.id).await?.is_some() {
+            return Err(DirectoryError::OrganizationExists(new.id));
+        }
+        let role = match (new.catalog.unique_role(), &new.founder_role) {
+            (Some(unique), _) => unique.key().clone(),
+            (None, Some(key)) if new.catalog.role(key.as_str()).is_some() => key.clone(),
+            (None, key) => {
+                return Err(DirectoryError::UnknownRole(
+                    key.as_ref()
+                        .map_or_else(String::new, |k| k.as_str().to_owned()),
+                ))
+            }
+        };
+        let email = email::check(new.founder.email.as_deref().unwrap_or(""))
+            .map_err(|b| DirectoryError::BadAddresses(vec![b]))?;
+        let organization = Organization {
+            id: new.id,
+            name: new.name,
+            catalog: Arc::new(new.catalog),
+            seat_limit: new.seat_limit,
+        };
+        let before = OrgState::new(organization.clone());
+        let now = self.clock.now();
+        let mut plan = Plan::new(&before, now, None);
+        let id = MemberId(plan.new_id(0));
+        plan.actor = Some(id);
+        plan.changes.push(Change::CreateOrganization(organization));
+        plan.put_member(
+            "create_organization",
+            Member {
+                id,
+                email,
+                user_code: clean(new.founder.user_code),
+                user_name: clean(new.founder.user_name),
+                display_name: clean(new.founder.display_name),
+                phone: clean(new.founder.phone),
+                role,
+                teams: Vec::new(),
+                bots: Vec::new(),
+                status: MemberStatus::Active,
+            },
+        );
+        invariant::check(&before, &plan.after, now)?;
+        let events = plan.events(new.id, 1);
+        self.store
+            .commit(Commit {
+                org: new.id,
+                expected_version: None,
+                changes: &plan.changes,
+                events: &events,
+            })
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict => DirectoryError::OrganizationExists(new.id),
+                e => e.into(),
+            })?;
+        Ok(id)
+    }
+
+    /// Invites one or many addresses (one per line or separated by commas;
+    /// trimmed; duplicates dropped) to `role`. All or nothing: if any address
+    /// is invalid or taken, or the seats do not suffice, nothing is created and
+    /// every bad address is reported.
+    ///
+    /// # Errors
+    ///
+    /// [`DirectoryError::Denied`] (member management, or a role exceeding the
+    /// actor's), [`DirectoryError::NoAddresses`],
+    /// [`DirectoryError::BadAddresses`], [`DirectoryError::SeatsExceeded`],
+    /// [`DirectoryError::UnknownRole`].
+    pub async fn invite(
+        &self,
+        org: OrgId,
+        actor: MemberId,
+        emails: &str,
+        role: &str,
+    ) -> Result<Vec<IssuedInvitation>, DirectoryError> {
+        let addresses = email::split(emails);
+        let ttl = self.invitation_ttl;
+        self.run(org, Some(actor), |state, plan| {
+            let me = acting(state, actor)?;
+            let role = role_in(state, role)?;
+            require(
+                &me,
+                Action::InviteMembers,
+                &Resource::Invitation { org, role },
+            )?;
+            if addresses.is_empty() {
+                return Err(DirectoryError::NoAddresses);
+            }
+            let mut bad = Vec::new();
+            let mut good = Vec::new();
+            for a in &addresses {
+                match email::check(a) {
+                    Err(b) => bad.push(b),
+                    Ok(e) => {
+                        let problem = if state.members.values().any(|m| m.email == e) {
+                            Some(AddressProblem::AlreadyMember)
+                        } else if state.invitations.values().any(|i| {
+                            i.is_pending(plan.now) && i.email.as_deref() == Some(e.as_str())
+                        }) {
+                            Some(AddressProblem::AlreadyInvited)
+                        } else {
+                            None
+                        };
+                        match problem {
+                            Some(problem) => bad.push(BadAddress {
+                                address: a.clone(),
+                                problem,
+                            }),
+                            None => good.push(e),
+                        }
+                    }
+                }
+            }
+            if !bad.is_empty() {
+                return Err(DirectoryError::BadAddresses(bad));
+            }
+            seats(state, plan.now, good.len() as u64)?;
+            good.into_iter()
+                .map(|e| plan.issue(org, me.id(), Some(e), role.key().clone(), ttl))
+                .collect()
+        })
+        .await
+    }
+
+    /// Creates an invitation link for `role`: anyone holding it may join once
+    /// before it expires. It holds a seat while pending.
+    ///
+    /// # Errors
+    ///
+    /// [`DirectoryError::Denied`] (no link permission, a role exceeding the
+    /// actor's, the unique role), [`DirectoryError::SeatsExceeded`],
+    /// [`DirectoryError::UnknownRole`].
+    pub async fn create_invitation_link(
+        &self,
+        org: OrgId,
+        actor: MemberId,
+        role: &str,
+    ) -> Result<IssuedInvitation, DirectoryError> {
+        let ttl = self.invitation_ttl;
+        self.run(org, Some(actor), |state, plan| {
+            let me = acting(state, actor)?;
+            let role = role_in(state, role)?;
+            require(
+                &me,
+                Action::CreateInvitationLink,
+                &Resource::Invitation { org, role },
+            )?;
+            seats(state, plan.now, 1)?;
+            plan.issue(org, me.id(), None, role.key().clone(), ttl)
+        })
+        .await
+    }
+
+    /// Every invitation of the organization (pending, accepted, revoked), in
+    /// creation order. Secrets are never included.
+    ///
+    /// # Errors
+    ///
+    /// [`DirectoryError::Denied`] without invitation management.
+    pub async fn list_invitations(
+        &self,
+        org: OrgId,
+        actor: MemberId,
+    ) -> Result<Vec<Arc<Invitation>>, DirectoryError> {
+        self.read(org, |state, _| {
+            let me = acting(state, actor)?;
+            require(&me, Action::ManageInvitations, &Resource::Organization(org))?;
+            Ok(state.invitations.values().cloned().collect())
+        })
+        .await
+    }
+
+    /// Revokes a pending invitation. Its creator may revoke it, and so may
+    /// anyone with invitation management.
+    ///
+    /// # Errors
+    ///
+    /// [`DirectoryError::Denied`], [`DirectoryError::UnknownInvitation`],
+    /// [`DirectoryError::InvitationUsed`], [`DirectoryError::InvitationRevoked`].
+    pub async fn revoke_invitation(
+        &self,
+        org: OrgId,
+        actor: MemberId,
+        id: InvitationId,
+    ) -> Result<(), DirectoryError> {
+        self.run(org, Some(actor), |state, plan| {
+            let me = acting(state, actor)?;
+            let inv = state
+                .invitations
+                .get(&id)
+                .ok_or(DirectoryError::UnknownInvitation(id))?;
+            if inv.created_by != me.id() {
+                require(&me, Action::ManageInvitations, &Resource::Organization(org))?;
+            } else if !me.is_enabled() {
+                return Err(DirectoryError::Denied(
+                    crate::decision::Reason::ActorDisabled,
+                ));
+            }
+            match inv.state {
+                InvitationState::Accepted => return Err(DirectoryError::InvitationUsed),
+                InvitationState::Revoked => return Err(DirectoryError::InvitationRevoked),
+                InvitationState::Pending => {}
+            }
+            let mut next = Invitation::clone(inv);
+            next.state = InvitationState::Revoked;
+            plan.put_invitation("revoke_invitation", next);
+            Ok(())
+        })
+        .await
+    }
+
+    /// Accepts an invitation with its secret and creates the member. A link
+    /// needs `profile.email`; an email invitation uses its own address.
+    /// Single use: of concurrent acceptances of one invitation, exactly one
+    /// succeeds.
+    ///
+    /// # Errors
+    ///
+    /// [`DirectoryError::InvitationInvalid`] for a malformed or wrong secret,
+    /// [`DirectoryError::InvitationExpired`], [`DirectoryError::InvitationUsed`],
+    /// [`DirectoryError::InvitationRevoked`], [`DirectoryError::BadAddresses`],
+    /// [`DirectoryError::DuplicateUserCode`].
+    pub async fn accept_invitation(
+        &self,
+        secret: &str,
+        profile: Profile,
+    ) -> Result<(OrgId, MemberId), DirectoryError> {
+        let (org, id) = secret::ids(secret).ok_or(DirectoryError::InvitationInvalid)?;
+        let hash = secret::hash(secret);
+        let org_exists = self.store.load(org).await?.is_some();
+        if !org_exists {
+            return Err(DirectoryError::InvitationInvalid);
+        }
+        self.run(org, None, |state, plan| {
+            let inv = state
+                .invitations
+                .get(&id)
+                .ok_or(DirectoryError::InvitationInvalid)?;
+            if !secret::equal(&inv.secret_hash, &hash) {
+                return Err(DirectoryError::InvitationInvalid);
+            }
+            match inv.state {
+                InvitationState::Accepted => return Err(DirectoryError::InvitationUsed),
+                InvitationState::Revoked => return Err(DirectoryError::InvitationRevoked),
+                InvitationState::Pending if !inv.is_pending(plan.now) => {
+                    return Err(DirectoryError::InvitationExpired)
+                }
+                InvitationState::Pending => {}
+            }
+            let email = match &inv.email {
+                Some(e) => e.clone(),
+                None => email::check(profile.email.as_deref().unwrap_or(""))
+                    .map_err(|b| DirectoryError::BadAddresses(vec![b]))?,
+            };
+            if state.members.values().any(|m| m.email == email) {
+                return Err(DirectoryError::BadAddresses(vec![BadAddress {
+                    address: email,
+                    problem: AddressProblem::AlreadyMember,
+                }]));
+            }
+            role_in(state, inv.role.as_str())?;
+            let member = MemberId(plan.new_id(1));
+            plan.actor = Some(member);
+            let mut accepted = Invitation::clone(inv);
+            accepted.state = InvitationState::Accepted;
+            plan.put_invitation("accept_invitation", accepted);
+            plan.put_member(
+                "accept_invitation",
+                Member {
+                    id: member,
+                    email,
+                    user_code: clean(profile.user_code.clone()),
+                    user_name: clean(profile.user_name.clone()),
+                    display_name: clean(profile.display_name.clone()),
+                    phone: clean(profile.phone.clone()),
+                    role: inv.role.clone(),
+                    teams: Vec::new(),
+                    bots: Vec::new(),
+                    status: MemberStatus::Active,
+                },
+            );
+            Ok((org, member))
+        })
+        .await
+    }
+
+    /// Changes a member's role.
+    ///
+    /// Refused when: the actor may not change roles; it is the actor's own
+    /// role; the member holds the unique role, or the new role is unique (use
+    /// [`Directory::transfer_ownership`]); the member's role or the new role
+    /// exceeds the actor's; the catalog requires a filled profile and the
+    /// member's name, display name or phone is empty; it would leave too few
+    /// Admins.
+    ///
+    /// # Errors
+    ///
+    /// [`DirectoryError::Denied`], [`DirectoryError::OwnRole`],
+    /// [`DirectoryError::OwnerProtected`], [`DirectoryError::UniqueRole`],
+    /// [`DirectoryError::TargetExceedsActor`], [`DirectoryError::RoleExceedsOwn`],
+    /// [`DirectoryError::ProfileIncomplete`], [`DirectoryError::TooFewAdmins`],
+    /// [`DirectoryError::UnknownMember`], [`DirectoryError::UnknownRole`].
+    pub async fn change_role(
+        &self,
+        org: OrgId,
+        actor: MemberId,
+        member: MemberId,
+        role: &str,
+    ) -> Result<(), DirectoryError> {
+        self.run(org, Some(actor), |state, plan| {
+            let me = acting(state, actor)?;
+            let target = member_in(state, member)?;
+            require(
+                &me,
+                Action::ChangeMemberRole,
+                &Resource::Member { org, member },
+            )?;
+            if member == actor {
+                return Err(DirectoryError::OwnRole);
+            }
+            let new_role = role_in(state, role)?;
+            let old_role = role_in(state, target.role.as_str())?;
+            if old_role.is_unique() {
+                return Err(DirectoryError::OwnerProtected);
+            }
+            if new_role.is_unique() {
+                return Err(DirectoryError::UniqueRole(new_role.key().clone()));
+            }
+            outranks(&me, target, old_role)?;
+            if new_role.exceeds(me.role()) {
+                return Err(DirectoryError::RoleExceedsOwn(new_role.key().clone()));
+            }
+            if state.org.catalog.policy().profile_required_for_role_change {
+                let missing: Vec<&'static str> = [
+                    ("name", &target.user_name),
+                    ("display name", &target.display_name),
+                    ("phone", &target.phone),
+                ]
+                .into_iter()
+                .filter(|(_, v)| v.as_deref().is_none_or(|s| s.trim().is_empty()))
+                .map(|(n, _)| n)
+                .collect();
+                if !missing.is_empty() {
+                    return Err(DirectoryError::ProfileIncomplete(missing));
+                }
+            }
+            if target.role == *new_role.key() {
+                return Ok(());
+            }
+            let mut next = Member::clone(target);
+            next.role = new_role.key().clone();
+            plan.put_member("change_role", next);
+            Ok(())
+        })
+        .await
+    }
+
+    /// Removes a member. The Owner cannot be removed; nor can a member whose
+    /// role exceeds the actor's; nor the Admins the organization must keep.
+    ///
+    /// # Errors
+    ///
+    /// [`DirectoryError::Denied`], [`DirectoryError::OwnerProtected`],
+    /// [`DirectoryError::TargetExceedsActor`], [`DirectoryError::TooFewAdmins`],
+    /// [`DirectoryError::UnknownMember`].
+    pub async fn remove_member(
+        &self,
+        org: OrgId,
+        actor: MemberId,
+        member: MemberId,
+    ) -> Result<(), DirectoryError> {
+        self.run(org, Some(actor), |state, plan| {
+            let me = acting(state, actor)?;
+            let target = member_in(state, member)?;
+            require(&me, Action::RemoveMember, &Resource::Member { org, member })?;
+            let role = role_in(state, target.role.as_str())?;
+            if role.is_unique() {
+                return Err(DirectoryError::OwnerProtected);
+            }
+            outranks(&me, target, role)?;
+            plan.delete_member("remove_member", member);
+            Ok(())
+        })
+        .await
+    }
+
+    /// Disables or re-enables a member. A disabled member may do nothing and
+    /// holds no seat; enabling needs a seat. Same protections as removal.
+    ///
+    /// # Errors
+    ///
+    /// As [`Directory::remove_member`], and [`DirectoryError::SeatsExceeded`].
+    pub async fn set_member_status(
+        &self,
+        org: OrgId,
+        actor: MemberId,
+        member: MemberId,
+        status: MemberStatus,
+    ) -> Result<(), DirectoryError> {
+        self.run(org, Some(actor), |state, plan| {
+            let me = acting(state, actor)?;
+            let target = member_in(state, member)?;
+            require(&me, Action::EditMember, &Resource::Member { org, member })?;
+            let role = role_in(state, target.role.as_str())?;
+            if role.is_unique() {
+                return Err(DirectoryError::OwnerProtected);
+            }
+            outranks(&me, target, role)?;
+            if target.status == status {
+                return Ok(());
+            }
+            let mut next = Member::clone(target);
+            next.status = status;
+            plan.put_member("set_member_status", next);
+            Ok(())
+        })
+        .await
+    }
+
+    /// Transfers the unique role (ownership): only its holder may, to another
+    /// active member; the old holder takes the catalog's successor role (the
+    /// helpdesk's Primary Admin).
+    ///
+    /// # Errors
+    ///
+    /// [`DirectoryError::NotOwner`], [`DirectoryError::UnknownMember`],
+    /// [`DirectoryError::InvalidInput`] (to oneself, to a disabled member, or a
+    /// catalog without a successor role).
+    pub async fn transfer_ownership(
+        &self,
+        org: OrgId,
+        actor: MemberId,
+        to: MemberId,
+    ) -> Result<(), DirectoryError> {
+        self.run(org, Some(actor), |state, plan| {
+            let me = acting(state, actor)?;
+            if !me.is_enabled() {
+                return Err(DirectoryError::Denied(
+                    crate::decision::Reason::ActorDisabled,
+                ));
+            }
+            let catalog = &state.org.catalog;
+            let unique = catalog.unique_role().ok_or(DirectoryError::NotOwner)?;
+            if me.role().key() != unique.key() {
+                return Err(DirectoryError::NotOwner);
+            }
+            let successor =
+                catalog
+                    .policy()
+                    .owner_successor
+                    .clone()
+                    .ok_or(DirectoryError::InvalidInput {
+                        field: "catalog",
+                        problem: "the catalog names no role for a former owner",
+                    })?;
+            let target = member_in(state, to)?;
+            if to == actor {
+                return Err(DirectoryError::InvalidInput {
+                    field: "new owner",
+                    problem: "ownership is already the actor's",
+                });
+            }
+            if target.status != MemberStatus::Active {
+                return Err(DirectoryError::InvalidInput {
+                    field: "new owner",
+                    problem: "a disabled member cannot become the owner",
+                });
+            }
+            let mut old = Member::clone(member_in(state, actor)?);
+            old.role = successor;
+            let mut new = Member::clone(target);
+            new.role = unique.key().clone();
+            plan.put_member("transfer_ownership", old);
+            plan.put_member("transfer_ownership", new);
+            Ok(())
+        })
+        .await
+    }
+
+    /// Updates the actor's own profile.
+    ///
+    /// # Errors
+    ///
+    /// [`DirectoryError::Denied`], [`DirectoryError::DuplicateUserCode`].
+    pub async fn update_own_profile(
+        &self,
+        org: OrgId,
+        actor: MemberId,
+        update: ProfileUpdate,
+    ) -> Result<(), DirectoryError> {
+        self.run(org, Some(actor), |state, plan| {
+            let me = acting(state, actor)?;
+            require(
+                &me,
+                Action::EditOwnProfile,
+                &Resource::Member { org, member: actor },
+            )?;
+            let next = updated(member_in(state, actor)?, &update);
+            plan.put_member("update_own_profile", next);
+            Ok(())
+        })
+        .await
+    }
+
+    /// Updates another member's profile (member management; not a member whose
+    /// role exceeds the actor's).
+    ///
+    /// # Errors
+    ///
+    /// [`DirectoryError::Denied`], [`DirectoryError::TargetExceedsActor`],
+    /// [`DirectoryError::DuplicateUserCode`], [`DirectoryError::UnknownMember`].
+    pub async fn update_member_profile(
+        &self,
+        org: OrgId,
+        actor: MemberId,
+        member: MemberId,
+        update: ProfileUpdate,
+    ) -> Result<(), DirectoryError> {
+        self.run(org, Some(actor), |state, plan| {
+            let me = acting(state, actor)?;
+            let target = member_in(state, member)?;
+            require(&me, Action::EditMember, &Resource::Member { org, member })?;
+            outranks(&me, target, role_in(state, target.role.as_str())?)?;
+            plan.put_member("update_member_profile", updated(target, &update));
+            Ok(())
+        })
+        .await
+    }
+
+    /// Creates a team; code and name are each unique in the organization.
+    ///
+    /// # Errors
+    ///
+    /// [`DirectoryError::Denied`], [`DirectoryError::DuplicateTeamCode`],
+    /// [`DirectoryError::DuplicateTeamName`], [`DirectoryError::InvalidInput`]
+    /// for an empty name.
+    pub async fn create_team(
+        &self,
+        org: OrgId,
+        actor: MemberId,
+        code: Option<&str>,
+        name: &str,
+    ) -> Result<TeamId, DirectoryError> {
+        self.run(org, Some(actor), |state, plan| {
+            let me = acting(state, actor)?;
+            require(&me, Action::CreateTeam, &Resource::Organization(org))?;
+            let id = TeamId(plan.new_id(2));
+            plan.put_team(
+                "create_team",
+                Team {
+                    id,
+                    org,
+                    code: clean(code.map(str::to_owned)),
+                    name: team_name(name)?,
+                },
+            );
+            Ok(id)
+        })
+        .await
+    }
+
+    /// Renames a team and sets its code.
+    ///
+    /// # Errors
+    ///
+    /// As [`Directory::create_team`], and [`DirectoryError::UnknownTeam`].
+    pub async fn rename_team(
+        &self,
+        org: OrgId,
+        actor: MemberId,
+        team: TeamId,
+        code: Option<&str>,
+        name: &str,
+    ) -> Result<(), DirectoryError> {
+        self.run(org, Some(actor), |state, plan| {
+            let me = acting(state, actor)?;
+            let t = state
+                .teams
+                .get(&team)
+                .ok_or(DirectoryError::UnknownTeam(team))?;
+            require(&me, Action::RenameTeam, &Resource::Team { org, team })?;
+            let mut next = Team::clone(t);
+            next.code = clean(code.map(str::to_owned));
+            next.name = team_name(name)?;
+            plan.put_team("rename_team", next);
+            Ok(())
+        })
+        .await
+    }
+
+    /// Deletes a team and removes it from its members.
+    ///
+    /// # Errors
+    ///
+    /// [`DirectoryError::Denied`], [`DirectoryError::UnknownTeam`].
+    pub async fn delete_team(
+        &self,
+        org: OrgId,
+        actor: MemberId,
+        team: TeamId,
+    ) -> Result<(), DirectoryError> {
+        self.run(org, Some(actor), |state, plan| {
+            let me = acting(state, actor)?;
+            state
+                .teams
+                .get(&team)
+                .ok_or(DirectoryError::UnknownTeam(team))?;
+            require(&me, Action::DeleteTeam, &Resource::Team { org, team })?;
+            for m in state.members.values().filter(|m| m.teams.contains(&team)) {
+                let mut next = Member::clone(m);
+                next.teams.retain(|t| *t != team);
+                plan.put_member("delete_team", next);
+            }
+            plan.delete_team("delete_team", team);
+            Ok(())
+        })
+        .await
+    }
+
+    /// Adds a member to a team (an Admin only in their own teams).
+    ///
+    /// # Errors
+    ///
+    /// [`DirectoryError::Denied`], [`DirectoryError::UnknownTeam`],
+    /// [`DirectoryError::UnknownMember`].
+    pub async fn add_team_member(
+        &self,
+        org: OrgId,
+        actor: MemberId,
+        team: TeamId,
+        member: MemberId,
+    ) -> Result<(), DirectoryError> {
+        self.team_membership(org, actor, team, member, true).await
+    }
+
+    /// Removes a member from a team (an Admin only in their own teams).
+    ///
+    /// # Errors
+    ///
+    /// As [`Directory::add_team_member`].
+    pub async fn remove_team_member(
+        &self,
+        org: OrgId,
+        actor: MemberId,
+        team: TeamId,
+        member: MemberId,
+    ) -> Result<(), DirectoryError> {
+        self.team_membership(org, actor, team, member, false).await
+    }
+
+    async fn team_membership(
+        &self,
+        org: OrgId,
+        actor: MemberId,
+        team: TeamId,
+        member: MemberId,
+        add: bool,
+    ) -> Result<(), DirectoryError> {
+        self.run(org, Some(actor), |state, plan| {
+            let me = acting(state, actor)?;
+            state
+                .teams
+                .get(&team)
+                .ok_or(DirectoryError::UnknownTeam(team))?;
+            let target = member_in(state, member)?;
+            require(&me, Action::EditTeamMembers, &Resource::Team { org, team })?;
+            let mut next = Member::clone(target);
+            if add {
+                if let Err(at) = next.teams.binary_search(&team) {
+                    next.teams.insert(at, team);
+                }
+            } else {
+                next.teams.retain(|t| *t != team);
+            }
+            if next.teams != target.teams {
+                plan.put_member(
+                    if add {
+                        "add_team_member"
+                    } else {
+                        "remove_team_member"
+                    },
+                    next,
+                );
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Grants a member access to a bot.
+    ///
+    /// # Errors
+    ///
+    /// [`DirectoryError::Denied`], [`DirectoryError::UnknownMember`].
+    pub async fn grant_bot(
+        &self,
+        org: OrgId,
+        actor: MemberId,
+        member: MemberId,
+        bot: BotId,
+    ) -> Result<(), DirectoryError> {
+        self.bot_grant(org, actor, member, bot, true).await
+    }
+
+    /// Revokes a member's access to a bot.
+    ///
+    /// # Errors
+    ///
+    /// As [`Directory::grant_bot`].
+    pub async fn revoke_bot(
+        &self,
+        org: OrgId,
+        actor: MemberId,
+        member: MemberId,
+        bot: BotId,
+    ) -> Result<(), DirectoryError> {
+        self.bot_grant(org, actor, member, bot, false).await
+    }
+
+    async fn bot_grant(
+        &self,
+        org: OrgId,
+        actor: MemberId,
+        member: MemberId,
+        bot: BotId,
+        grant: bool,
+    ) -> Result<(), DirectoryError> {
+        self.run(org, Some(actor), |state, plan| {
+            let me = acting(state, actor)?;
+            let target = member_in(state, member)?;
+            require(&me, Action::GrantBotAccess, &Resource::Bot { org, bot })?;
+            let mut next = Member::clone(target);
+            if grant {
+                if let Err(at) = next.bots.binary_search(&bot) {
+                    next.bots.insert(at, bot);
+                }
+            } else {
+                next.bots.retain(|b| *b != bot);
+            }
+            if next.bots != target.bots {
+                plan.put_member(if grant { "grant_bot" } else { "revoke_bot" }, next);
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Members per role, in catalog order ("Role Management").
+    ///
+    /// # Errors
+    ///
+    /// [`DirectoryError::Denied`] without the member-list permission.
+    pub async fn role_counts(
+        &self,
+        org: OrgId,
+        actor: MemberId,
+    ) -> Result<IndexMap<RoleKey, usize>, DirectoryError> {
+        self.read(org, |state, _| {
+            let me = acting(state, actor)?;
+            require(&me, Action::ViewMembers, &Resource::Organization(org))?;
+            Ok(state.role_counts())
+        })
+        .await
+    }
+
+    /// The members, in creation order.
+    ///
+    /// # Errors
+    ///
+    /// [`DirectoryError::Denied`] without the member-list permission.
+    pub async fn list_members(
+        &self,
+        org: OrgId,
+        actor: MemberId,
+    ) -> Result<Vec<Arc<Member>>, DirectoryError> {
+        self.read(org, |state, _| {
+            let me = acting(state, actor)?;
+            require(&me, Action::ViewMembers, &Resource::Organization(org))?;
+            Ok(state.members.values().cloned().collect())
+        })
+        .await
+    }
+
+    /// The organization's audit events, in commit order. Readable by whoever
+    /// may see the member list.
+    ///
+    /// # Errors
+    ///
+    /// [`DirectoryError::Denied`] without the member-list permission.
+    pub async fn audit_events(
+        &self,
+        org: OrgId,
+        actor: MemberId,
+    ) -> Result<Vec<AuditEvent>, DirectoryError> {
+        self.read(org, |state, _| {
+            let me = acting(state, actor)?;
+            require(&me, Action::ViewMembers, &Resource::Organization(org))
+        })
+        .await?;
+        Ok(self.store.audit(org).await?)
+    }
+
+    /// The actor for a member, ready for [`crate::can`], with the version it
+    /// was read at (for caches).
+    ///
+    /// # Errors
+    ///
+    /// [`DirectoryError::UnknownOrganization`], [`DirectoryError::UnknownMember`].
+    pub async fn actor(
+        &self,
+        org: OrgId,
+        member: MemberId,
+    ) -> Result<(Actor, u64), DirectoryError> {
+        self.read(org, |state, _| {
+            let a = state
+                .actor(member)
+                .ok_or(DirectoryError::UnknownMember(member))?;
+            Ok((Actor::Member(a), state.version))
+        })
+        .await
+    }
+
+    /// The organization's state as stored (for hosts that render or export it).
+    ///
+    /// # Errors
+    ///
+    /// [`DirectoryError::UnknownOrganization`].
+    pub async fn snapshot(&self, org: OrgId) -> Result<Arc<OrgState>, DirectoryError> {
+        self.store
+            .load(org)
+            .await?
+            .ok_or(DirectoryError::UnknownOrganization(org))
+    }
+}
+
+/// The acting member, as an actor of this organization. A member id of
+/// another organization is unknown here.
+fn acting(state: &OrgState, actor: MemberId) -> Result<MemberActor, DirectoryError> {
+    state
+        .actor(actor)
+        .ok_or(DirectoryError::UnknownMember(actor))
+}
+
+fn member_in(state: &OrgState, id: MemberId) -> Result<&Member, DirectoryError> {
+    state
+        .members
+        .get(&id)
+        .map(|m| &**m)
+        .ok_or(DirectoryError::UnknownMember(id))
+}
+
+fn role_in<'s>(state: &'s OrgState, key: &str) -> Result<&'s Role, DirectoryError> {
+    state
+        .org
+        .catalog
+        .role(key)
+        .ok_or_else(|| DirectoryError::UnknownRole(key.to_owned()))
+}
+
+fn require(
+    actor: &MemberActor,
+    action: Action,
+    resource: &Resource<'_>,
+) -> Result<(), DirectoryError> {
+    match can(&Actor::Member(actor.clone()), action, resource) {
+        Decision::Allowed => Ok(()),
+        Decision::Denied(reason) => Err(DirectoryError::Denied(reason)),
+    }
+}
+
+/// Nobody edits a member whose role exceeds their own.
+fn outranks(me: &MemberActor, target: &Member, target_role: &Role) -> Result<(), DirectoryError> {
+    if target.id != me.id() && target_role.exceeds(me.role()) {
+        Err(DirectoryError::TargetExceedsActor {
+            member: target.id,
+            role: target_role.key().clone(),
+        })
+    } else {
+        Ok(())
+    }
+}
+
+fn seats(state: &OrgState, now: Timestamp, needed: u64) -> Result<(), DirectoryError> {
+    let limit = u64::from(state.org.seat_limit);
+    let available = limit.saturating_sub(state.seats_used(now));
+    if needed > available {
+        Err(DirectoryError::SeatsExceeded {
+            limit: state.org.seat_limit,
+            available,
+            needed,
+        })
+    } else {
+        Ok(())
+    }
+}
+
+fn clean(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+fn team_name(name: &str) -> Result<String, DirectoryError> {
+    let name = name.trim();
+    if name.is_empty() {
+        Err(DirectoryError::InvalidInput {
+            field: "team name",
+            problem: "it is empty",
+        })
+    } else {
+        Ok(name.to_owned())
+    }
+}
+
+fn updated(m: &Member, u: &ProfileUpdate) -> Member {
+    let mut next = m.clone();
+    if let Some(v) = &u.user_code {
+        next.user_code = clean(v.clone());
+    }
+    if let Some(v) = &u.user_name {
+        next.user_name = clean(v.clone());
+    }
+    if let Some(v) = &u.display_name {
+        next.display_name = clean(v.clone());
+    }
+    if let Some(v) = &u.phone {
+        next.phone = clean(v.clone());
+    }
+    next
+}
+
+/// What an operation will write: the state after, the changes, the events.
+pub(crate) struct Plan {
+    after: OrgState,
+    changes: Vec<Change>,
+    pending: Vec<(String, String, Option<String>, Option<String>)>,
+    now: Timestamp,
+    actor: Option<MemberId>,
+    minted: u64,
+}
+
+impl Plan {
+    fn new(state: &OrgState, now: Timestamp, actor: Option<MemberId>) -> Plan {
+        Plan {
+            after: state.clone(),
+            changes: Vec::new(),
+            pending: Vec::new(),
+            now,
+            actor,
+            minted: 0,
+        }
+    }
+
+    /// A fresh id, unique in the organization and, being derived from the
+    /// organization, its version and a counter through SHA-256, practically
+    /// unique across organizations: an id of one organization names nothing
+    /// in another. Fits in 53 bits for JSON clients.
+    fn new_id(&mut self, kind: u8) -> u64 {
+        loop {
+            self.minted += 1;
+            let mut h = Sha256::new();
+            h.update(self.after.org.id.get().to_le_bytes());
+            h.update(self.after.version.to_le_bytes());
+            h.update(self.minted.to_le_bytes());
+            h.update([kind]);
+            let d = h.finalize();
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&d[..8]);
+            let id = u64::from_le_bytes(b) & ((1 << 53) - 1);
+            let taken = id == 0
+                || self.after.members.contains_key(&MemberId(id))
+                || self.after.teams.contains_key(&TeamId(id))
+                || self.after.invitations.contains_key(&InvitationId(id));
+            if !taken {
+                return id;
+            }
+        }
+    }
+
+    fn record(
+        &mut self,
+        action: &str,
+        subject: String,
+        before: Option<String>,
+        after: Option<String>,
+    ) {
+        self.pending
+            .push((action.to_owned(), subject, before, after));
+    }
+
+    fn put_member(&mut self, action: &str, m: Member) {
+        let before = self.after.members.get(&m.id).map(|b| json(&**b));
+        let m = Arc::new(m);
+        self.record(action, m.id.to_string(), before, Some(json(&*m)));
+        let change = Change::PutMember(m);
+        self.after.apply(&change);
+        self.changes.push(change);
+    }
+
+    fn delete_member(&mut self, action: &str, id: MemberId) {
+        let before = self.after.members.get(&id).map(|b| json(&**b));
+        self.record(action, id.to_string(), before, None);
+        let change = Change::DeleteMember(id);
+        self.after.apply(&change);
+        self.changes.push(change);
+    }
+
+    fn put_team(&mut self, action: &str, t: Team) {
+        let before = self.after.teams.get(&t.id).map(|b| json(&**b));
+        let t = Arc::new(t);
+        self.record(action, t.id.to_string(), before, Some(json(&*t)));
+        let change = Change::PutTeam(t);
+        self.after.apply(&change);
+        self.changes.push(change);
+    }
+
+    fn delete_team(&mut self, action: &str, id: TeamId) {
+        let before = self.after.teams.get(&id).map(|b| json(&**b));
+        self.record(action, id.to_string(), before, None);
+        let change = Change::DeleteTeam(id);
+        self.after.apply(&change);
+        self.changes.push(change);
+    }
+
+    fn put_invitation(&mut self, action: &str, i: Invitation) {
+        let before = self.after.invitations.get(&i.id).map(|b| json(&**b));
+        let i = Arc::new(i);
+        self.record(action, i.id.to_string(), before, Some(json(&*i)));
+        let change = Change::PutInvitation(i);
+        self.after.apply(&change);
+        self.changes.push(change);
+    }
+
+    fn issue(
+        &mut self,
+        org: OrgId,
+        by: MemberId,
+        email: Option<String>,
+        role: RoleKey,
+        ttl: u64,
+    ) -> Result<IssuedInvitation, DirectoryError> {
+        let id = InvitationId(self.new_id(3));
+        let secret = secret::generate(org, id).map_err(|e| {
+            DirectoryError::Store(StoreError::Backend(format!("no system randomness: {e}")))
+        })?;
+        let expires_at = self.now.plus(ttl);
+        self.put_invitation(
+            "create_invitation",
+            Invitation {
+                id,
+                email: email.clone(),
+                role: role.clone(),
+                secret_hash: secret::hash(&secret),
+                created_by: by,
+                created_at: self.now,
+                expires_at,
+                state: InvitationState::Pending,
+            },
+        );
+        Ok(IssuedInvitation {
+            id,
+            email,
+            role,
+            expires_at,
+            secret,
+        })
+    }
+
+    fn events(&self, org: OrgId, version: u64) -> Vec<AuditEvent> {
+        self.pending
+            .iter()
+            .enumerate()
+            .map(|(i, (action, subject, before, after))| AuditEvent {
+                org,
+                version,
+                index: u32::try_from(i).unwrap_or(u32::MAX),
+                at: self.now,
+                actor: self.actor,
+                action: action.clone(),
+                subject: subject.clone(),
+                before: before.clone(),
+                after: after.clone(),
+            })
+            .collect()
+    }
+}
+
+fn json<T: Serialize>(value: &T) -> String {
+    // Records are plain data: serialization cannot fail.
+    serde_json::to_string(value).unwrap_or_default()
+}

@@ -1,0 +1,52 @@
+//! Invitation secrets: random, returned once, stored only as a hash.
+
+use crate::id::{InvitationId, OrgId};
+use sha2::{Digest, Sha256};
+
+/// `<org>.<invitation>.<64 hex chars of randomness>`: the ids let the
+/// directory find the invitation without a global index; only the hash of the
+/// whole secret is stored.
+pub(crate) fn generate(org: OrgId, id: InvitationId) -> Result<String, getrandom::Error> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)?;
+    let mut s = format!("{}.{}.", org.get(), id.get());
+    for b in bytes {
+        s.push_str(&format!("{b:02x}"));
+    }
+    Ok(s)
+}
+
+pub(crate) fn hash(secret: &str) -> [u8; 32] {
+    Sha256::digest(secret.as_bytes()).into()
+}
+
+/// Parses the ids out of a secret; `None` when malformed.
+pub(crate) fn ids(secret: &str) -> Option<(OrgId, InvitationId)> {
+    let mut parts = secret.splitn(3, '.');
+    let org = parts.next()?.parse().ok()?;
+    let inv = parts.next()?.parse().ok()?;
+    let rest = parts.next()?;
+    (rest.len() == 64 && rest.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then_some((OrgId(org), InvitationId(inv)))
+}
+
+/// Compares two hashes in time independent of where they differ.
+pub(crate) fn equal(a: &[u8; 32], b: &[u8; 32]) -> bool {
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_parse_and_hash() {
+        let s = generate(OrgId(3), InvitationId(9)).unwrap();
+        assert_eq!(ids(&s), Some((OrgId(3), InvitationId(9))));
+        assert!(equal(&hash(&s), &hash(&s)));
+        assert!(!equal(&hash(&s), &hash("3.9.x")));
+        assert_eq!(ids("3.9.short"), None);
+        assert_eq!(ids("x.9.00"), None);
+        assert_ne!(generate(OrgId(3), InvitationId(9)).unwrap(), s);
+    }
+}

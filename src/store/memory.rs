@@ -1,0 +1,96 @@
+//! The in-memory store: the default, safe to share across threads.
+
+use super::{Commit, Store, StoreError};
+use crate::directory::{AuditEvent, Change, OrgState};
+use crate::id::OrgId;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+#[derive(Default)]
+struct Entry {
+    state: Option<Arc<OrgState>>,
+    audit: Vec<AuditEvent>,
+}
+
+/// Keeps every organization in memory behind one mutex.
+///
+/// Loads hand out a shared snapshot; a commit replaces it. Cloning the store
+/// shares it.
+///
+/// ```
+/// use purview::MemoryStore;
+/// let store = MemoryStore::new();
+/// let replica = store.clone(); // the same data
+/// # let _ = replica;
+/// ```
+#[derive(Clone, Default)]
+pub struct MemoryStore {
+    inner: Arc<Mutex<HashMap<OrgId, Entry>>>,
+}
+
+impl std::fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryStore").finish_non_exhaustive()
+    }
+}
+
+impl MemoryStore {
+    /// An empty store.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<OrgId, Entry>> {
+        // A panic while holding the lock cannot leave a half-applied commit:
+        // commits are applied to a copy and swapped in whole.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Store for MemoryStore {
+    async fn load(&self, org: OrgId) -> Result<Option<Arc<OrgState>>, StoreError> {
+        Ok(self.lock().get(&org).and_then(|e| e.state.clone()))
+    }
+
+    async fn commit(&self, commit: Commit<'_>) -> Result<u64, StoreError> {
+        let mut map = self.lock();
+        let entry = map.entry(commit.org).or_default();
+        let mut next = match (&entry.state, commit.expected_version) {
+            (None, None) => match commit.changes.first() {
+                Some(Change::CreateOrganization(org)) => OrgState::new(org.clone()),
+                _ => {
+                    return Err(StoreError::Backend(
+                        "a new organization must be created first".into(),
+                    ))
+                }
+            },
+            (Some(state), Some(v)) if state.version == v => OrgState::clone(state),
+            _ => return Err(StoreError::Conflict),
+        };
+        for change in commit.changes {
+            next.apply(change);
+        }
+        next.version = commit.expected_version.map_or(1, |v| v + 1);
+        let version = next.version;
+        entry.state = Some(Arc::new(next));
+        entry.audit.extend_from_slice(commit.events);
+        Ok(version)
+    }
+
+    async fn audit(&self, org: OrgId) -> Result<Vec<AuditEvent>, StoreError> {
+        Ok(self
+            .lock()
+            .get(&org)
+            .map(|e| e.audit.clone())
+            .unwrap_or_default())
+    }
+
+    async fn version(&self, org: OrgId) -> Result<u64, StoreError> {
+        Ok(self
+            .lock()
+            .get(&org)
+            .and_then(|e| e.state.as_ref().map(|s| s.version))
+            .unwrap_or(0))
+    }
+}

@@ -1,0 +1,82 @@
+//! Storage: the trait a host implements, and the in-memory store.
+
+mod memory;
+
+use crate::directory::{AuditEvent, Change, OrgState};
+use crate::id::OrgId;
+use std::future::Future;
+use std::sync::Arc;
+
+pub use memory::MemoryStore;
+
+/// A store failure.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The organization's version was no longer the one read: another writer
+    /// committed first. The directory reloads and decides again.
+    #[error("the organization changed since it was read (version conflict)")]
+    Conflict,
+    /// A stored value could not be decoded; nothing was granted from it.
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+    /// The backend failed (connection, I/O, …).
+    #[error("storage backend failed: {0}")]
+    Backend(String),
+}
+
+/// A commit to apply atomically.
+#[derive(Clone, Debug)]
+pub struct Commit<'a> {
+    /// The organization.
+    pub org: OrgId,
+    /// The version read; `None` when creating the organization.
+    pub expected_version: Option<u64>,
+    /// The changes, in order; their meaning is [`OrgState::apply`].
+    pub changes: &'a [Change],
+    /// The audit events of the changes.
+    pub events: &'a [AuditEvent],
+}
+
+/// Persistence for the directory.
+///
+/// # Contract
+///
+/// - **Atomic.** [`Store::commit`] applies all of a commit's changes and audit
+///   events, or none of them.
+/// - **Isolated by version.** Each organization has a change version.
+///   `commit` succeeds only if the organization's version is still
+///   `expected_version` (or, when that is `None`, the organization does not
+///   exist yet), and then sets it to `expected_version + 1` (or 1). Otherwise
+///   it changes nothing and returns [`StoreError::Conflict`]. Two writers that
+///   read the same version can never both commit.
+/// - **Faithful.** [`Store::load`] returns exactly what was committed: the
+///   state after applying every committed change in order, with its version.
+///   A stored value that cannot be decoded is [`StoreError::Corrupt`], never a
+///   guess.
+/// - **Complete audit.** [`Store::audit`] returns every event ever committed
+///   for the organization, in commit order.
+///
+/// The invariants of the directory are checked by the crate in pure code;
+/// a store only has to keep this contract. The conformance suite
+/// (`purview::testkit`, feature `testkit`) checks it.
+///
+/// Futures are `Send` and tied to no runtime.
+pub trait Store: Send + Sync {
+    /// The organization's state, or `None` when it does not exist.
+    fn load(
+        &self,
+        org: OrgId,
+    ) -> impl Future<Output = Result<Option<Arc<OrgState>>, StoreError>> + Send;
+
+    /// Applies a commit atomically if the version still matches; returns the new version.
+    fn commit(&self, commit: Commit<'_>) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Every audit event of the organization, in commit order.
+    fn audit(&self, org: OrgId)
+        -> impl Future<Output = Result<Vec<AuditEvent>, StoreError>> + Send;
+
+    /// The organization's current version (0 when it does not exist): a cheap
+    /// way for a replica to tell whether its cached actors are stale.
+    fn version(&self, org: OrgId) -> impl Future<Output = Result<u64, StoreError>> + Send;
+}

@@ -1,0 +1,645 @@
+//! The storage conformance suite (feature `testkit`).
+//!
+//! A host that implements [`Store`] runs [`run`] against its store in its own
+//! tests; the crate runs it against every store it ships. The suite drives
+//! the real [`Directory`] over the store and checks the contract of
+//! [`Store`] and the directory's invariants, concurrency included: 16
+//! operations at once demoting Admins, removing members, transferring
+//! ownership and accepting one invitation.
+//!
+//! It is runtime-independent: concurrent operations are polled together in one
+//! task, so a store whose operations wait on I/O really interleaves. Run it
+//! inside your runtime (`#[tokio::test]`), or with [`crate::block_on`].
+//!
+//! ```
+//! # #[cfg(feature = "testkit")] {
+//! let report = purview::block_on(purview::testkit::run(purview::MemoryStore::new()));
+//! assert!(report.is_ok(), "{report:?}");
+//! # }
+//! ```
+
+use crate::actor::MemberStatus;
+use crate::directory::{
+    Directory, DirectoryError, ManualClock, NewOrganization, OrgState, Profile, Timestamp,
+};
+use crate::id::{MemberId, OrgId};
+use crate::preset;
+use crate::store::{Commit, Store, StoreError};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// A failed conformance check.
+#[derive(Debug, thiserror::Error)]
+#[error("conformance check `{check}` failed: {message}")]
+pub struct Failure {
+    /// The check.
+    pub check: &'static str,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// How many operations run at once in the concurrency checks.
+pub const CONCURRENCY: usize = 16;
+
+/// The checks [`run`] performs, in order.
+pub const CHECKS: &[&str] = &[
+    "create_and_load",
+    "version_conflict",
+    "refused_changes_nothing",
+    "audit_complete",
+    "concurrent_demotions",
+    "concurrent_removals",
+    "concurrent_transfers",
+    "concurrent_acceptance",
+];
+
+/// Runs every check against `store`. Each check uses fresh organization ids,
+/// so a persistent store may be reused across runs.
+///
+/// # Errors
+///
+/// The first [`Failure`].
+pub async fn run<S: Store + Clone>(store: S) -> Result<(), Failure> {
+    let base = fresh_base();
+    create_and_load(&store, OrgId(base)).await?;
+    version_conflict(&store, OrgId(base + 1)).await?;
+    refused_changes_nothing(&store, OrgId(base + 2)).await?;
+    audit_complete(&store, OrgId(base + 3)).await?;
+    concurrent_demotions(&store, OrgId(base + 4)).await?;
+    concurrent_removals(&store, OrgId(base + 5)).await?;
+    concurrent_transfers(&store, OrgId(base + 6)).await?;
+    concurrent_acceptance(&store, OrgId(base + 7)).await?;
+    Ok(())
+}
+
+fn fresh_base() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    // Within 2^52 so that ids survive JSON and SQL BIGINT; steps of 16.
+    ((nanos as u64) & ((1 << 52) - 1)) & !0xf
+}
+
+/// Admins and members, at least two Admins (the workspace rule).
+fn two_admins() -> crate::catalog::Catalog {
+    use crate::permission::Permissions as P;
+    use crate::role::Role;
+    let admin = Role::builder("admin", "Admin")
+        .permissions(
+            P::MEMBER_VIEW
+                | P::MEMBER_INVITE
+                | P::MEMBER_REMOVE
+                | P::MEMBER_EDIT
+                | P::MEMBER_ROLE_CHANGE
+                | P::INVITATION_MANAGE
+                | P::PROFILE_EDIT,
+        )
+        .build();
+    let member = Role::builder("member", "Member")
+        .permissions(P::PROFILE_EDIT)
+        .build();
+    let policy = crate::catalog::Policy {
+        min_admins: Some(crate::catalog::AdminMinimum {
+            role: crate::role::RoleKey::new("admin"),
+            count: 2,
+        }),
+        ..crate::catalog::Policy::default()
+    };
+    crate::preset::built(
+        crate::catalog::Catalog::new("two-admins", [admin, member])
+            .and_then(|c| c.with_policy(policy)),
+    )
+}
+
+fn fail(check: &'static str, message: impl Into<String>) -> Failure {
+    Failure {
+        check,
+        message: message.into(),
+    }
+}
+
+fn ensure(ok: bool, check: &'static str, message: impl FnOnce() -> String) -> Result<(), Failure> {
+    if ok {
+        Ok(())
+    } else {
+        Err(fail(check, message()))
+    }
+}
+
+fn directory<S: Store + Clone>(store: &S) -> Directory<S, ManualClock> {
+    Directory::with_clock(store.clone(), ManualClock::new(Timestamp(1_700_000_000)))
+}
+
+fn profile(email: &str) -> Profile {
+    Profile {
+        email: Some(email.to_owned()),
+        user_name: Some(email.split('@').next().unwrap_or(email).to_owned()),
+        display_name: Some(email.to_owned()),
+        phone: Some("+1 555 0100".to_owned()),
+        user_code: None,
+    }
+}
+
+async fn snapshot<S: Store>(
+    store: &S,
+    org: OrgId,
+    check: &'static str,
+) -> Result<(Option<std::sync::Arc<OrgState>>, usize), Failure> {
+    let state = store
+        .load(org)
+        .await
+        .map_err(|e| fail(check, format!("load: {e}")))?;
+    let audit = store
+        .audit(org)
+        .await
+        .map_err(|e| fail(check, format!("audit: {e}")))?;
+    Ok((state, audit.len()))
+}
+
+/// Creates an organization with `members` extra members of `role`, all with
+/// full profiles; returns the founder and the members.
+async fn organization<S: Store + Clone>(
+    dir: &Directory<S, ManualClock>,
+    org: OrgId,
+    catalog: crate::catalog::Catalog,
+    founder_role: Option<&str>,
+    members: usize,
+    role: &str,
+    check: &'static str,
+) -> Result<(MemberId, Vec<MemberId>), Failure> {
+    let founder = dir
+        .create_organization(NewOrganization {
+            id: org,
+            name: format!("conformance {}", org.get()),
+            catalog,
+            seat_limit: 1000,
+            founder: profile(&format!("founder@{}.test", org.get())),
+            founder_role: founder_role.map(crate::role::RoleKey::new),
+        })
+        .await
+        .map_err(|e| fail(check, format!("create organization: {e}")))?;
+    let mut ids = Vec::new();
+    for i in 0..members {
+        let email = format!("m{i}@{}.test", org.get());
+        let inv = dir
+            .invite(org, founder, &email, role)
+            .await
+            .map_err(|e| fail(check, format!("invite: {e}")))?;
+        let secret = inv.first().map(|i| i.secret.clone()).unwrap_or_default();
+        let (_, id) = dir
+            .accept_invitation(&secret, profile(&email))
+            .await
+            .map_err(|e| fail(check, format!("accept: {e}")))?;
+        ids.push(id);
+    }
+    Ok((founder, ids))
+}
+
+async fn create_and_load<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), Failure> {
+    const C: &str = "create_and_load";
+    let dir = directory(store);
+    ensure(
+        store
+            .load(org)
+            .await
+            .map_err(|e| fail(C, e.to_string()))?
+            .is_none(),
+        C,
+        || "a new organization already loads".into(),
+    )?;
+    ensure(
+        store
+            .version(org)
+            .await
+            .map_err(|e| fail(C, e.to_string()))?
+            == 0,
+        C,
+        || "an unknown organization has a version".into(),
+    )?;
+    let (founder, members) =
+        organization(&dir, org, preset::helpdesk(), None, 2, "agent", C).await?;
+    let team = dir
+        .create_team(org, founder, Some("T1"), "Team 1")
+        .await
+        .map_err(|e| fail(C, e.to_string()))?;
+    dir.add_team_member(org, founder, team, members[0])
+        .await
+        .map_err(|e| fail(C, e.to_string()))?;
+    let state = store
+        .load(org)
+        .await
+        .map_err(|e| fail(C, e.to_string()))?
+        .ok_or_else(|| fail(C, "organization vanished"))?;
+    ensure(state.members.len() == 3, C, || {
+        format!("3 members expected, {} loaded", state.members.len())
+    })?;
+    ensure(
+        state
+            .teams
+            .get(&team)
+            .is_some_and(|t| t.code.as_deref() == Some("T1") && t.name == "Team 1"),
+        C,
+        || "team not stored faithfully".into(),
+    )?;
+    ensure(
+        state
+            .members
+            .get(&members[0])
+            .is_some_and(|m| m.teams == [team]),
+        C,
+        || "team membership not stored".into(),
+    )?;
+    ensure(state.org.catalog.as_ref() == &preset::helpdesk(), C, || {
+        "catalog not stored faithfully".into()
+    })?;
+    let v = store
+        .version(org)
+        .await
+        .map_err(|e| fail(C, e.to_string()))?;
+    ensure(v == state.version && v >= 6, C, || {
+        format!("version {v} disagrees with loaded {}", state.version)
+    })?;
+    let again = dir
+        .create_organization(NewOrganization {
+            id: org,
+            name: "again".into(),
+            catalog: preset::helpdesk(),
+            seat_limit: 5,
+            founder: profile("x@y.test"),
+            founder_role: None,
+        })
+        .await;
+    ensure(
+        matches!(again, Err(DirectoryError::OrganizationExists(_))),
+        C,
+        || format!("creating twice gave {again:?}"),
+    )
+}
+
+async fn version_conflict<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), Failure> {
+    const C: &str = "version_conflict";
+    let dir = directory(store);
+    let (founder, _) = organization(&dir, org, preset::helpdesk(), None, 0, "agent", C).await?;
+    let state = store
+        .load(org)
+        .await
+        .map_err(|e| fail(C, e.to_string()))?
+        .ok_or_else(|| fail(C, "missing"))?;
+    let stale = state.version;
+    let mut m = crate::directory::Member::clone(
+        state
+            .members
+            .get(&founder)
+            .ok_or_else(|| fail(C, "founder missing"))?,
+    );
+    m.user_name = Some("first".into());
+    let first = [crate::directory::Change::PutMember(std::sync::Arc::new(
+        m.clone(),
+    ))];
+    let v = store
+        .commit(Commit {
+            org,
+            expected_version: Some(stale),
+            changes: &first,
+            events: &[],
+        })
+        .await
+        .map_err(|e| fail(C, format!("first commit: {e}")))?;
+    ensure(v == stale + 1, C, || {
+        format!("version {v} after committing on {stale}")
+    })?;
+    m.user_name = Some("second".into());
+    let second = [crate::directory::Change::PutMember(std::sync::Arc::new(m))];
+    let before = snapshot(store, org, C).await?;
+    let r = store
+        .commit(Commit {
+            org,
+            expected_version: Some(stale),
+            changes: &second,
+            events: &[],
+        })
+        .await;
+    ensure(matches!(r, Err(StoreError::Conflict)), C, || {
+        format!("a stale commit gave {r:?}")
+    })?;
+    let after = snapshot(store, org, C).await?;
+    ensure(before == after, C, || {
+        "a conflicting commit changed the store".into()
+    })?;
+    let name = after
+        .0
+        .and_then(|s| s.members.get(&founder).and_then(|m| m.user_name.clone()));
+    ensure(name.as_deref() == Some("first"), C, || {
+        format!("user name {name:?}, expected \"first\"")
+    })
+}
+
+async fn refused_changes_nothing<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), Failure> {
+    const C: &str = "refused_changes_nothing";
+    let dir = directory(store);
+    let (owner, agents) = organization(&dir, org, preset::helpdesk(), None, 2, "agent", C).await?;
+    let before = snapshot(store, org, C).await?;
+    let refused: Vec<(&str, Result<(), DirectoryError>)> = vec![
+        (
+            "agent demotes owner",
+            dir.change_role(org, agents[0], owner, "agent").await,
+        ),
+        (
+            "agent removes owner",
+            dir.remove_member(org, agents[0], owner).await,
+        ),
+        (
+            "owner demotes self",
+            dir.change_role(org, owner, owner, "agent").await,
+        ),
+        ("owner removed", dir.remove_member(org, owner, owner).await),
+        (
+            "agent promotes self",
+            dir.change_role(org, agents[0], agents[0], "primary_admin")
+                .await,
+        ),
+        (
+            "bad addresses",
+            dir.invite(org, owner, "ok@x.test, not-an-address", "agent")
+                .await
+                .map(|_| ()),
+        ),
+    ];
+    for (what, r) in refused {
+        ensure(r.is_err(), C, || format!("{what} was allowed"))?;
+    }
+    let after = snapshot(store, org, C).await?;
+    ensure(before == after, C, || {
+        "a refused operation changed the store".into()
+    })
+}
+
+async fn audit_complete<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), Failure> {
+    const C: &str = "audit_complete";
+    let dir = directory(store);
+    let (owner, members) = organization(&dir, org, preset::helpdesk(), None, 3, "agent", C).await?;
+    dir.change_role(org, owner, members[0], "admin")
+        .await
+        .map_err(|e| fail(C, e.to_string()))?;
+    dir.set_member_status(org, owner, members[1], MemberStatus::Disabled)
+        .await
+        .map_err(|e| fail(C, e.to_string()))?;
+    dir.remove_member(org, owner, members[2])
+        .await
+        .map_err(|e| fail(C, e.to_string()))?;
+    let events = store.audit(org).await.map_err(|e| fail(C, e.to_string()))?;
+    let version = store
+        .version(org)
+        .await
+        .map_err(|e| fail(C, e.to_string()))?;
+    let versions: Vec<u64> = events.iter().map(|e| e.version).collect();
+    let mut sorted = versions.clone();
+    sorted.sort_unstable();
+    ensure(versions == sorted, C, || {
+        "audit events out of commit order".into()
+    })?;
+    let mut committed: Vec<u64> = versions.clone();
+    committed.dedup();
+    ensure(committed == (1..=version).collect::<Vec<_>>(), C, || {
+        format!("audit covers versions {committed:?}, store is at {version}")
+    })?;
+    let last = events.last().ok_or_else(|| fail(C, "no events"))?;
+    ensure(
+        last.action == "remove_member"
+            && last.actor == Some(owner)
+            && last.after.is_none()
+            && last.before.is_some(),
+        C,
+        || format!("last event {last:?}"),
+    )
+}
+
+async fn concurrent_demotions<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), Failure> {
+    const C: &str = "concurrent_demotions";
+    let dir = directory(store);
+    let (founder, admins) = organization(
+        &dir,
+        org,
+        two_admins(),
+        Some("admin"),
+        CONCURRENCY,
+        "admin",
+        C,
+    )
+    .await?;
+    let mut all = vec![founder];
+    all.extend(&admins);
+    // Every admin demotes the next one at the same moment.
+    let ops = (0..all.len())
+        .map(|i| {
+            let (by, whom) = (all[i], all[(i + 1) % all.len()]);
+            let dir = &dir;
+            async move { dir.change_role(org, by, whom, "member").await }
+        })
+        .collect();
+    let results = join_all(ops).await;
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    let state = store
+        .load(org)
+        .await
+        .map_err(|e| fail(C, e.to_string()))?
+        .ok_or_else(|| fail(C, "missing"))?;
+    let left = state.active_with_role("admin");
+    ensure(left >= 2, C, || {
+        format!("{left} admins left after concurrent demotions")
+    })?;
+    ensure(left == all.len() - ok, C, || {
+        format!(
+            "{ok} demotions succeeded but {left} of {} admins remain",
+            all.len()
+        )
+    })?;
+    for r in &results {
+        if let Err(e) = r {
+            ensure(
+                matches!(
+                    e,
+                    DirectoryError::TooFewAdmins { .. } | DirectoryError::Denied(_)
+                ),
+                C,
+                || format!("unexpected refusal: {e}"),
+            )?;
+        }
+    }
+    let events = store.audit(org).await.map_err(|e| fail(C, e.to_string()))?;
+    let demotions = events.iter().filter(|e| e.action == "change_role").count();
+    ensure(demotions == ok, C, || {
+        format!("{ok} demotions but {demotions} audit events")
+    })
+}
+
+async fn concurrent_removals<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), Failure> {
+    const C: &str = "concurrent_removals";
+    let dir = directory(store);
+    let (owner, agents) =
+        organization(&dir, org, preset::helpdesk(), None, CONCURRENCY, "agent", C).await?;
+    // Each member removed twice at once, and the owner once: only single removals win.
+    let mut ops: Vec<Op<'_>> = Vec::new();
+    for a in agents.iter().take(CONCURRENCY / 2) {
+        for _ in 0..2 {
+            let dir = &dir;
+            let a = *a;
+            ops.push(Box::pin(
+                async move { dir.remove_member(org, owner, a).await },
+            ));
+        }
+    }
+    let dir_ref = &dir;
+    ops.push(Box::pin(async move {
+        dir_ref.remove_member(org, agents[0], owner).await
+    }));
+    let results = join_all(ops).await;
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    ensure(ok == CONCURRENCY / 2, C, || {
+        format!("{ok} removals succeeded, expected {}", CONCURRENCY / 2)
+    })?;
+    let state = store
+        .load(org)
+        .await
+        .map_err(|e| fail(C, e.to_string()))?
+        .ok_or_else(|| fail(C, "missing"))?;
+    ensure(state.members.contains_key(&owner), C, || {
+        "the owner was removed".into()
+    })?;
+    ensure(
+        state.members.len() == 1 + CONCURRENCY - CONCURRENCY / 2,
+        C,
+        || format!("{} members left", state.members.len()),
+    )?;
+    let events = store.audit(org).await.map_err(|e| fail(C, e.to_string()))?;
+    let removals = events
+        .iter()
+        .filter(|e| e.action == "remove_member")
+        .count();
+    ensure(removals == ok, C, || {
+        format!("{ok} removals but {removals} audit events")
+    })
+}
+
+async fn concurrent_transfers<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), Failure> {
+    const C: &str = "concurrent_transfers";
+    let dir = directory(store);
+    let (owner, admins) = organization(
+        &dir,
+        org,
+        preset::helpdesk(),
+        None,
+        CONCURRENCY,
+        "primary_admin",
+        C,
+    )
+    .await?;
+    let ops = admins
+        .iter()
+        .map(|to| {
+            let dir = &dir;
+            let to = *to;
+            async move { dir.transfer_ownership(org, owner, to).await }
+        })
+        .collect();
+    let results = join_all(ops).await;
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    ensure(ok == 1, C, || {
+        format!("{ok} transfers succeeded, expected exactly 1")
+    })?;
+    let state = store
+        .load(org)
+        .await
+        .map_err(|e| fail(C, e.to_string()))?
+        .ok_or_else(|| fail(C, "missing"))?;
+    let owners = state
+        .members
+        .values()
+        .filter(|m| m.role.as_str() == "owner")
+        .count();
+    ensure(owners == 1, C, || {
+        format!("{owners} owners after concurrent transfers")
+    })?;
+    ensure(
+        state
+            .members
+            .get(&owner)
+            .is_some_and(|m| m.role.as_str() == "primary_admin"),
+        C,
+        || "the old owner is not a primary admin".into(),
+    )
+}
+
+async fn concurrent_acceptance<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), Failure> {
+    const C: &str = "concurrent_acceptance";
+    let dir = directory(store);
+    let (owner, _) = organization(&dir, org, preset::helpdesk(), None, 0, "agent", C).await?;
+    let link = dir
+        .create_invitation_link(org, owner, "agent")
+        .await
+        .map_err(|e| fail(C, e.to_string()))?;
+    let ops = (0..CONCURRENCY)
+        .map(|i| {
+            let dir = &dir;
+            let secret = link.secret.clone();
+            async move {
+                dir.accept_invitation(&secret, profile(&format!("n{i}@{}.test", org.get())))
+                    .await
+            }
+        })
+        .collect();
+    let results = join_all(ops).await;
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    ensure(ok == 1, C, || {
+        format!("{ok} acceptances of one invitation succeeded")
+    })?;
+    for r in &results {
+        if let Err(e) = r {
+            ensure(matches!(e, DirectoryError::InvitationUsed), C, || {
+                format!("a losing acceptance gave `{e}`")
+            })?;
+        }
+    }
+    let state = store
+        .load(org)
+        .await
+        .map_err(|e| fail(C, e.to_string()))?
+        .ok_or_else(|| fail(C, "missing"))?;
+    ensure(state.members.len() == 2, C, || {
+        format!("{} members after one acceptance", state.members.len())
+    })?;
+    let events = store.audit(org).await.map_err(|e| fail(C, e.to_string()))?;
+    let accepted = events
+        .iter()
+        .filter(|e| e.action == "accept_invitation")
+        .count();
+    ensure(accepted == 2, C, || {
+        format!("{accepted} acceptance events, expected 2 (invitation and member)")
+    })
+}
+
+type Op<'a> = Pin<Box<dyn Future<Output = Result<(), DirectoryError>> + Send + 'a>>;
+
+/// Polls all futures together until each is done; results in input order.
+async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut futures: Vec<Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut outputs: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
+    std::future::poll_fn(move |cx: &mut Context<'_>| {
+        let mut pending = false;
+        for (f, out) in futures.iter_mut().zip(outputs.iter_mut()) {
+            if out.is_none() {
+                match f.as_mut().poll(cx) {
+                    Poll::Ready(v) => *out = Some(v),
+                    Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            Poll::Pending
+        } else {
+            Poll::Ready(outputs.iter_mut().filter_map(Option::take).collect())
+        }
+    })
+    .await
+}
