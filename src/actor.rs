@@ -75,6 +75,9 @@ pub enum MemberStatus {
     Active,
     /// The member may do nothing.
     Disabled,
+    /// Created by an import and invited: may do nothing until the invitation
+    /// is accepted. Holds a seat through the pending invitation.
+    Invited,
 }
 
 /// A member acting through their role.

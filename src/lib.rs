@@ -69,10 +69,13 @@ pub use eval::can;
 pub use filter::ConversationFilter;
 pub use resource::{Resource, ResourceKind};
 // Directory operations and storage.
+#[cfg(feature = "import")]
+pub use directory::{import_template, ImportMode, ImportReport};
 pub use directory::{
     AddressProblem, AuditEvent, BadAddress, Change, Clock, Directory, DirectoryError, Invitation,
     InvitationState, IssuedInvitation, ManualClock, Member, NewOrganization, OrgState,
     Organization, Profile, ProfileUpdate, SystemClock, Timestamp,
 };
+pub use directory::{ImportProblem, RowError};
 pub use executor::block_on;
 pub use store::{Commit, MemoryStore, Store, StoreError};

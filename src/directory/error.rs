@@ -145,6 +145,9 @@ pub enum DirectoryError {
     /// The invitation was revoked.
     #[error("the invitation was revoked")]
     InvitationRevoked,
+    /// A batch import failed; every failing row is listed, nothing was written.
+    #[error("the import failed, nothing was written: {}", rows(.0))]
+    ImportFailed(Vec<RowError>),
     /// Too many concurrent writers changed the organization; try again.
     #[error("the organization kept changing concurrently; nothing was written, try again")]
     Contended,
@@ -155,6 +158,65 @@ pub enum DirectoryError {
 
 fn list(bad: &[BadAddress]) -> String {
     bad.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// One failing row of an import.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowError {
+    /// The line in the file (1 is the header).
+    pub line: u64,
+    /// What is wrong.
+    pub problem: ImportProblem,
+}
+
+impl fmt::Display for RowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.problem)
+    }
+}
+
+/// What is wrong with an import row.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ImportProblem {
+    /// The file or the row is not valid CSV (or not UTF-8).
+    #[error("cannot read the row: {0}")]
+    Unreadable(String),
+    /// The header has no `email` column.
+    #[error("the header has no `email` column")]
+    NoEmailColumn,
+    /// The email is not valid.
+    #[error("`{0}` is not a valid email address")]
+    InvalidEmail(String),
+    /// Another member has this user code.
+    #[error("user code `{0}` is already used by another member")]
+    UserCodeTaken(String),
+    /// Another team has this name.
+    #[error("team name `{0}` is already used by another team")]
+    TeamNameTaken(String),
+    /// The row would change the importer's own role.
+    #[error("members cannot change their own role")]
+    OwnRole,
+    /// The row would change the Owner's role.
+    #[error("the owner's role cannot be changed by an import")]
+    OwnerProtected,
+    /// The row would grant the unique role.
+    #[error("role `{0}` changes hands only by a transfer")]
+    UniqueRole(RoleKey),
+    /// The row grants a role that exceeds the importer's.
+    #[error("role `{0}` exceeds the importer's own")]
+    RoleExceedsOwn(RoleKey),
+    /// The row changes a member whose role exceeds the importer's.
+    #[error("the member holds role `{0}`, which exceeds the importer's own")]
+    TargetExceedsActor(RoleKey),
+}
+
+fn rows(errors: &[RowError]) -> String {
+    errors
+        .iter()
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join("; ")

@@ -10,12 +10,16 @@
 mod audit;
 mod email;
 mod error;
+#[cfg(feature = "import")]
+mod import;
 mod invariant;
 mod secret;
 mod state;
 
 pub use audit::AuditEvent;
-pub use error::{AddressProblem, BadAddress, DirectoryError};
+pub use error::{AddressProblem, BadAddress, DirectoryError, ImportProblem, RowError};
+#[cfg(feature = "import")]
+pub use import::{import_template, ImportMode, ImportReport};
 pub use state::{Change, Invitation, InvitationState, Member, OrgState, Organization, Timestamp};
 
 use crate::action::Action;
@@ -222,6 +226,21 @@ impl<S: Store, C: Clock> Directory<S, C> {
         F: Fn(&OrgState, &mut Plan) -> Result<T, DirectoryError> + Send + Sync,
         T: Send,
     {
+        self.run_mode(org, actor, false, op).await
+    }
+
+    /// As `run`; with `dry`, stops after the checks and writes nothing.
+    async fn run_mode<T, F>(
+        &self,
+        org: OrgId,
+        actor: Option<MemberId>,
+        dry: bool,
+        op: F,
+    ) -> Result<T, DirectoryError>
+    where
+        F: Fn(&OrgState, &mut Plan) -> Result<T, DirectoryError> + Send + Sync,
+        T: Send,
+    {
         for _ in 0..MAX_ATTEMPTS {
             let state = self
                 .store
@@ -232,7 +251,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
             let mut plan = Plan::new(&state, now, actor);
             let out = op(&state, &mut plan)?;
             invariant::check(&state, &plan.after, now)?;
-            if plan.changes.is_empty() {
+            if dry || plan.changes.is_empty() {
                 return Ok(out);
             }
             let version = state.version;
@@ -535,17 +554,38 @@ impl<S: Store, C: Clock> Directory<S, C> {
                 None => email::check(profile.email.as_deref().unwrap_or(""))
                     .map_err(|b| DirectoryError::BadAddresses(vec![b]))?,
             };
-            if state.members.values().any(|m| m.email == email) {
-                return Err(DirectoryError::BadAddresses(vec![BadAddress {
-                    address: email,
-                    problem: AddressProblem::AlreadyMember,
-                }]));
-            }
             role_in(state, inv.role.as_str())?;
-            let member = MemberId(plan.new_id(1));
-            plan.actor = Some(member);
             let mut accepted = Invitation::clone(inv);
             accepted.state = InvitationState::Accepted;
+            if let Some(existing) = state.members.values().find(|m| m.email == email) {
+                if existing.status != MemberStatus::Invited {
+                    return Err(DirectoryError::BadAddresses(vec![BadAddress {
+                        address: email,
+                        problem: AddressProblem::AlreadyMember,
+                    }]));
+                }
+                // A member created by an import joins: the import's data stays,
+                // the newcomer fills what it left empty.
+                plan.actor = Some(existing.id);
+                plan.put_invitation("accept_invitation", accepted);
+                let mut joined = Member::clone(existing);
+                joined.status = MemberStatus::Active;
+                joined.user_code = joined
+                    .user_code
+                    .or_else(|| clean(profile.user_code.clone()));
+                joined.user_name = joined
+                    .user_name
+                    .or_else(|| clean(profile.user_name.clone()));
+                joined.display_name = joined
+                    .display_name
+                    .or_else(|| clean(profile.display_name.clone()));
+                joined.phone = joined.phone.or_else(|| clean(profile.phone.clone()));
+                let id = joined.id;
+                plan.put_member("accept_invitation", joined);
+                return Ok((org, id));
+            }
+            let member = MemberId(plan.new_id(1));
+            plan.actor = Some(member);
             plan.put_invitation("accept_invitation", accepted);
             plan.put_member(
                 "accept_invitation",
@@ -689,6 +729,12 @@ impl<S: Store, C: Clock> Directory<S, C> {
                 return Err(DirectoryError::OwnerProtected);
             }
             outranks(&me, target, role)?;
+            if status == MemberStatus::Invited || target.status == MemberStatus::Invited {
+                return Err(DirectoryError::InvalidInput {
+                    field: "status",
+                    problem: "invited members become active by accepting their invitation",
+                });
+            }
             if target.status == status {
                 return Ok(());
             }
@@ -1347,20 +1393,21 @@ impl Plan {
         })
     }
 
-    fn events(&self, org: OrgId, version: u64) -> Vec<AuditEvent> {
-        self.pending
-            .iter()
+    fn events(&mut self, org: OrgId, version: u64) -> Vec<AuditEvent> {
+        let (now, actor) = (self.now, self.actor);
+        std::mem::take(&mut self.pending)
+            .into_iter()
             .enumerate()
             .map(|(i, (action, subject, before, after))| AuditEvent {
                 org,
                 version,
                 index: u32::try_from(i).unwrap_or(u32::MAX),
-                at: self.now,
-                actor: self.actor,
-                action: action.clone(),
-                subject: subject.clone(),
-                before: before.clone(),
-                after: after.clone(),
+                at: now,
+                actor,
+                action,
+                subject,
+                before,
+                after,
             })
             .collect()
     }

@@ -9,9 +9,12 @@ use sha2::{Digest, Sha256};
 pub(crate) fn generate(org: OrgId, id: InvitationId) -> Result<String, getrandom::Error> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)?;
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut s = format!("{}.{}.", org.get(), id.get());
+    s.reserve(64);
     for b in bytes {
-        s.push_str(&format!("{b:02x}"));
+        s.push(char::from(HEX[usize::from(b >> 4)]));
+        s.push(char::from(HEX[usize::from(b & 0xf)]));
     }
     Ok(s)
 }

@@ -6,5 +6,6 @@
 
 mod helpdesk;
 
+#[cfg_attr(not(feature = "testkit"), allow(unused_imports))]
 pub(crate) use helpdesk::built;
 pub use helpdesk::helpdesk;
