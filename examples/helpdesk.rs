@@ -1,20 +1,72 @@
-//! The main demonstration: the helpdesk preset deciding the source document's
-//! scenario (A and B in Team 1), with reasons, then the permission matrix.
+//! The main demonstration, on the embedded default store (`MemoryStore`):
+//! create an organization with the helpdesk preset, import the sample CSV
+//! beside this file, let the invited members join, replay the source
+//! document's scenario (A and B, both Agents in Team 1) with each decision
+//! and its reason, and print the role permission list.
+//!
+//! `cargo run --example helpdesk`
 
-use purview::{can, preset, Action, Actor, Assignment, Conversation, Resource};
-use purview::{ContactId, ConversationId, MemberId, OrgId, TeamId};
+use purview::{
+    block_on, can, preset, Action, Actor, Assignment, ContactId, Conversation, ConversationId,
+    Directory, ImportMode, MemberId, MemoryStore, NewOrganization, OrgId, Profile, Resource,
+};
+use std::error::Error;
+use std::fmt::Write as _;
 
-fn main() {
-    let helpdesk = preset::helpdesk();
+const USERS_CSV: &str = include_str!("helpdesk_users.csv");
+
+/// Runs the demonstration and returns what it prints.
+pub fn run() -> Result<String, Box<dyn Error>> {
+    let mut out = String::new();
     let org = OrgId(1);
-    let team1 = TeamId(1);
-    let (a, b) = (MemberId(1), MemberId(2));
-    let Some(agent) = helpdesk.role("agent") else {
-        eprintln!("the helpdesk preset has no agent role");
-        std::process::exit(1);
-    };
-    let actor_a = Actor::member(org, a, agent, [team1]);
+    let dir = Directory::new(MemoryStore::new());
 
+    let owner = block_on(dir.create_organization(NewOrganization {
+        id: org,
+        name: "Acme Support".into(),
+        catalog: preset::helpdesk(),
+        seat_limit: 10,
+        founder: Profile {
+            email: Some("owner@acme.test".into()),
+            ..Profile::default()
+        },
+        founder_role: None,
+    }))?;
+
+    let report = block_on(dir.import_members(org, owner, USERS_CSV.as_bytes(), ImportMode::Apply))?;
+    writeln!(
+        out,
+        "Imported: {} members created, {} updated, {} teams created, {} invitations to deliver",
+        report.members_created,
+        report.members_updated,
+        report.teams_created,
+        report.invitations.len()
+    )?;
+    // The host delivers each secret; here every invitee accepts at once.
+    for invitation in &report.invitations {
+        block_on(dir.accept_invitation(&invitation.secret, Profile::default()))?;
+    }
+    let counts = block_on(dir.role_counts(org, owner))?;
+    let counts: Vec<String> = counts
+        .iter()
+        .map(|(role, n)| format!("{role}: {n}"))
+        .collect();
+    writeln!(out, "Members per role: {}", counts.join(", "))?;
+
+    let state = dir_state(&dir, org)?;
+    let id_of = |email: &str| -> Result<MemberId, Box<dyn Error>> {
+        Ok(state.member_by_email(email).ok_or("member missing")?.id)
+    };
+    let (a, b) = (id_of("a@acme.test")?, id_of("b@acme.test")?);
+    let team1 = state
+        .teams
+        .values()
+        .find(|t| t.code.as_deref() == Some("T1"))
+        .ok_or("team missing")?
+        .id;
+    let (actor_a, _version) = block_on(dir.actor(org, a))?;
+
+    writeln!(out, "\nA (role: Agent) and B both belong to Team 1")?;
     let cases = [
         ("Assigned to A", Assignment::Member { member: a }),
         (
@@ -29,21 +81,60 @@ fn main() {
             },
         ),
     ];
-    println!("A (role: Agent) and B both belong to Team 1\n");
     for (i, (label, assignment)) in cases.into_iter().enumerate() {
         let conversation =
             Conversation::new(ConversationId(i as u64 + 1), org, ContactId(1)).assigned(assignment);
         let resource = Resource::Conversation(&conversation);
-        println!("{label}");
-        println!(
+        writeln!(out, "{label}")?;
+        writeln!(
+            out,
             "  view:     {}",
             can(&actor_a, Action::ViewConversation, &resource)
-        );
-        println!(
+        )?;
+        writeln!(
+            out,
             "  reassign: {}",
             can(&actor_a, Action::AssignConversation, &resource)
-        );
+        )?;
     }
-    println!("\nRole permission list\n");
-    print!("{}", helpdesk.render_markdown());
+
+    // The directory keeps the organization safe whoever asks.
+    writeln!(out, "\nAn Agent tries to demote the Owner:")?;
+    match block_on(dir.change_role(org, a, owner, "agent")) {
+        Ok(()) => writeln!(out, "  allowed (unexpected)")?,
+        Err(e) => writeln!(out, "  {e}")?,
+    }
+    let other_org = Actor::member(
+        OrgId(2),
+        MemberId(9),
+        state.org.catalog.role("owner").ok_or("no owner role")?,
+        [],
+    );
+    let conversation = Conversation::new(ConversationId(9), org, ContactId(1));
+    writeln!(
+        out,
+        "An Owner of another organization views a conversation:\n  {}",
+        can(
+            &other_org,
+            Action::ViewConversation,
+            &Resource::Conversation(&conversation)
+        )
+    )?;
+
+    writeln!(out, "\nRole permission list\n")?;
+    out.push_str(&state.org.catalog.render_markdown());
+    Ok(out)
+}
+
+fn dir_state(
+    dir: &Directory<MemoryStore>,
+    org: OrgId,
+) -> Result<std::sync::Arc<purview::OrgState>, Box<dyn Error>> {
+    Ok(block_on(dir.snapshot(org))?)
+}
+
+#[allow(dead_code)]
+fn main() -> Result<(), Box<dyn Error>> {
+    print!("{}", run()?);
+    Ok(())
 }
