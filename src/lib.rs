@@ -20,10 +20,13 @@
 //!   [`DirectoryError`] and nothing written;
 //! - [`Store`]: the storage trait a host implements, with its contract;
 //!   [`MemoryStore`] is the default; `testkit` (feature `testkit`) is the
-//!   conformance suite for any store.
+//!   conformance suite for any store;
+//! - [`ActorCache`]: actors per organization and member, invalidated by the
+//!   organization's change version.
 
 mod action;
 mod actor;
+mod cache;
 mod catalog;
 mod contact;
 mod conversation;
@@ -69,6 +72,7 @@ pub use eval::can;
 pub use filter::ConversationFilter;
 pub use resource::{Resource, ResourceKind};
 // Directory operations and storage.
+pub use cache::ActorCache;
 #[cfg(feature = "import")]
 pub use directory::{import_template, ImportMode, ImportReport};
 pub use directory::{

@@ -1,0 +1,90 @@
+//! The actor cache sees role changes and removals through the organization's
+//! change version.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use purview::{
+    block_on, can, preset, Action, ActorCache, Directory, DirectoryError, MemoryStore,
+    NewOrganization, OrgId, Profile, Reason, Resource, Store,
+};
+
+fn profile(email: &str) -> Profile {
+    Profile {
+        email: Some(email.into()),
+        user_name: Some("n".into()),
+        display_name: Some("N".into()),
+        phone: Some("1".into()),
+        user_code: None,
+    }
+}
+
+fn setup() -> (Directory<MemoryStore>, purview::MemberId, purview::MemberId) {
+    let dir = Directory::new(MemoryStore::new());
+    let owner = block_on(dir.create_organization(NewOrganization {
+        id: OrgId(1),
+        name: "Acme".into(),
+        catalog: preset::helpdesk(),
+        seat_limit: 5,
+        founder: profile("o@acme.test"),
+        founder_role: None,
+    }))
+    .unwrap();
+    let inv = block_on(dir.invite(OrgId(1), owner, "agent@acme.test", "agent")).unwrap();
+    let (_, agent) =
+        block_on(dir.accept_invitation(&inv[0].secret, profile("agent@acme.test"))).unwrap();
+    (dir, owner, agent)
+}
+
+#[test]
+fn a_role_change_is_seen_after_invalidation_by_version() {
+    let (dir, owner, agent) = setup();
+    let cache = ActorCache::new();
+    let org = Resource::Organization(OrgId(1));
+    let before = block_on(cache.get(&dir, OrgId(1), agent)).unwrap();
+    assert!(!can(&before, Action::ViewAnalytics, &org).is_allowed());
+    // Cached: the same actor while nothing changed.
+    let again = block_on(cache.get(&dir, OrgId(1), agent)).unwrap();
+    assert!(std::sync::Arc::ptr_eq(&before, &again));
+
+    block_on(dir.change_role(OrgId(1), owner, agent, "admin")).unwrap();
+    // Without reading the version, the stale entry is still served...
+    assert!(cache.cached(OrgId(1), agent).is_some());
+    // ...and a read of the version (or a notification) invalidates it.
+    let version = block_on(dir.store().version(OrgId(1))).unwrap();
+    cache.observe(OrgId(1), version);
+    assert!(cache.cached(OrgId(1), agent).is_none());
+    let after = block_on(cache.get(&dir, OrgId(1), agent)).unwrap();
+    assert!(can(&after, Action::ViewAnalytics, &org).is_allowed());
+}
+
+#[test]
+fn a_removed_member_is_denied() {
+    let (dir, owner, agent) = setup();
+    let cache = ActorCache::new();
+    block_on(cache.get(&dir, OrgId(1), agent)).unwrap();
+    block_on(dir.remove_member(OrgId(1), owner, agent)).unwrap();
+    let r = block_on(cache.get(&dir, OrgId(1), agent));
+    assert!(
+        matches!(r, Err(DirectoryError::UnknownMember(m)) if m == agent),
+        "{r:?}"
+    );
+    assert!(cache.cached(OrgId(1), agent).is_none());
+}
+
+#[test]
+fn a_disabled_member_is_denied_after_invalidation() {
+    let (dir, owner, agent) = setup();
+    let cache = ActorCache::new();
+    block_on(cache.get(&dir, OrgId(1), agent)).unwrap();
+    block_on(dir.set_member_status(OrgId(1), owner, agent, purview::MemberStatus::Disabled))
+        .unwrap();
+    let actor = block_on(cache.get(&dir, OrgId(1), agent)).unwrap();
+    assert_eq!(
+        can(
+            &actor,
+            Action::ViewContact,
+            &Resource::Organization(OrgId(1))
+        )
+        .reason(),
+        Some(Reason::ActorDisabled)
+    );
+}
