@@ -570,3 +570,29 @@ mod arbitrary_input {
         }
     }
 }
+
+#[test]
+fn removing_an_invited_member_revokes_their_invitation() {
+    let f = fixture(10);
+    let report = f.import(&format!("{HEADER}x@acme.test,,,,,,\n")).unwrap();
+    let id = f.member("x@acme.test").id;
+    block_on(f.dir.remove_member(ORG, f.owner, id)).unwrap();
+    let r = block_on(
+        f.dir
+            .accept_invitation(&report.invitations[0].secret, profile("x@acme.test")),
+    );
+    assert!(matches!(r, Err(DirectoryError::InvitationRevoked)), "{r:?}");
+    assert_eq!(f.state().seats_used(Timestamp(1_000)), 1);
+}
+
+#[test]
+fn revoking_the_invitation_of_an_invited_member_removes_them() {
+    let f = fixture(10);
+    let report = f.import(&format!("{HEADER}y@acme.test,,,,,,\n")).unwrap();
+    block_on(
+        f.dir
+            .revoke_invitation(ORG, f.owner, report.invitations[0].id),
+    )
+    .unwrap();
+    assert!(f.state().member_by_email("y@acme.test").is_none());
+}

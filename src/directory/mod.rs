@@ -506,6 +506,16 @@ impl<S: Store, C: Clock> Directory<S, C> {
             let mut next = Invitation::clone(inv);
             next.state = InvitationState::Revoked;
             plan.put_invitation("revoke_invitation", next);
+            // A member created by an import who never joined goes with the invitation.
+            if let Some(email) = &inv.email {
+                if let Some(m) = state
+                    .members
+                    .values()
+                    .find(|m| m.email == *email && m.status == MemberStatus::Invited)
+                {
+                    plan.delete_member("revoke_invitation", m.id);
+                }
+            }
             Ok(())
         })
         .await
@@ -701,6 +711,15 @@ impl<S: Store, C: Clock> Directory<S, C> {
                 return Err(DirectoryError::OwnerProtected);
             }
             outranks(&me, target, role)?;
+            // An invitation still pending for the removed address would hold a
+            // seat and let them back in: it goes with them.
+            for inv in state.invitations.values() {
+                if inv.is_pending(plan.now) && inv.email.as_deref() == Some(target.email.as_str()) {
+                    let mut revoked = Invitation::clone(inv);
+                    revoked.state = InvitationState::Revoked;
+                    plan.put_invitation("remove_member", revoked);
+                }
+            }
             plan.delete_member("remove_member", member);
             Ok(())
         })
