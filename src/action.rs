@@ -59,10 +59,13 @@ macro_rules! actions {
             }
 
             /// The permission bits a member's role must hold.
+            #[inline]
             #[must_use]
             pub const fn required(self) -> P {
                 match self { $(Action::$variant => $perm,)* }
             }
+
+            #[inline]
 
             const fn kinds(self) -> u16 {
                 match self { $(Action::$variant => $kinds,)* }
@@ -70,6 +73,7 @@ macro_rules! actions {
 
             /// Whether a contact (an external user without an account) may
             /// ever take this action; all others need a member.
+            #[inline]
             #[must_use]
             pub const fn open_to_contacts(self) -> bool {
                 match self { $(Action::$variant => $contact,)* }
@@ -236,12 +240,14 @@ actions! {
 
 impl Action {
     /// Whether the action applies to this kind of resource (rule 3).
+    #[inline]
     #[must_use]
     pub const fn applies_to(self, kind: ResourceKind) -> bool {
         self.kinds() & (1 << kind as u16) != 0
     }
 
     /// Which conversation scope judges this action on a conversation, if any.
+    #[inline]
     #[must_use]
     pub const fn scope_use(self) -> Option<ScopeUse> {
         match self {

@@ -4,6 +4,7 @@ use crate::contact::Attributes;
 use crate::id::{ApiKeyId, BotId, ContactId, MemberId, OrgId, TeamId};
 use crate::permission::Permissions;
 use crate::role::Role;
+use crate::scope::{ConversationScope, Reach};
 
 /// Who is asking: a member, a contact or an API key. Every actor carries its
 /// organization.
@@ -81,14 +82,24 @@ pub enum MemberStatus {
 }
 
 /// A member acting through their role.
+///
+/// What evaluation reads on every call (the effective permissions and scopes,
+/// already emptied for a disabled member) is computed once, when the actor is
+/// built, and kept first in the struct.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MemberActor {
     org: OrgId,
     id: MemberId,
-    role: Role,
+    permissions: Permissions,
+    view_scope: ConversationScope,
+    manage_scope: ConversationScope,
+    own_teams_only: bool,
+    own_bots_only: bool,
+    enabled: bool,
     teams: Box<[TeamId]>,
     bots: Box<[BotId]>,
     status: MemberStatus,
+    role: Role,
 }
 
 impl MemberActor {
@@ -103,11 +114,68 @@ impl MemberActor {
         MemberActor {
             org,
             id,
-            role: role.clone(),
+            permissions: Permissions::empty(),
+            view_scope: ConversationScope::empty(),
+            manage_scope: ConversationScope::empty(),
+            own_teams_only: true,
+            own_bots_only: true,
+            enabled: false,
             teams: sorted(teams),
             bots: Box::new([]),
             status: MemberStatus::Active,
+            role: role.clone(),
         }
+        .refreshed()
+    }
+
+    /// Recomputes what evaluation reads from the role and the status.
+    fn refreshed(mut self) -> Self {
+        self.enabled = self.status == MemberStatus::Active && !self.role.is_disabled();
+        if self.enabled {
+            self.permissions = self.role.permissions();
+            self.view_scope = self.role.view_scope();
+            self.manage_scope = self.role.manage_scope();
+            self.own_teams_only = self.role.team_reach() == Reach::Own;
+            self.own_bots_only = self.role.bot_reach() == Reach::Own;
+        } else {
+            self.permissions = Permissions::empty();
+            self.view_scope = ConversationScope::empty();
+            self.manage_scope = ConversationScope::empty();
+            self.own_teams_only = true;
+            self.own_bots_only = true;
+        }
+        self
+    }
+
+    /// The permissions the member holds now: the role's, or none when disabled.
+    #[inline]
+    #[must_use]
+    pub fn permissions(&self) -> Permissions {
+        self.permissions
+    }
+
+    /// The conversation scope for `scope_use`, empty when disabled.
+    #[inline]
+    #[must_use]
+    pub fn scope(&self, scope_use: crate::action::ScopeUse) -> ConversationScope {
+        match scope_use {
+            crate::action::ScopeUse::View => self.view_scope,
+            crate::action::ScopeUse::Manage => self.manage_scope,
+        }
+    }
+
+    /// Whether the role reaches only the member's own teams.
+    #[inline]
+    #[must_use]
+    pub fn own_teams_only(&self) -> bool {
+        self.own_teams_only
+    }
+
+    /// Whether the role reaches only the bots granted to the member.
+    #[inline]
+    #[must_use]
+    pub fn own_bots_only(&self) -> bool {
+        self.own_bots_only
     }
 
     /// The same member with the bots they were granted access to.
@@ -121,22 +189,25 @@ impl MemberActor {
     #[must_use]
     pub fn with_status(mut self, status: MemberStatus) -> Self {
         self.status = status;
-        self
+        self.refreshed()
     }
 
     /// The member's organization.
+    #[inline]
     #[must_use]
     pub fn org(&self) -> OrgId {
         self.org
     }
 
     /// The member.
+    #[inline]
     #[must_use]
     pub fn id(&self) -> MemberId {
         self.id
     }
 
     /// The member's role.
+    #[inline]
     #[must_use]
     pub fn role(&self) -> &Role {
         &self.role
@@ -161,21 +232,29 @@ impl MemberActor {
     }
 
     /// Whether the member belongs to the team.
+    #[inline]
     #[must_use]
     pub fn in_team(&self, team: TeamId) -> bool {
-        self.teams.binary_search(&team).is_ok()
+        // A member is in a handful of teams: a scan beats a search there.
+        if self.teams.len() <= 8 {
+            self.teams.contains(&team)
+        } else {
+            self.teams.binary_search(&team).is_ok()
+        }
     }
 
     /// Whether the member was granted the bot.
+    #[inline]
     #[must_use]
     pub fn has_bot(&self, bot: BotId) -> bool {
         self.bots.binary_search(&bot).is_ok()
     }
 
     /// Whether the member may act at all: active, and not holding a disabling role.
+    #[inline]
     #[must_use]
     pub fn is_enabled(&self) -> bool {
-        self.status == MemberStatus::Active && !self.role.is_disabled()
+        self.enabled
     }
 }
 

@@ -78,7 +78,7 @@ impl<'a> ConversationFilter<'a> {
         };
         match actor {
             Actor::Member(m) => {
-                if !m.is_enabled() || !m.role().permissions().contains(action.required()) {
+                if !m.is_enabled() || !m.permissions().contains(action.required()) {
                     return ConversationFilter::Nothing;
                 }
                 member_scope(m, scope_use)
@@ -96,6 +96,7 @@ impl<'a> ConversationFilter<'a> {
     }
 
     /// Whether the conversation passes the filter.
+    #[inline]
     #[must_use]
     pub fn matches(&self, c: &Conversation) -> bool {
         match *self {
@@ -127,11 +128,9 @@ impl<'a> ConversationFilter<'a> {
 
 /// A member's conversation scope as a filter; the one definition both `can`
 /// and [`ConversationFilter::for_action`] use.
+#[inline]
 pub(crate) fn member_scope(m: &MemberActor, scope_use: ScopeUse) -> ConversationFilter<'_> {
-    let scope = match scope_use {
-        ScopeUse::View => m.role().view_scope(),
-        ScopeUse::Manage => m.role().manage_scope(),
-    };
+    let scope = m.scope(scope_use);
     if scope.contains(ConversationScope::ORGANIZATION) {
         ConversationFilter::Organization(m.org())
     } else if scope.is_empty() {

@@ -127,6 +127,7 @@ impl fmt::Display for ResourceKind {
 
 impl Resource<'_> {
     /// The resource's kind.
+    #[inline]
     #[must_use]
     pub fn kind(&self) -> ResourceKind {
         match self {
@@ -147,6 +148,7 @@ impl Resource<'_> {
     /// The organization the resource belongs to, or `None` when its parts
     /// disagree (a document whose knowledge base is in another organization),
     /// which is treated as another organization.
+    #[inline]
     #[must_use]
     pub fn org(&self) -> Option<OrgId> {
         match *self {

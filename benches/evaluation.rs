@@ -1,0 +1,271 @@
+//! Evaluation against hand-written bitmask baselines of the same rules, in the
+//! same criterion groups so that ratios come from one run.
+//!
+//! `cargo bench --bench evaluation -- --warm-up-time 1 --measurement-time 3`
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use purview::{
+    can, preset, Action, Actor, Assignment, ContactId, Conversation, ConversationFilter,
+    ConversationId, MemberId, OrgId, Resource, TeamId,
+};
+use std::hint::black_box;
+
+/// The baseline's own actor: an organization, a permission mask, scope bits
+/// and teams, as a host would hand-write them.
+struct Plain {
+    org: u64,
+    id: u64,
+    enabled: bool,
+    mask: u64,
+    view_all: bool,
+    manage_all: bool,
+    manage_teams: bool,
+    teams: [u64; 2],
+}
+
+const QUICK_REPLIES: u64 = 1 << 11;
+const VIEW: u64 = 1;
+const ASSIGN: u64 = 1 << 4;
+
+fn plain(role: usize, id: u64) -> Plain {
+    // Owner, Primary Admin, Admin, Primary Agent, Agent.
+    let quick = if role < 3 { QUICK_REPLIES } else { 0 };
+    Plain {
+        org: 1,
+        id,
+        enabled: true,
+        mask: VIEW | ASSIGN | quick,
+        view_all: role < 2,
+        manage_all: role < 2,
+        manage_teams: role == 2,
+        teams: [1, 3],
+    }
+}
+
+#[inline(never)]
+fn plain_feature(a: &Plain, org: u64, bit: u64) -> bool {
+    a.org == org && a.enabled && a.mask & bit == bit
+}
+
+#[inline(never)]
+fn plain_in_scope(a: &Plain, c: &Conversation, all: bool, teams: bool) -> bool {
+    if all {
+        return true;
+    }
+    match c.assignment {
+        Assignment::Unassigned => true,
+        Assignment::Team { team } => teams && a.teams.contains(&team.0),
+        Assignment::TeamMember { team, member } => {
+            (teams && a.teams.contains(&team.0)) || member.0 == a.id
+        }
+        Assignment::Member { member } => member.0 == a.id,
+    }
+}
+
+#[inline(never)]
+fn plain_view(a: &Plain, c: &Conversation) -> bool {
+    a.org == c.org.0 && a.enabled && a.mask & VIEW == VIEW && plain_in_scope(a, c, a.view_all, true)
+}
+
+#[inline(never)]
+fn plain_reassign(a: &Plain, c: &Conversation, to: Assignment, to_teams: &[u64]) -> bool {
+    if !(a.org == c.org.0 && a.enabled && a.mask & ASSIGN == ASSIGN) {
+        return false;
+    }
+    if !plain_in_scope(a, c, a.manage_all, a.manage_teams) {
+        return false;
+    }
+    if let Assignment::TeamMember { team, .. } = to {
+        if !to_teams.contains(&team.0) {
+            return false;
+        }
+    }
+    if a.manage_all {
+        return true;
+    }
+    match to {
+        Assignment::Unassigned => true,
+        Assignment::Team { team } => a.manage_teams && a.teams.contains(&team.0),
+        Assignment::TeamMember { team, member } => {
+            (a.manage_teams && a.teams.contains(&team.0)) || member.0 == a.id
+        }
+        Assignment::Member { member } => {
+            member.0 == a.id || (a.manage_teams && to_teams.iter().any(|t| a.teams.contains(t)))
+        }
+    }
+}
+
+fn conversations(n: usize) -> Vec<Conversation> {
+    (0..n)
+        .map(|i| {
+            let i = i as u64;
+            let a = match i % 4 {
+                0 => Assignment::Unassigned,
+                1 => Assignment::Team {
+                    team: TeamId(i % 5),
+                },
+                2 => Assignment::TeamMember {
+                    team: TeamId(i % 5),
+                    member: MemberId(i % 7),
+                },
+                _ => Assignment::Member {
+                    member: MemberId(i % 7),
+                },
+            };
+            Conversation::new(
+                ConversationId(i),
+                OrgId(1 + (i % 10 == 0) as u64),
+                ContactId(i),
+            )
+            .assigned(a)
+        })
+        .collect()
+}
+
+fn setup() -> (Vec<Actor>, Vec<Plain>) {
+    let catalog = preset::helpdesk();
+    let actors = catalog
+        .roles()
+        .enumerate()
+        .map(|(i, r)| Actor::member(OrgId(1), MemberId(i as u64), r, [TeamId(1), TeamId(3)]))
+        .collect();
+    let plains = (0..5).map(|i| plain(i, i as u64)).collect();
+    (actors, plains)
+}
+
+fn evaluation(c: &mut Criterion) {
+    let (actors, plains) = setup();
+    let convs = conversations(64);
+
+    let mut g = c.benchmark_group("feature_check");
+    g.bench_function("purview", |b| {
+        b.iter(|| {
+            actors
+                .iter()
+                .filter(|a| {
+                    can(
+                        black_box(a),
+                        Action::EditQuickReplies,
+                        &Resource::Organization(black_box(OrgId(1))),
+                    )
+                    .is_allowed()
+                })
+                .count()
+        })
+    });
+    g.bench_function("bitmask", |b| {
+        b.iter(|| {
+            plains
+                .iter()
+                .filter(|a| plain_feature(black_box(a), black_box(1), QUICK_REPLIES))
+                .count()
+        })
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("conversation_view");
+    g.bench_function("purview", |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for a in &actors {
+                for conv in &convs {
+                    n += usize::from(
+                        can(
+                            black_box(a),
+                            Action::ViewConversation,
+                            &Resource::Conversation(black_box(conv)),
+                        )
+                        .is_allowed(),
+                    );
+                }
+            }
+            n
+        })
+    });
+    g.bench_function("bitmask", |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for a in &plains {
+                for conv in &convs {
+                    n += usize::from(plain_view(black_box(a), black_box(conv)));
+                }
+            }
+            n
+        })
+    });
+    g.finish();
+
+    let to_teams = [TeamId(1)];
+    let to_teams_raw = [1u64];
+    let targets = [
+        Assignment::Unassigned,
+        Assignment::Team { team: TeamId(1) },
+        Assignment::TeamMember {
+            team: TeamId(1),
+            member: MemberId(3),
+        },
+        Assignment::Member {
+            member: MemberId(4),
+        },
+    ];
+    let mut g = c.benchmark_group("reassign");
+    g.bench_function("purview", |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for a in &actors {
+                for (i, conv) in convs.iter().enumerate() {
+                    let r = Resource::Reassignment {
+                        conversation: conv,
+                        to: targets[i % 4],
+                        to_member_teams: &to_teams,
+                    };
+                    n += usize::from(
+                        can(black_box(a), Action::AssignConversation, black_box(&r)).is_allowed(),
+                    );
+                }
+            }
+            n
+        })
+    });
+    g.bench_function("bitmask", |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for a in &plains {
+                for (i, conv) in convs.iter().enumerate() {
+                    n += usize::from(plain_reassign(
+                        black_box(a),
+                        black_box(conv),
+                        targets[i % 4],
+                        &to_teams_raw,
+                    ));
+                }
+            }
+            n
+        })
+    });
+    g.finish();
+
+    let many = conversations(100_000);
+    let agent = &actors[4];
+    let plain_agent = &plains[4];
+    let mut g = c.benchmark_group("filter_100k");
+    g.sample_size(30);
+    g.bench_function("purview", |b| {
+        b.iter(|| {
+            let filter = ConversationFilter::view(black_box(agent));
+            many.iter().filter(|c| filter.matches(c)).count()
+        })
+    });
+    g.bench_function("bitmask", |b| {
+        b.iter(|| {
+            many.iter()
+                .filter(|c| plain_view(black_box(plain_agent), c))
+                .count()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, evaluation);
+criterion_main!(benches);
