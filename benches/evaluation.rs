@@ -267,5 +267,297 @@ fn evaluation(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, evaluation);
+/// A hand-written member of the workspace and assistant checks: a mask, the
+/// knowledge bases referenced (sorted; `None` for all) and an id.
+struct PlainMember {
+    org: u64,
+    id: u64,
+    enabled: bool,
+    mask: u64,
+    knowledge: Option<Vec<u64>>,
+}
+
+#[inline(never)]
+fn plain_chat(a: &PlainMember, org: u64, bit: u64, owner: u64) -> bool {
+    a.org == org && a.enabled && a.mask & bit == bit && owner == a.id
+}
+
+#[inline(never)]
+fn plain_query(a: &PlainMember, org: u64, kb: u64) -> bool {
+    const QUERY: u64 = 1 << 39;
+    a.org == org
+        && a.enabled
+        && a.mask & QUERY == QUERY
+        && a.knowledge
+            .as_ref()
+            .is_none_or(|ids| ids.binary_search(&kb).is_ok())
+}
+
+/// The hand-written contact rule, with the rule as data as an organization
+/// configures it: the entry belongs to the knowledge base of the contact's
+/// organization; the knowledge base admits contacts that have `present`, the
+/// entry those whose `key` is one of `values`.
+struct PlainRule {
+    present: String,
+    key: String,
+    values: Vec<String>,
+}
+
+#[inline(never)]
+fn plain_audience(
+    org: u64,
+    attrs: &[(String, String)],
+    base: &purview::KnowledgeBase,
+    entry: &purview::Document,
+    rule: &PlainRule,
+) -> bool {
+    let get = |key: &str| {
+        attrs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
+    org == base.org.0
+        && entry.org == base.org
+        && entry.knowledge_base == base.id
+        && get(&rule.present).is_some()
+        && get(&rule.key).is_some_and(|v| rule.values.iter().any(|w| w == v))
+}
+
+/// The same rule compiled into the code, with literal strings: the fastest a
+/// host could write for one fixed rule.
+#[inline(never)]
+fn literal_audience(
+    org: u64,
+    attrs: &[(String, String)],
+    base: &purview::KnowledgeBase,
+    entry: &purview::Document,
+) -> bool {
+    let get = |key: &str| {
+        attrs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
+    org == base.org.0
+        && entry.org == base.org
+        && entry.knowledge_base == base.id
+        && get("membership_level").is_some()
+        && matches!(get("tier"), Some("gold" | "platinum"))
+}
+
+fn presets(c: &mut Criterion) {
+    use purview::{
+        AiChatId, Attributes, Audience, Document, DocumentId, KnowledgeBase, KnowledgeBaseId,
+    };
+    const CHAT: u64 = 1 << 25;
+
+    // Workspace: a private AI chat, for every role, over chats of four owners.
+    let workspace = preset::workspace();
+    let members: Vec<Actor> = workspace
+        .roles()
+        .enumerate()
+        .map(|(i, r)| Actor::member(OrgId(1), MemberId(i as u64), r, []))
+        .collect();
+    let plain_members: Vec<PlainMember> = workspace
+        .roles()
+        .enumerate()
+        .map(|(i, r)| PlainMember {
+            org: 1,
+            id: i as u64,
+            enabled: !r.is_disabled(),
+            mask: r.permissions().bits(),
+            knowledge: None,
+        })
+        .collect();
+    let mut g = c.benchmark_group("workspace_ai_chat");
+    g.bench_function("purview", |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for a in &members {
+                for owner in 0..4 {
+                    let chat = Resource::AiChat {
+                        org: OrgId(1),
+                        chat: AiChatId(1),
+                        owner: MemberId(black_box(owner)),
+                    };
+                    n += usize::from(can(black_box(a), Action::ViewAiChat, &chat).is_allowed());
+                }
+            }
+            n
+        })
+    });
+    g.bench_function("bitmask", |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for a in &plain_members {
+                for owner in 0..4 {
+                    n += usize::from(plain_chat(black_box(a), 1, CHAT, black_box(owner)));
+                }
+            }
+            n
+        })
+    });
+    g.finish();
+
+    // Assistant: a member queries knowledge bases through their role's references.
+    let assistant = preset::assistant();
+    let members: Vec<Actor> = assistant
+        .roles()
+        .enumerate()
+        .map(|(i, r)| Actor::member(OrgId(1), MemberId(i as u64), r, []))
+        .collect();
+    let plain_members: Vec<PlainMember> = assistant
+        .roles()
+        .enumerate()
+        .map(|(i, r)| PlainMember {
+            org: 1,
+            id: i as u64,
+            enabled: true,
+            mask: r.permissions().bits(),
+            knowledge: match r.knowledge() {
+                purview::KnowledgeRefs::All => None,
+                purview::KnowledgeRefs::Only(ids) => Some(ids.iter().map(|k| k.0).collect()),
+            },
+        })
+        .collect();
+    let bases: Vec<KnowledgeBase> = (1..=3)
+        .map(|i| KnowledgeBase {
+            id: KnowledgeBaseId(i),
+            org: OrgId(1),
+            audience: None,
+        })
+        .collect();
+    let mut g = c.benchmark_group("assistant_knowledge_query");
+    g.bench_function("purview", |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for a in &members {
+                for kb in &bases {
+                    n += usize::from(
+                        can(
+                            black_box(a),
+                            Action::QueryKnowledgeBase,
+                            &Resource::KnowledgeBase(black_box(kb)),
+                        )
+                        .is_allowed(),
+                    );
+                }
+            }
+            n
+        })
+    });
+    g.bench_function("bitmask", |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for a in &plain_members {
+                for kb in &bases {
+                    let kb = black_box(kb);
+                    n += usize::from(plain_query(black_box(a), kb.org.0, kb.id.0));
+                }
+            }
+            n
+        })
+    });
+    g.finish();
+
+    // Assistant: a contact's attributes against an audience rule.
+    let base = KnowledgeBase {
+        id: KnowledgeBaseId(1),
+        org: OrgId(1),
+        audience: Some(Audience::present("membership_level")),
+    };
+    let entry = Document {
+        id: DocumentId(1),
+        org: OrgId(1),
+        knowledge_base: base.id,
+        audience: Some(Audience::one_of("tier", ["gold", "platinum"])),
+    };
+    let people: Vec<Vec<(String, String)>> = [
+        vec![],
+        vec![("membership_level", "basic")],
+        vec![("membership_level", "plus"), ("tier", "silver")],
+        vec![
+            ("region", "eu"),
+            ("membership_level", "plus"),
+            ("tier", "gold"),
+        ],
+        vec![
+            ("membership_level", "top"),
+            ("tier", "platinum"),
+            ("region", "us"),
+        ],
+    ]
+    .into_iter()
+    .map(|p| {
+        p.into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect()
+    })
+    .collect();
+    let contacts: Vec<Actor> = people
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            Actor::contact(
+                OrgId(1),
+                ContactId(i as u64),
+                p.iter().cloned().collect::<Attributes>(),
+            )
+        })
+        .collect();
+    let mut g = c.benchmark_group("contact_audience");
+    g.bench_function("purview", |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for a in &contacts {
+                let resource = Resource::Document {
+                    knowledge_base: black_box(&base),
+                    document: black_box(&entry),
+                };
+                n += usize::from(
+                    can(black_box(a), Action::QueryKnowledgeBase, &resource).is_allowed(),
+                );
+            }
+            n
+        })
+    });
+    let rule = PlainRule {
+        present: "membership_level".to_owned(),
+        key: "tier".to_owned(),
+        values: vec!["gold".to_owned(), "platinum".to_owned()],
+    };
+    g.bench_function("hand_written", |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for p in &people {
+                n += usize::from(plain_audience(
+                    1,
+                    black_box(p),
+                    black_box(&base),
+                    black_box(&entry),
+                    black_box(&rule),
+                ));
+            }
+            n
+        })
+    });
+    g.bench_function("literal", |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for p in &people {
+                n += usize::from(literal_audience(
+                    1,
+                    black_box(p),
+                    black_box(&base),
+                    black_box(&entry),
+                ));
+            }
+            n
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, evaluation, presets);
 criterion_main!(benches);

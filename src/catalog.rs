@@ -167,6 +167,46 @@ impl Catalog {
         )
     }
 
+    /// A catalog of these roles with its policy and the knowledge bases its
+    /// roles may reference, checked all at once.
+    ///
+    /// # Errors
+    ///
+    /// [`CatalogError`] listing every problem: no roles, duplicate keys, more
+    /// than one unique role, a policy naming an unknown role, a role
+    /// referencing a knowledge base not in the list.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use purview::{Catalog, KnowledgeBaseId, KnowledgeRefs, Permissions as P, Policy, Role};
+    ///
+    /// let faq = KnowledgeBaseId(1);
+    /// let helper = Role::builder("helper", "Helper")
+    ///     .permissions(P::KNOWLEDGE_BASE_QUERY)
+    ///     .knowledge(KnowledgeRefs::only([faq]))
+    ///     .build();
+    /// let catalog = Catalog::with_parts("faq", [helper.clone()], Policy::default(), [faq])?;
+    /// assert_eq!(catalog.knowledge_bases(), &[faq]);
+    /// assert!(Catalog::with_parts("faq", [helper], Policy::default(), []).is_err());
+    /// # Ok::<(), purview::CatalogError>(())
+    /// ```
+    pub fn with_parts(
+        name: impl Into<String>,
+        roles: impl IntoIterator<Item = Role>,
+        policy: Policy,
+        knowledge_bases: impl IntoIterator<Item = KnowledgeBaseId>,
+    ) -> Result<Catalog, CatalogError> {
+        Catalog::assemble(
+            name.into(),
+            roles.into_iter().collect(),
+            policy,
+            knowledge_bases.into_iter().collect(),
+            None,
+            Vec::new(),
+        )
+    }
+
     /// The same catalog with a policy.
     ///
     /// # Errors

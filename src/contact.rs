@@ -110,19 +110,81 @@ impl Audience {
     }
 
     /// Whether a contact with these attributes is in the audience.
+    #[inline]
     #[must_use]
     pub fn admits(&self, attributes: &Attributes) -> bool {
         match self {
             Audience::Everyone => true,
-            Audience::Equals { key, value } => {
-                attributes.get(key.as_str()).is_some_and(|v| v == value)
+            Audience::Equals { key, value } => lookup(attributes, key).is_some_and(|v| v == value),
+            Audience::OneOf { key, values } => {
+                lookup(attributes, key).is_some_and(|v| values.iter().any(|w| w == v))
             }
-            Audience::OneOf { key, values } => attributes
-                .get(key.as_str())
-                .is_some_and(|v| values.iter().any(|w| w == v)),
-            Audience::Present { key } => attributes.contains_key(key.as_str()),
-            Audience::All(rules) => rules.iter().all(|r| r.admits(attributes)),
-            Audience::Any(rules) => rules.iter().any(|r| r.admits(attributes)),
+            Audience::Present { key } => lookup(attributes, key).is_some(),
+            Audience::All(rules) => rules.iter().all(|r| r.admits_nested(attributes)),
+            Audience::Any(rules) => rules.iter().any(|r| r.admits_nested(attributes)),
         }
+    }
+
+    /// Combinations nest: kept out of line so that a single rule stays small
+    /// enough to inline.
+    #[inline(never)]
+    fn admits_nested(&self, attributes: &Attributes) -> bool {
+        self.admits(attributes)
+    }
+}
+
+/// A contact carries a handful of attributes: comparing keys in place beats
+/// hashing the one asked for. Larger maps use the index.
+#[inline]
+fn lookup<'a>(attributes: &'a Attributes, key: &str) -> Option<&'a str> {
+    if attributes.len() <= 16 {
+        attributes
+            .iter()
+            .find(|(k, _)| k.as_str() == key)
+            .map(|(_, v)| v.as_str())
+    } else {
+        lookup_indexed(attributes, key)
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn lookup_indexed<'a>(attributes: &'a Attributes, key: &str) -> Option<&'a str> {
+    attributes.get(key).map(String::as_str)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attrs(n: usize) -> Attributes {
+        (0..n).map(|i| (format!("k{i}"), format!("v{i}"))).collect()
+    }
+
+    #[test]
+    fn small_and_large_attribute_maps_answer_alike() {
+        for n in [0, 1, 16, 17, 40] {
+            let a = attrs(n);
+            for i in 0..n + 2 {
+                let key = format!("k{i}");
+                let value = format!("v{i}");
+                let present = i < n;
+                assert_eq!(Audience::present(&key).admits(&a), present, "{n} {i}");
+                assert_eq!(Audience::equals(&key, &value).admits(&a), present);
+                assert!(!Audience::equals(&key, "other").admits(&a));
+                assert_eq!(
+                    Audience::one_of(&key, ["x", value.as_str()]).admits(&a),
+                    present
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn empty_combinations() {
+        let a = attrs(2);
+        assert!(Audience::All(vec![]).admits(&a));
+        assert!(!Audience::Any(vec![]).admits(&a));
+        assert!(Audience::Everyone.admits(&Attributes::new()));
     }
 }

@@ -110,10 +110,39 @@ fn member(m: &MemberActor, action: Action, resource: &Resource<'_>) -> Decision 
             Some(reason) => Decision::Denied(reason),
             None => Decision::Allowed,
         },
+        Resource::AiChat { org, owner, .. } => {
+            match gate(m, action, Some(org), ResourceKind::AiChat) {
+                Some(reason) => Decision::Denied(reason),
+                None if owner == m.id() => Decision::Allowed,
+                None => Decision::Denied(Reason::NotChatOwner),
+            }
+        }
+        Resource::KnowledgeBase(kb) => {
+            match gate(m, action, Some(kb.org), ResourceKind::KnowledgeBase) {
+                Some(reason) => Decision::Denied(reason),
+                None => knowledge_reference(m, kb.id),
+            }
+        }
+        Resource::Document { knowledge_base, .. } => {
+            match gate(m, action, resource.org(), ResourceKind::Document) {
+                Some(reason) => Decision::Denied(reason),
+                None => knowledge_reference(m, knowledge_base.id),
+            }
+        }
         _ => match gate(m, action, resource.org(), resource.kind()) {
             Some(reason) => Decision::Denied(reason),
             None => member_resource(m, action, resource),
         },
+    }
+}
+
+/// Rule 5 for knowledge: the role references the knowledge base.
+#[inline(always)]
+fn knowledge_reference(m: &MemberActor, kb: crate::id::KnowledgeBaseId) -> Decision {
+    if m.role().knowledge().includes(kb) {
+        Decision::Allowed
+    } else {
+        Decision::Denied(Reason::KnowledgeBaseNotReferenced)
     }
 }
 
@@ -268,42 +297,86 @@ fn assignment_target(
     }
 }
 
-#[inline(never)]
+#[inline(always)]
 fn contact(c: &ContactActor, action: Action, resource: &Resource<'_>) -> Decision {
-    if let Some(reason) = common(c.org, true, action, resource) {
+    // Knowledge, asked about most, takes a path where the kind is known.
+    match *resource {
+        Resource::KnowledgeBase(kb) => {
+            if let Some(reason) = contact_gate(c, action, Some(kb.org), ResourceKind::KnowledgeBase)
+            {
+                return Decision::Denied(reason);
+            }
+            audience(admitted(c, kb.audience.as_ref()))
+        }
+        Resource::Document {
+            knowledge_base,
+            document,
+        } => {
+            if let Some(reason) = contact_gate(c, action, resource.org(), ResourceKind::Document) {
+                return Decision::Denied(reason);
+            }
+            audience(
+                admitted(c, knowledge_base.audience.as_ref())
+                    && document
+                        .audience
+                        .as_ref()
+                        .is_none_or(|a| a.admits(&c.attributes)),
+            )
+        }
+        _ => contact_other(c, action, resource),
+    }
+}
+
+/// Rules 1 to 4 for a contact: contacts hold no role, only the actions open
+/// to contacts.
+#[inline(always)]
+fn contact_gate(
+    c: &ContactActor,
+    action: Action,
+    org: Option<OrgId>,
+    kind: ResourceKind,
+) -> Option<Reason> {
+    if org != Some(c.org) {
+        return Some(Reason::OtherOrganization);
+    }
+    if !action.applies_to(kind) {
+        return Some(Reason::NotApplicable {
+            action,
+            resource: kind,
+        });
+    }
+    if !action.open_to_contacts() {
+        return Some(Reason::RequiresMember);
+    }
+    None
+}
+
+/// A knowledge base or entry admits a contact only through an audience.
+#[inline(always)]
+fn admitted(c: &ContactActor, audience: Option<&Audience>) -> bool {
+    audience.is_some_and(|a| a.admits(&c.attributes))
+}
+
+#[inline(always)]
+fn audience(admitted: bool) -> Decision {
+    if admitted {
+        Decision::Allowed
+    } else {
+        Decision::Denied(Reason::AudienceNotAdmitted)
+    }
+}
+
+#[inline(never)]
+fn contact_other(c: &ContactActor, action: Action, resource: &Resource<'_>) -> Decision {
+    if let Some(reason) = contact_gate(c, action, resource.org(), resource.kind()) {
         return Decision::Denied(reason);
     }
-    // 4. Contacts hold no role: only the actions open to contacts.
-    if !action.open_to_contacts() {
-        return Decision::Denied(Reason::RequiresMember);
-    }
-    // 5.
-    let admitted =
-        |audience: &Option<Audience>| audience.as_ref().is_some_and(|a| a.admits(&c.attributes));
     match *resource {
         Resource::Conversation(conv) => {
             if contact_scope(c).matches(conv) {
                 Decision::Allowed
             } else {
                 Decision::Denied(Reason::NotOwnConversation)
-            }
-        }
-        Resource::KnowledgeBase(kb) => {
-            if admitted(&kb.audience) {
-                Decision::Allowed
-            } else {
-                Decision::Denied(Reason::AudienceNotAdmitted)
-            }
-        }
-        Resource::Document {
-            knowledge_base,
-            document,
-        } => {
-            let doc_ok = document.audience.is_none() || admitted(&document.audience);
-            if admitted(&knowledge_base.audience) && doc_ok {
-                Decision::Allowed
-            } else {
-                Decision::Denied(Reason::AudienceNotAdmitted)
             }
         }
         _ => Decision::Denied(Reason::RequiresMember),

@@ -56,7 +56,7 @@ pub use id::{
 };
 // Permissions, scopes, roles and catalogs.
 pub use catalog::{AdminMinimum, Catalog, CatalogError, CatalogProblem, Policy};
-pub use matrix::{Matrix, MatrixCell, MatrixRow, MatrixSection, ScopeLabel};
+pub use matrix::{KnowledgeLabel, Matrix, MatrixCell, MatrixRow, MatrixSection, ScopeLabel};
 pub use permission::{Permissions, UnknownPermission, UnknownPermissionBits};
 pub use role::{Role, RoleBuilder, RoleKey};
 pub use scope::{ConversationScope, KnowledgeRefs, Reach};

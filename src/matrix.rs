@@ -1,9 +1,10 @@
 //! Permission matrices: the "Role Permission List", rendered from a catalog.
 
 use crate::catalog::Catalog;
+use crate::id::KnowledgeBaseId;
 use crate::permission::Permissions;
 use crate::role::{Role, RoleKey};
-use crate::scope::ConversationScope;
+use crate::scope::{ConversationScope, KnowledgeRefs};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
@@ -56,6 +57,29 @@ pub enum MatrixCell {
     ViewScope(Vec<ScopeLabel>),
     /// The label of the role's conversation manage scope.
     ManageScope(Vec<ScopeLabel>),
+    /// The knowledge bases the role may reference, by label, or `all`.
+    KnowledgeBases(Vec<KnowledgeLabel>),
+}
+
+/// A human label for a knowledge base.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KnowledgeLabel {
+    /// The knowledge base.
+    pub id: KnowledgeBaseId,
+    /// Its label.
+    pub label: String,
+}
+
+impl KnowledgeLabel {
+    /// A label for a knowledge base.
+    #[must_use]
+    pub fn new(id: KnowledgeBaseId, label: impl Into<String>) -> Self {
+        KnowledgeLabel {
+            id,
+            label: label.into(),
+        }
+    }
 }
 
 /// A human label for a conversation scope.
@@ -131,6 +155,20 @@ impl Matrix {
             }
             MatrixCell::ViewScope(labels) => scope_label(labels, role.view_scope()),
             MatrixCell::ManageScope(labels) => scope_label(labels, role.manage_scope()),
+            MatrixCell::KnowledgeBases(labels) => match role.knowledge() {
+                KnowledgeRefs::All => Cow::Borrowed("all"),
+                KnowledgeRefs::Only(ids) => Cow::Owned(
+                    ids.iter()
+                        .map(|id| {
+                            labels
+                                .iter()
+                                .find(|l| l.id == *id)
+                                .map_or_else(|| id.to_string(), |l| l.label.clone())
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
+            },
         }
     }
 

@@ -1,6 +1,7 @@
 //! `can`, `ConversationFilter::for_action` and `ConversationFilter::matches`
 //! allocate nothing: a counting global allocator watches them over every
-//! action, on every kind of resource, for members, contacts and API keys.
+//! action, on every kind of resource, for members of every preset's roles,
+//! contacts and API keys.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 // Counting allocations needs a global allocator, which is an unsafe trait.
 #![allow(unsafe_code)]
@@ -53,12 +54,17 @@ fn evaluation_and_the_filter_allocate_nothing() {
     // Everything is built before counting starts.
     let world = World::new(OrgId(1));
     let other = World::new(OrgId(2));
-    let catalog = preset::helpdesk();
     let mut attrs = Attributes::new();
     attrs.insert("tier".into(), "gold".into());
-    let mut actors: Vec<Actor> = catalog
-        .roles()
-        .map(|r| Actor::member(OrgId(1), MemberId(1), r, [TeamId(1), TeamId(3)]))
+    // Every role of every preset.
+    let mut actors: Vec<Actor> = preset::all()
+        .iter()
+        .flat_map(|catalog| {
+            catalog
+                .roles()
+                .map(|r| Actor::member(OrgId(1), MemberId(1), r, [TeamId(1), TeamId(3)]))
+                .collect::<Vec<_>>()
+        })
         .collect();
     actors.push(Actor::contact(OrgId(1), ContactId(1), attrs));
     actors.push(Actor::api_key(

@@ -1,0 +1,129 @@
+//! Custom roles: a clinic's own catalog, built in code with the role builder
+//! and loaded from `examples/catalog.toml` (and its JSON twin), then used.
+//!
+//! Run with `cargo run --example custom_roles`.
+
+use purview::{
+    can, Action, Actor, AdminMinimum, Catalog, ConversationScope as S, KnowledgeBase,
+    KnowledgeBaseId, KnowledgeRefs, MemberId, OrgId, Permissions as P, Policy, Reach, Resource,
+    Role, RoleKey,
+};
+
+/// The clinic's patient-procedures knowledge base.
+const PROCEDURES: KnowledgeBaseId = KnowledgeBaseId(1);
+/// The clinic's billing knowledge base.
+const BILLING: KnowledgeBaseId = KnowledgeBaseId(2);
+
+/// The clinic's catalog, in code.
+fn clinic() -> Result<Catalog, purview::CatalogError> {
+    let conversations = P::CONVERSATION_VIEW | P::CONVERSATION_REPLY | P::CONVERSATION_CLOSE;
+    let manager = Role::builder("practice_manager", "Practice Manager")
+        .permissions(
+            conversations
+                | P::CONVERSATION_ASSIGN
+                | P::CONTACT_VIEW
+                | P::CONTACT_EDIT
+                | P::MEMBER_VIEW
+                | P::MEMBER_INVITE
+                | P::MEMBER_EDIT
+                | P::MEMBER_REMOVE
+                | P::MEMBER_ROLE_CHANGE
+                | P::TEAM_MANAGE
+                | P::TEAM_MEMBERS_EDIT
+                | P::KNOWLEDGE_BASE_QUERY
+                | P::KNOWLEDGE_BASE_MANAGE
+                | P::PROFILE_EDIT,
+        )
+        .view_scope(S::ORGANIZATION)
+        .manage_scope(S::ORGANIZATION)
+        .build();
+    let nurse = Role::builder("nurse", "Nurse")
+        .permissions(conversations | P::CONTACT_VIEW | P::KNOWLEDGE_BASE_QUERY | P::PROFILE_EDIT)
+        .view_scope(S::UNASSIGNED | S::MY_TEAMS | S::ASSIGNED_TO_ME)
+        .manage_scope(S::MY_TEAMS | S::ASSIGNED_TO_ME)
+        .team_reach(Reach::Own)
+        .knowledge(KnowledgeRefs::only([PROCEDURES]))
+        .build();
+    let front_desk = Role::builder("front_desk", "Front Desk")
+        .permissions(
+            P::CONVERSATION_VIEW
+                | P::CONVERSATION_REPLY
+                | P::CONTACT_VIEW
+                | P::CONTACT_EDIT
+                | P::KNOWLEDGE_BASE_QUERY
+                | P::PROFILE_EDIT,
+        )
+        .view_scope(S::UNASSIGNED | S::ASSIGNED_TO_ME)
+        .manage_scope(S::UNASSIGNED | S::ASSIGNED_TO_ME)
+        .team_reach(Reach::Own)
+        .knowledge(KnowledgeRefs::only([BILLING]))
+        .build();
+    let policy = Policy {
+        default_role: Some(RoleKey::new("front_desk")),
+        owner_successor: None,
+        min_admins: Some(AdminMinimum {
+            role: RoleKey::new("practice_manager"),
+            count: 1,
+        }),
+        profile_required_for_role_change: false,
+    };
+    Catalog::with_parts(
+        "clinic",
+        [manager, nurse, front_desk],
+        policy,
+        [PROCEDURES, BILLING],
+    )
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let in_code = clinic()?;
+    let from_toml = Catalog::from_toml(include_str!("catalog.toml"))?;
+    let from_json = Catalog::from_json(include_str!("catalog.json"))?;
+    assert_eq!(
+        in_code, from_toml,
+        "examples/catalog.toml differs from the code"
+    );
+    assert_eq!(
+        in_code, from_json,
+        "examples/catalog.json differs from the code"
+    );
+    println!("The clinic catalog, identical in code, TOML and JSON:\n");
+    print!("{}", in_code.render_markdown());
+
+    let nurse = Actor::member(
+        OrgId(1),
+        MemberId(2),
+        in_code.role("nurse").ok_or("no nurse")?,
+        [],
+    );
+    println!();
+    for id in [PROCEDURES, BILLING] {
+        let base = KnowledgeBase {
+            id,
+            org: OrgId(1),
+            audience: None,
+        };
+        let decision = can(
+            &nurse,
+            Action::QueryKnowledgeBase,
+            &Resource::KnowledgeBase(&base),
+        );
+        println!("nurse queries knowledge base {id}: {decision}");
+    }
+
+    // A catalog with mistakes is refused with every problem named.
+    let broken = r#"
+        name = "broken"
+        [[roles]]
+        key = "x"
+        name = "X"
+        permissions = ["conversation_view", "teleport"]
+        [[roles]]
+        key = "x"
+        name = "X again"
+    "#;
+    if let Err(e) = Catalog::from_toml(broken) {
+        println!("\nrefused: {e}");
+    }
+    Ok(())
+}

@@ -1,0 +1,243 @@
+//! Role catalogs as data: every preset round-trips through JSON and TOML
+//! unchanged; loading reports every problem, each named; the example catalog
+//! files in `examples/` load; arbitrary text never panics a loader.
+//!
+//! Properties run 10,000 cases; `PURVIEW_PROPTEST_CASES=N` changes that.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use proptest::prelude::*;
+use purview::{preset, Catalog, CatalogProblem, KnowledgeBaseId, RoleKey};
+
+#[test]
+fn every_preset_round_trips_through_json_and_toml_unchanged() {
+    for catalog in preset::all() {
+        let json = catalog.to_json();
+        assert_eq!(
+            Catalog::from_json(&json).unwrap(),
+            catalog,
+            "{}",
+            catalog.name()
+        );
+        let toml = catalog.to_toml();
+        assert_eq!(
+            Catalog::from_toml(&toml).unwrap(),
+            catalog,
+            "{}",
+            catalog.name()
+        );
+        // And the text itself is stable.
+        assert_eq!(Catalog::from_json(&json).unwrap().to_json(), json);
+        assert_eq!(Catalog::from_toml(&toml).unwrap().to_toml(), toml);
+        // The matrix survives, so the rendering does too.
+        assert_eq!(
+            Catalog::from_toml(&toml).unwrap().render_markdown(),
+            catalog.render_markdown()
+        );
+    }
+}
+
+#[test]
+fn the_example_files_load_and_agree() {
+    let toml = include_str!("../examples/catalog.toml");
+    let json = include_str!("../examples/catalog.json");
+    let from_toml = Catalog::from_toml(toml).unwrap();
+    let from_json = Catalog::from_json(json).unwrap();
+    assert_eq!(from_toml, from_json);
+    assert_eq!(from_toml.name(), "clinic");
+    assert_eq!(from_toml.roles().len(), 3);
+}
+
+const PROBLEMS: &str = r#"
+name = "broken"
+knowledge_bases = [1]
+
+[policy]
+default_role = "nobody"
+
+[[roles]]
+key = "lead"
+name = "Lead"
+permissions = ["member_view", "fly_to_the_moon"]
+view_scope = ["organization", "everything"]
+unique = true
+
+[[roles]]
+key = "lead"
+name = "Lead again"
+
+[[roles]]
+key = "boss"
+name = "Boss"
+unique = true
+knowledge = [1, 9]
+"#;
+
+#[test]
+fn loading_reports_every_problem_each_named() {
+    let err = Catalog::from_toml(PROBLEMS).unwrap_err();
+    assert_eq!(
+        err.problems,
+        vec![
+            CatalogProblem::UnknownPermission {
+                role: RoleKey::new("lead"),
+                name: "fly_to_the_moon".into()
+            },
+            CatalogProblem::UnknownScope {
+                role: RoleKey::new("lead"),
+                name: "everything".into()
+            },
+            CatalogProblem::DuplicateRole(RoleKey::new("lead")),
+            CatalogProblem::SeveralUnique(vec![RoleKey::new("lead"), RoleKey::new("boss")]),
+            CatalogProblem::UnknownKnowledgeBase {
+                role: RoleKey::new("boss"),
+                knowledge_base: KnowledgeBaseId(9)
+            },
+            CatalogProblem::UnknownRole {
+                place: "policy.default_role",
+                key: RoleKey::new("nobody")
+            },
+        ]
+    );
+    let message = err.to_string();
+    for needle in [
+        "fly_to_the_moon",
+        "everything",
+        "`lead` is used more than once",
+        "`boss`",
+        "kb:9",
+        "nobody",
+    ] {
+        assert!(message.contains(needle), "{needle} in {message}");
+    }
+    // The same problems from JSON.
+    let json = r#"{"name": "broken", "knowledge_bases": [1],
+        "policy": {"default_role": "nobody"},
+        "roles": [
+          {"key": "lead", "name": "Lead", "permissions": ["member_view", "fly_to_the_moon"],
+           "view_scope": ["organization", "everything"], "unique": true},
+          {"key": "lead", "name": "Lead again"},
+          {"key": "boss", "name": "Boss", "unique": true, "knowledge": [1, 9]}
+        ]}"#;
+    assert_eq!(Catalog::from_json(json).unwrap_err(), err);
+}
+
+#[test]
+fn an_empty_catalog_is_refused() {
+    let err = Catalog::from_toml("name = \"empty\"\n").unwrap_err();
+    assert_eq!(err.problems, vec![CatalogProblem::Empty]);
+    let err = Catalog::from_json(r#"{"name": "empty", "roles": []}"#).unwrap_err();
+    assert_eq!(err.problems, vec![CatalogProblem::Empty]);
+}
+
+#[test]
+fn policy_and_matrix_references_are_checked() {
+    let text = r#"{"name": "x",
+        "policy": {"owner_successor": "ghost", "min_admins": {"role": "phantom", "count": 2}},
+        "roles": [{"key": "a", "name": "A"}],
+        "matrix": {"columns": ["a", "b"], "yes": "y", "sections": []}}"#;
+    let err = Catalog::from_json(text).unwrap_err();
+    assert_eq!(
+        err.problems,
+        vec![
+            CatalogProblem::UnknownRole {
+                place: "policy.owner_successor",
+                key: RoleKey::new("ghost")
+            },
+            CatalogProblem::UnknownRole {
+                place: "policy.min_admins.role",
+                key: RoleKey::new("phantom")
+            },
+            CatalogProblem::UnknownRole {
+                place: "matrix.columns",
+                key: RoleKey::new("b")
+            },
+        ]
+    );
+}
+
+#[test]
+fn syntax_errors_and_unknown_fields_are_typed_errors() {
+    for text in [
+        "",
+        "{",
+        "[1, 2]",
+        r#"{"name": 5}"#,
+        r#"{"name": "x", "rolez": []}"#,
+    ] {
+        let err = Catalog::from_json(text).unwrap_err();
+        assert!(
+            matches!(err.problems.as_slice(), [CatalogProblem::Syntax(_)]),
+            "{text}: {err}"
+        );
+    }
+    for text in [
+        "name = ",
+        "[[roles]]\nkey = 1",
+        "name = \"x\"\nextra = true",
+    ] {
+        let err = Catalog::from_toml(text).unwrap_err();
+        assert!(
+            matches!(err.problems.as_slice(), [CatalogProblem::Syntax(_)]),
+            "{text}: {err}"
+        );
+    }
+}
+
+fn cases() -> u32 {
+    std::env::var("PURVIEW_PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000)
+}
+
+/// Text near a valid catalog: a preset's JSON or TOML with a span replaced.
+fn mutated(valid: String) -> impl Strategy<Value = String> {
+    let len = valid.len();
+    (0..=len, 0..=len, ".{0,12}").prop_map(move |(a, b, insert)| {
+        let (from, to) = (a.min(b), a.max(b));
+        let mut s = String::new();
+        // Cut on character boundaries only.
+        let from = (0..=from)
+            .rev()
+            .find(|i| valid.is_char_boundary(*i))
+            .unwrap_or(0);
+        let to = (to..=len)
+            .find(|i| valid.is_char_boundary(*i))
+            .unwrap_or(len);
+        s.push_str(&valid[..from]);
+        s.push_str(&insert);
+        s.push_str(&valid[to..]);
+        s
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
+
+    #[test]
+    fn arbitrary_text_never_panics_the_loaders(text in any::<String>()) {
+        // A valid catalog or a typed error; either way, no panic.
+        if let Ok(c) = Catalog::from_json(&text) {
+            prop_assert_eq!(Catalog::from_json(&c.to_json()).unwrap(), c);
+        }
+        if let Ok(c) = Catalog::from_toml(&text) {
+            prop_assert_eq!(Catalog::from_toml(&c.to_toml()).unwrap(), c);
+        }
+    }
+
+    #[test]
+    fn damaged_json_never_panics(text in mutated(preset::assistant().to_json())) {
+        match Catalog::from_json(&text) {
+            Ok(c) => prop_assert_eq!(Catalog::from_json(&c.to_json()).unwrap(), c),
+            Err(e) => prop_assert!(!e.problems.is_empty()),
+        }
+    }
+
+    #[test]
+    fn damaged_toml_never_panics(text in mutated(preset::workspace().to_toml())) {
+        match Catalog::from_toml(&text) {
+            Ok(c) => prop_assert_eq!(Catalog::from_toml(&c.to_toml()).unwrap(), c),
+            Err(e) => prop_assert!(!e.problems.is_empty()),
+        }
+    }
+}
