@@ -390,6 +390,12 @@ impl Catalog {
         &self.knowledge_bases
     }
 
+    /// The matrix the catalog was given, if any (what stores persist).
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
+    pub(crate) fn stored_matrix(&self) -> Option<&Matrix> {
+        self.matrix.as_ref()
+    }
+
     /// The permission matrix: the catalog's own, or one row per permission
     /// that any role holds, with every role as a column.
     #[must_use]

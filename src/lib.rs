@@ -83,4 +83,8 @@ pub use directory::{
 };
 pub use directory::{ImportProblem, RowError};
 pub use executor::block_on;
+#[cfg(feature = "sqlite")]
+pub use store::SqliteStore;
+#[cfg(feature = "postgres")]
+pub use store::{ChangeSubscription, PostgresStore};
 pub use store::{Commit, MemoryStore, Store, StoreError};

@@ -1,6 +1,12 @@
 //! Storage: the trait a host implements, and the in-memory store.
 
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 
 use crate::directory::{AuditEvent, Change, OrgState};
 use crate::id::OrgId;
@@ -8,6 +14,10 @@ use std::future::Future;
 use std::sync::Arc;
 
 pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::{ChangeSubscription, PostgresStore};
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStore;
 
 /// A store failure.
 #[derive(Debug, thiserror::Error)]

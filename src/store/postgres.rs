@@ -1,0 +1,187 @@
+//! The PostgreSQL store (feature `postgres`).
+
+use super::sql::{backend, Dialect, SqlCore, CHANNEL};
+use super::{Commit, Store, StoreError};
+use crate::directory::{AuditEvent, OrgState};
+use crate::id::OrgId;
+use sqlx::any::AnyPoolOptions;
+use sqlx::postgres::PgListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// One store shared by many service replicas.
+///
+/// Each replica opens its own `PostgresStore` (its own pool) on the same
+/// database. Opening creates or migrates the schema with versioned migrations
+/// (replicas starting together take turns under an advisory lock). A commit
+/// is one transaction whose first statement moves the organization's version
+/// only if it is still the one read — a conditional update that also locks
+/// the organization's row — so two replicas that read the same version can
+/// never both commit: the second gets [`StoreError::Conflict`] and its
+/// directory decides again on fresh data. Serialization failures and
+/// deadlocks are reported the same way. Loads read one consistent snapshot.
+///
+/// Replicas learn of changes two ways: [`Store::version`] is one indexed read
+/// that tells a cache whether it is stale (see [`crate::ActorCache`]), and
+/// [`PostgresStore::subscribe`] delivers a notification for every commit
+/// (`LISTEN`/`NOTIFY`).
+///
+/// Runs on the tokio runtime (through sqlx).
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), purview::StoreError> {
+/// let store = purview::PostgresStore::connect("postgres://postgres@127.0.0.1/test").await?;
+/// let mut changes = store.subscribe().await?;
+/// let (org, version) = changes.next().await?;
+/// # let _ = (org, version);
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct PostgresStore {
+    core: SqlCore,
+    url: String,
+}
+
+/// A subscription to committed changes: one `(organization, version)` per
+/// commit, in commit order per organization.
+#[derive(Debug)]
+pub struct ChangeSubscription {
+    listener: PgListener,
+}
+
+impl ChangeSubscription {
+    /// The next committed change.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Backend`] when the connection fails;
+    /// [`StoreError::Corrupt`] for a payload that is not a change.
+    pub async fn next(&mut self) -> Result<(OrgId, u64), StoreError> {
+        let n = self.listener.recv().await.map_err(backend)?;
+        parse(n.payload())
+            .ok_or_else(|| StoreError::Corrupt(format!("change notification `{}`", n.payload())))
+    }
+}
+
+fn parse(payload: &str) -> Option<(OrgId, u64)> {
+    let (org, version) = payload.split_once(':')?;
+    Some((OrgId(org.parse().ok()?), version.parse().ok()?))
+}
+
+impl PostgresStore {
+    /// Connects a pool of up to 16 connections to `url` and creates or
+    /// migrates the schema.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Backend`] when the server cannot be reached or the
+    /// schema cannot be migrated.
+    pub async fn connect(url: &str) -> Result<PostgresStore, StoreError> {
+        PostgresStore::connect_with(url, 16).await
+    }
+
+    /// As [`PostgresStore::connect`], with a pool of `max_connections`.
+    ///
+    /// # Errors
+    ///
+    /// As [`PostgresStore::connect`].
+    pub async fn connect_with(
+        url: &str,
+        max_connections: u32,
+    ) -> Result<PostgresStore, StoreError> {
+        sqlx::any::install_default_drivers();
+        let pool = AnyPoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(30))
+            .connect(url)
+            .await
+            .map_err(backend)?;
+        let core = SqlCore::new(pool, Dialect::Postgres);
+        core.migrate().await?;
+        Ok(PostgresStore {
+            core,
+            url: url.to_owned(),
+        })
+    }
+
+    /// Subscribes to every commit of every organization in this database.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Backend`] when the listening connection fails.
+    pub async fn subscribe(&self) -> Result<ChangeSubscription, StoreError> {
+        let mut listener = PgListener::connect(&self.url).await.map_err(backend)?;
+        listener.listen(CHANNEL).await.map_err(backend)?;
+        Ok(ChangeSubscription { listener })
+    }
+
+    /// The schema version recorded in the database.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Backend`] when the database cannot be read.
+    pub async fn schema_version(&self) -> Result<i64, StoreError> {
+        self.core.schema_version().await
+    }
+
+    /// Runs one SQL statement as it is — for tests that damage stored rows
+    /// on purpose, and for maintenance.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Backend`] when the statement fails.
+    pub async fn execute_raw(&self, sql: &str) -> Result<u64, StoreError> {
+        let done = sqlx::query(sql)
+            .execute(&self.core.pool)
+            .await
+            .map_err(backend)?;
+        Ok(done.rows_affected())
+    }
+
+    /// Failure injection for tests (feature `testkit`): the statement at this
+    /// position within the next commit fails as a lost connection would, and
+    /// the transaction rolls back.
+    #[cfg(feature = "testkit")]
+    pub fn fail_after(&self, statements: usize) {
+        self.core.fail_after(statements);
+    }
+
+    /// Disarms [`PostgresStore::fail_after`].
+    #[cfg(feature = "testkit")]
+    pub fn disarm(&self) {
+        self.core.disarm();
+    }
+
+    /// Closes the pool, waiting for connections to finish.
+    pub async fn close(&self) {
+        self.core.pool.close().await;
+    }
+}
+
+impl Store for PostgresStore {
+    async fn load(&self, org: OrgId) -> Result<Option<Arc<OrgState>>, StoreError> {
+        self.core.load(org).await
+    }
+
+    async fn commit(&self, commit: Commit<'_>) -> Result<u64, StoreError> {
+        self.core.commit(commit).await
+    }
+
+    async fn audit(&self, org: OrgId) -> Result<Vec<AuditEvent>, StoreError> {
+        self.core.audit(org).await
+    }
+
+    async fn version(&self, org: OrgId) -> Result<u64, StoreError> {
+        self.core.version(org).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn notification_payloads() {
+        assert_eq!(super::parse("7:12"), Some((crate::OrgId(7), 12)));
+        assert_eq!(super::parse("7"), None);
+        assert_eq!(super::parse("x:1"), None);
+    }
+}

@@ -1,0 +1,780 @@
+//! The SQL stores' shared core: one schema with versioned migrations, the
+//! commit protocol and the decoding of stored rows, over sqlx's `Any` driver
+//! so that SQLite and PostgreSQL share every statement but their dialect.
+
+use super::{Commit, StoreError};
+use crate::catalog::{Catalog, Policy};
+use crate::directory::{
+    AuditEvent, Change, Invitation, InvitationState, Member, OrgState, Organization, Timestamp,
+};
+use crate::id::{BotId, InvitationId, KnowledgeBaseId, MemberId, OrgId, TeamId};
+use crate::matrix::Matrix;
+use crate::permission::Permissions;
+use crate::role::{Role, RoleKey};
+use crate::scope::{ConversationScope, KnowledgeRefs, Reach};
+use crate::team::Team;
+use crate::MemberStatus;
+use indexmap::IndexMap;
+use sqlx::any::AnyRow;
+use sqlx::AnyPool;
+use sqlx::{Any, Row, Transaction};
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+/// Which SQL dialect a store speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+    Sqlite,
+    Postgres,
+}
+
+/// The channel PostgreSQL change notifications are sent on; the payload is
+/// `<organization id>:<version>`.
+pub(crate) const CHANNEL: &str = "purview_changes";
+
+/// The schema, one migration per version, applied in order on open.
+const MIGRATIONS: &[&[&str]] = &[&[
+    "CREATE TABLE purview_orgs (
+        org_id BIGINT PRIMARY KEY,
+        name TEXT NOT NULL,
+        catalog_name TEXT NOT NULL,
+        policy TEXT NOT NULL,
+        knowledge_bases TEXT NOT NULL,
+        matrix TEXT,
+        seat_limit BIGINT NOT NULL,
+        version BIGINT NOT NULL)",
+    "CREATE TABLE purview_roles (
+        org_id BIGINT NOT NULL,
+        position BIGINT NOT NULL,
+        role_key TEXT NOT NULL,
+        name TEXT NOT NULL,
+        permissions BIGINT NOT NULL,
+        view_scope BIGINT NOT NULL,
+        manage_scope BIGINT NOT NULL,
+        team_reach TEXT NOT NULL,
+        bot_reach TEXT NOT NULL,
+        knowledge TEXT NOT NULL,
+        is_unique BIGINT NOT NULL,
+        is_disabled BIGINT NOT NULL,
+        PRIMARY KEY (org_id, role_key))",
+    "CREATE TABLE purview_members (
+        org_id BIGINT NOT NULL,
+        member_id BIGINT NOT NULL,
+        position BIGINT NOT NULL,
+        email TEXT NOT NULL,
+        user_code TEXT,
+        user_name TEXT,
+        display_name TEXT,
+        phone TEXT,
+        role_key TEXT NOT NULL,
+        status TEXT NOT NULL,
+        teams TEXT NOT NULL,
+        bots TEXT NOT NULL,
+        PRIMARY KEY (org_id, member_id))",
+    "CREATE TABLE purview_teams (
+        org_id BIGINT NOT NULL,
+        team_id BIGINT NOT NULL,
+        position BIGINT NOT NULL,
+        code TEXT,
+        name TEXT NOT NULL,
+        PRIMARY KEY (org_id, team_id))",
+    "CREATE TABLE purview_invitations (
+        org_id BIGINT NOT NULL,
+        invitation_id BIGINT NOT NULL,
+        position BIGINT NOT NULL,
+        email TEXT,
+        role_key TEXT NOT NULL,
+        secret_hash TEXT NOT NULL,
+        created_by BIGINT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        state TEXT NOT NULL,
+        PRIMARY KEY (org_id, invitation_id))",
+    "CREATE TABLE purview_audit (
+        org_id BIGINT NOT NULL,
+        version BIGINT NOT NULL,
+        idx BIGINT NOT NULL,
+        at BIGINT NOT NULL,
+        actor BIGINT,
+        action TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        before_value TEXT,
+        after_value TEXT,
+        PRIMARY KEY (org_id, version, idx))",
+]];
+
+/// The schema version this build of the crate writes.
+pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// The shared core of [`crate::SqliteStore`] and [`crate::PostgresStore`].
+#[derive(Clone, Debug)]
+pub(crate) struct SqlCore {
+    pub(crate) pool: AnyPool,
+    pub(crate) dialect: Dialect,
+    /// Statements left before an injected failure; negative when none is armed.
+    fail_after: Arc<AtomicI64>,
+}
+
+pub(crate) fn backend(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+/// Lock waits, serialization failures and deadlocks mean another writer got
+/// there first: the directory reloads and decides again.
+fn from_sqlx(e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(db) = &e {
+        let code = db.code().unwrap_or_default();
+        let contended = matches!(code.as_ref(), "40001" | "40P01" | "5" | "6" | "517" | "261");
+        let message = db.message();
+        if contended || message.contains("database is locked") {
+            return StoreError::Conflict;
+        }
+    }
+    backend(e)
+}
+
+fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(what.to_string())
+}
+
+fn to_i64(v: u64, what: &str) -> Result<i64, StoreError> {
+    i64::try_from(v).map_err(|_| backend(format!("{what} {v} is beyond the stored range")))
+}
+
+fn to_u64(v: i64, what: &str) -> Result<u64, StoreError> {
+    u64::try_from(v).map_err(|_| corrupt(format!("negative {what} {v}")))
+}
+
+fn get<'r, T>(row: &'r AnyRow, col: &str) -> Result<T, StoreError>
+where
+    T: sqlx::Decode<'r, Any> + sqlx::Type<Any>,
+{
+    row.try_get(col)
+        .map_err(|e| corrupt(format!("column {col}: {e}")))
+}
+
+fn id(row: &AnyRow, col: &str) -> Result<u64, StoreError> {
+    to_u64(get::<i64>(row, col)?, col)
+}
+
+fn json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| corrupt(format!("{what}: {e}")))
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(backend)
+}
+
+fn reach(text: &str) -> Result<Reach, StoreError> {
+    match text {
+        "all" => Ok(Reach::All),
+        "own" => Ok(Reach::Own),
+        other => Err(corrupt(format!("unknown reach `{other}`"))),
+    }
+}
+
+fn reach_name(r: Reach) -> &'static str {
+    match r {
+        Reach::All => "all",
+        Reach::Own => "own",
+    }
+}
+
+fn status(text: &str) -> Result<MemberStatus, StoreError> {
+    match text {
+        "active" => Ok(MemberStatus::Active),
+        "disabled" => Ok(MemberStatus::Disabled),
+        "invited" => Ok(MemberStatus::Invited),
+        other => Err(corrupt(format!("unknown member status `{other}`"))),
+    }
+}
+
+fn status_name(s: MemberStatus) -> &'static str {
+    match s {
+        MemberStatus::Active => "active",
+        MemberStatus::Disabled => "disabled",
+        MemberStatus::Invited => "invited",
+    }
+}
+
+fn invitation_state(text: &str) -> Result<InvitationState, StoreError> {
+    match text {
+        "pending" => Ok(InvitationState::Pending),
+        "accepted" => Ok(InvitationState::Accepted),
+        "revoked" => Ok(InvitationState::Revoked),
+        other => Err(corrupt(format!("unknown invitation state `{other}`"))),
+    }
+}
+
+fn invitation_state_name(s: InvitationState) -> &'static str {
+    match s {
+        InvitationState::Pending => "pending",
+        InvitationState::Accepted => "accepted",
+        InvitationState::Revoked => "revoked",
+    }
+}
+
+fn hex(bytes: &[u8; 32]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Result<[u8; 32], StoreError> {
+    let bad = || corrupt("secret hash is not 64 hexadecimal digits");
+    if text.len() != 64 || !text.is_ascii() {
+        return Err(bad());
+    }
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).map_err(|_| bad())?;
+    }
+    Ok(out)
+}
+
+impl SqlCore {
+    pub(crate) fn new(pool: AnyPool, dialect: Dialect) -> SqlCore {
+        SqlCore {
+            pool,
+            dialect,
+            fail_after: Arc::new(AtomicI64::new(-1)),
+        }
+    }
+
+    /// The statement in this store's dialect: `$n` placeholders become `?n`
+    /// for SQLite.
+    fn sql<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        match self.dialect {
+            Dialect::Postgres => Cow::Borrowed(text),
+            Dialect::Sqlite => Cow::Owned(text.replace('$', "?")),
+        }
+    }
+
+    #[cfg(feature = "testkit")]
+    /// Arms a failure: the `n`-th statement of the next commits fails (0 is
+    /// the first), as a lost connection would.
+    pub(crate) fn fail_after(&self, statements: usize) {
+        let n = i64::try_from(statements).unwrap_or(i64::MAX);
+        self.fail_after.store(n, Ordering::SeqCst);
+    }
+
+    /// Disarms an injected failure.
+    #[cfg(feature = "testkit")]
+    pub(crate) fn disarm(&self) {
+        self.fail_after.store(-1, Ordering::SeqCst);
+    }
+
+    fn step(&self) -> Result<(), StoreError> {
+        let left = self.fail_after.load(Ordering::SeqCst);
+        if left < 0 {
+            return Ok(());
+        }
+        if left == 0 {
+            self.fail_after.store(-1, Ordering::SeqCst);
+            return Err(StoreError::Backend("injected failure".into()));
+        }
+        self.fail_after.store(left - 1, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Creates or upgrades the schema, one migration at a time, each in its
+    /// own transaction together with the recorded version.
+    pub(crate) async fn migrate(&self) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(from_sqlx)?;
+        if self.dialect == Dialect::Postgres {
+            // Replicas starting at once migrate one after another.
+            sqlx::query("SELECT pg_advisory_xact_lock(7270811)")
+                .execute(&mut *tx)
+                .await
+                .map_err(from_sqlx)?;
+        }
+        sqlx::query("CREATE TABLE IF NOT EXISTS purview_schema (version BIGINT NOT NULL)")
+            .execute(&mut *tx)
+            .await
+            .map_err(from_sqlx)?;
+        let current: Option<i64> = sqlx::query("SELECT MAX(version) AS v FROM purview_schema")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(from_sqlx)?
+            .try_get("v")
+            .map_err(|e| corrupt(format!("schema version: {e}")))?;
+        let current = current.unwrap_or(0);
+        if current > SCHEMA_VERSION {
+            return Err(backend(format!(
+                "the database has schema version {current}, newer than this crate's {SCHEMA_VERSION}"
+            )));
+        }
+        for (i, migration) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+            for statement in *migration {
+                sqlx::query(statement)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(from_sqlx)?;
+            }
+            sqlx::query(&self.sql("INSERT INTO purview_schema (version) VALUES ($1)"))
+                .bind(i as i64 + 1)
+                .execute(&mut *tx)
+                .await
+                .map_err(from_sqlx)?;
+        }
+        tx.commit().await.map_err(from_sqlx)
+    }
+
+    /// The schema version recorded in the database.
+    pub(crate) async fn schema_version(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT MAX(version) AS v FROM purview_schema")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(from_sqlx)?;
+        let v: Option<i64> = row.try_get("v").map_err(corrupt)?;
+        Ok(v.unwrap_or(0))
+    }
+
+    async fn begin_read(&self) -> Result<Transaction<'static, Any>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(from_sqlx)?;
+        if self.dialect == Dialect::Postgres {
+            // One snapshot for every table read.
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *tx)
+                .await
+                .map_err(from_sqlx)?;
+        }
+        Ok(tx)
+    }
+
+    pub(crate) async fn version(&self, org: OrgId) -> Result<u64, StoreError> {
+        let row = sqlx::query(&self.sql("SELECT version FROM purview_orgs WHERE org_id = $1"))
+            .bind(to_i64(org.0, "organization id")?)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(from_sqlx)?;
+        match row {
+            None => Ok(0),
+            Some(row) => id(&row, "version"),
+        }
+    }
+
+    pub(crate) async fn load(&self, org: OrgId) -> Result<Option<Arc<OrgState>>, StoreError> {
+        let key = to_i64(org.0, "organization id")?;
+        let mut tx = self.begin_read().await?;
+        let Some(row) = sqlx::query(&self.sql(
+            "SELECT name, catalog_name, policy, knowledge_bases, matrix, seat_limit, version
+             FROM purview_orgs WHERE org_id = $1",
+        ))
+        .bind(key)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(from_sqlx)?
+        else {
+            return Ok(None);
+        };
+        let roles = sqlx::query(&self.sql(
+            "SELECT role_key, name, permissions, view_scope, manage_scope, team_reach, bot_reach,
+                    knowledge, is_unique, is_disabled
+             FROM purview_roles WHERE org_id = $1 ORDER BY position",
+        ))
+        .bind(key)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(from_sqlx)?;
+        let members = sqlx::query(&self.sql(
+            "SELECT member_id, email, user_code, user_name, display_name, phone, role_key, status,
+                    teams, bots
+             FROM purview_members WHERE org_id = $1 ORDER BY position",
+        ))
+        .bind(key)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(from_sqlx)?;
+        let teams = sqlx::query(&self.sql(
+            "SELECT team_id, code, name FROM purview_teams WHERE org_id = $1 ORDER BY position",
+        ))
+        .bind(key)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(from_sqlx)?;
+        let invitations = sqlx::query(&self.sql(
+            "SELECT invitation_id, email, role_key, secret_hash, created_by, created_at,
+                    expires_at, state
+             FROM purview_invitations WHERE org_id = $1 ORDER BY position",
+        ))
+        .bind(key)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(from_sqlx)?;
+        tx.commit().await.map_err(from_sqlx)?;
+        decode(org, &row, &roles, &members, &teams, &invitations).map(|s| Some(Arc::new(s)))
+    }
+
+    pub(crate) async fn audit(&self, org: OrgId) -> Result<Vec<AuditEvent>, StoreError> {
+        let rows = sqlx::query(&self.sql(
+            "SELECT version, idx, at, actor, action, subject, before_value, after_value
+             FROM purview_audit WHERE org_id = $1 ORDER BY version, idx",
+        ))
+        .bind(to_i64(org.0, "organization id")?)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(from_sqlx)?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEvent {
+                    org,
+                    version: id(r, "version")?,
+                    index: u32::try_from(get::<i64>(r, "idx")?)
+                        .map_err(|_| corrupt("audit index out of range"))?,
+                    at: Timestamp(id(r, "at")?),
+                    actor: get::<Option<i64>>(r, "actor")?
+                        .map(|a| to_u64(a, "actor").map(MemberId))
+                        .transpose()?,
+                    action: get(r, "action")?,
+                    subject: get(r, "subject")?,
+                    before: get(r, "before_value")?,
+                    after: get(r, "after_value")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Applies a commit in one transaction: the version moves from the one
+    /// read to the next (a conditional update that also locks the row), the
+    /// changes and audit events are written, and a notification is queued
+    /// (PostgreSQL). Any failure rolls everything back.
+    pub(crate) async fn commit(&self, commit: Commit<'_>) -> Result<u64, StoreError> {
+        let org = to_i64(commit.org.0, "organization id")?;
+        let mut tx = self.pool.begin().await.map_err(from_sqlx)?;
+        let version = match commit.expected_version {
+            None => {
+                let Some(Change::CreateOrganization(o)) = commit.changes.first() else {
+                    return Err(backend("a new organization must be created first"));
+                };
+                self.step()?;
+                let inserted = sqlx::query(&self.sql(
+                    "INSERT INTO purview_orgs
+                       (org_id, name, catalog_name, policy, knowledge_bases, matrix, seat_limit, version)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, 1) ON CONFLICT (org_id) DO NOTHING",
+                ))
+                .bind(org)
+                .bind(o.name.clone())
+                .bind(o.catalog.name().to_owned())
+                .bind(to_json(o.catalog.policy())?)
+                .bind(to_json(&o.catalog.knowledge_bases())?)
+                .bind(o.catalog.stored_matrix().map(to_json).transpose()?)
+                .bind(i64::from(o.seat_limit))
+                .execute(&mut *tx)
+                .await
+                .map_err(from_sqlx)?;
+                if inserted.rows_affected() != 1 {
+                    return Err(StoreError::Conflict);
+                }
+                for (position, role) in o.catalog.roles().enumerate() {
+                    self.step()?;
+                    self.put_role(&mut tx, org, position, role).await?;
+                }
+                1
+            }
+            Some(expected) => {
+                self.step()?;
+                let updated = sqlx::query(&self.sql(
+                    "UPDATE purview_orgs SET version = version + 1
+                     WHERE org_id = $1 AND version = $2",
+                ))
+                .bind(org)
+                .bind(to_i64(expected, "version")?)
+                .execute(&mut *tx)
+                .await
+                .map_err(from_sqlx)?;
+                if updated.rows_affected() != 1 {
+                    return Err(StoreError::Conflict);
+                }
+                expected + 1
+            }
+        };
+        for change in commit.changes {
+            self.step()?;
+            self.apply(&mut tx, org, change).await?;
+        }
+        for event in commit.events {
+            self.step()?;
+            sqlx::query(&self.sql(
+                "INSERT INTO purview_audit
+                   (org_id, version, idx, at, actor, action, subject, before_value, after_value)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            ))
+            .bind(org)
+            .bind(to_i64(event.version, "version")?)
+            .bind(i64::from(event.index))
+            .bind(to_i64(event.at.0, "timestamp")?)
+            .bind(event.actor.map(|a| to_i64(a.0, "actor")).transpose()?)
+            .bind(event.action.clone())
+            .bind(event.subject.clone())
+            .bind(event.before.clone())
+            .bind(event.after.clone())
+            .execute(&mut *tx)
+            .await
+            .map_err(from_sqlx)?;
+        }
+        if self.dialect == Dialect::Postgres {
+            self.step()?;
+            // Delivered to listeners when, and only if, the transaction commits.
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(CHANNEL)
+                .bind(format!("{}:{version}", commit.org.0))
+                .execute(&mut *tx)
+                .await
+                .map_err(from_sqlx)?;
+        }
+        self.step()?;
+        tx.commit().await.map_err(from_sqlx)?;
+        Ok(version)
+    }
+
+    async fn put_role(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        org: i64,
+        position: usize,
+        role: &Role,
+    ) -> Result<(), StoreError> {
+        sqlx::query(&self.sql(
+            "INSERT INTO purview_roles
+               (org_id, position, role_key, name, permissions, view_scope, manage_scope,
+                team_reach, bot_reach, knowledge, is_unique, is_disabled)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        ))
+        .bind(org)
+        .bind(position as i64)
+        .bind(role.key().as_str().to_owned())
+        .bind(role.name().to_owned())
+        .bind(to_i64(role.raw_permissions().bits(), "permissions")?)
+        .bind(i64::from(role.raw_view_scope().bits()))
+        .bind(i64::from(role.raw_manage_scope().bits()))
+        .bind(reach_name(role.raw_team_reach()))
+        .bind(reach_name(role.raw_bot_reach()))
+        .bind(to_json(role.raw_knowledge())?)
+        .bind(i64::from(role.is_unique()))
+        .bind(i64::from(role.is_disabled()))
+        .execute(&mut **tx)
+        .await
+        .map_err(from_sqlx)?;
+        Ok(())
+    }
+
+    async fn apply(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        org: i64,
+        change: &Change,
+    ) -> Result<(), StoreError> {
+        let text = match change {
+            // Only the first change of the first commit, written with the version.
+            Change::CreateOrganization(_) => return Ok(()),
+            Change::PutMember(_) => {
+                "INSERT INTO purview_members
+                   (org_id, member_id, position, email, user_code, user_name, display_name,
+                    phone, role_key, status, teams, bots)
+                 VALUES ($1, $2,
+                   (SELECT COALESCE(MAX(position), 0) + 1 FROM purview_members WHERE org_id = $1),
+                   $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                 ON CONFLICT (org_id, member_id) DO UPDATE SET
+                   email = excluded.email, user_code = excluded.user_code,
+                   user_name = excluded.user_name, display_name = excluded.display_name,
+                   phone = excluded.phone, role_key = excluded.role_key,
+                   status = excluded.status, teams = excluded.teams, bots = excluded.bots"
+            }
+            Change::DeleteMember(_) => {
+                "DELETE FROM purview_members WHERE org_id = $1 AND member_id = $2"
+            }
+            Change::PutTeam(_) => {
+                "INSERT INTO purview_teams (org_id, team_id, position, code, name)
+                 VALUES ($1, $2,
+                   (SELECT COALESCE(MAX(position), 0) + 1 FROM purview_teams WHERE org_id = $1),
+                   $3, $4)
+                 ON CONFLICT (org_id, team_id) DO UPDATE SET
+                   code = excluded.code, name = excluded.name"
+            }
+            Change::DeleteTeam(_) => "DELETE FROM purview_teams WHERE org_id = $1 AND team_id = $2",
+            Change::PutInvitation(_) => {
+                "INSERT INTO purview_invitations
+                   (org_id, invitation_id, position, email, role_key, secret_hash, created_by,
+                    created_at, expires_at, state)
+                 VALUES ($1, $2,
+                   (SELECT COALESCE(MAX(position), 0) + 1 FROM purview_invitations
+                    WHERE org_id = $1),
+                   $3, $4, $5, $6, $7, $8, $9)
+                 ON CONFLICT (org_id, invitation_id) DO UPDATE SET
+                   email = excluded.email, role_key = excluded.role_key,
+                   secret_hash = excluded.secret_hash, created_by = excluded.created_by,
+                   created_at = excluded.created_at, expires_at = excluded.expires_at,
+                   state = excluded.state"
+            }
+        };
+        let sql = self.sql(text);
+        let query = sqlx::query(&sql);
+        let query = match change {
+            Change::CreateOrganization(_) => return Ok(()),
+            Change::PutMember(m) => query
+                .bind(org)
+                .bind(to_i64(m.id.0, "member id")?)
+                .bind(m.email.clone())
+                .bind(m.user_code.clone())
+                .bind(m.user_name.clone())
+                .bind(m.display_name.clone())
+                .bind(m.phone.clone())
+                .bind(m.role.as_str().to_owned())
+                .bind(status_name(m.status))
+                .bind(to_json(&m.teams)?)
+                .bind(to_json(&m.bots)?),
+            Change::DeleteMember(id) => query.bind(org).bind(to_i64(id.0, "member id")?),
+            Change::PutTeam(t) => query
+                .bind(org)
+                .bind(to_i64(t.id.0, "team id")?)
+                .bind(t.code.clone())
+                .bind(t.name.clone()),
+            Change::DeleteTeam(id) => query.bind(org).bind(to_i64(id.0, "team id")?),
+            Change::PutInvitation(i) => query
+                .bind(org)
+                .bind(to_i64(i.id.0, "invitation id")?)
+                .bind(i.email.clone())
+                .bind(i.role.as_str().to_owned())
+                .bind(hex(&i.secret_hash))
+                .bind(to_i64(i.created_by.0, "member id")?)
+                .bind(to_i64(i.created_at.0, "timestamp")?)
+                .bind(to_i64(i.expires_at.0, "timestamp")?)
+                .bind(invitation_state_name(i.state)),
+        };
+        query.execute(&mut **tx).await.map_err(from_sqlx)?;
+        Ok(())
+    }
+}
+
+/// Decodes an organization's rows. Everything is checked: permission and
+/// scope bits this crate does not know, role keys missing from the catalog,
+/// malformed values — each is [`StoreError::Corrupt`], never access.
+fn decode(
+    org: OrgId,
+    row: &AnyRow,
+    roles: &[AnyRow],
+    members: &[AnyRow],
+    teams: &[AnyRow],
+    invitations: &[AnyRow],
+) -> Result<OrgState, StoreError> {
+    let mut decoded_roles = Vec::with_capacity(roles.len());
+    for r in roles {
+        let key: String = get(r, "role_key")?;
+        let bits = to_u64(get(r, "permissions")?, "permissions")?;
+        let permissions =
+            Permissions::from_stored(bits).map_err(|e| corrupt(format!("role `{key}`: {e}")))?;
+        let scope = |col: &str| -> Result<ConversationScope, StoreError> {
+            let bits = get::<i64>(r, col)?;
+            u8::try_from(bits)
+                .ok()
+                .and_then(ConversationScope::from_bits)
+                .ok_or_else(|| corrupt(format!("role `{key}`: unknown {col} bits {bits}")))
+        };
+        let knowledge: KnowledgeRefs = json(&get::<String>(r, "knowledge")?, "knowledge")?;
+        let mut b = Role::builder(key.clone(), get::<String>(r, "name")?)
+            .permissions(permissions)
+            .view_scope(scope("view_scope")?)
+            .manage_scope(scope("manage_scope")?)
+            .team_reach(reach(&get::<String>(r, "team_reach")?)?)
+            .bot_reach(reach(&get::<String>(r, "bot_reach")?)?)
+            .knowledge(knowledge);
+        if get::<i64>(r, "is_unique")? != 0 {
+            b = b.unique();
+        }
+        if get::<i64>(r, "is_disabled")? != 0 {
+            b = b.disabled();
+        }
+        decoded_roles.push(b.build());
+    }
+    let policy: Policy = json(&get::<String>(row, "policy")?, "policy")?;
+    let bases: Vec<KnowledgeBaseId> =
+        json(&get::<String>(row, "knowledge_bases")?, "knowledge bases")?;
+    let matrix: Option<Matrix> = get::<Option<String>>(row, "matrix")?
+        .map(|m| json(&m, "matrix"))
+        .transpose()?;
+    let mut catalog = Catalog::with_parts(
+        get::<String>(row, "catalog_name")?,
+        decoded_roles,
+        policy,
+        bases,
+    )
+    .map_err(|e| corrupt(format!("catalog: {e}")))?;
+    if let Some(m) = matrix {
+        catalog = catalog
+            .with_matrix(m)
+            .map_err(|e| corrupt(format!("catalog: {e}")))?;
+    }
+    let known_role = |key: String| -> Result<RoleKey, StoreError> {
+        if catalog.role(&key).is_some() {
+            Ok(RoleKey::new(key))
+        } else {
+            Err(corrupt(format!("unknown role key `{key}`")))
+        }
+    };
+    let mut state = OrgState::new(Organization {
+        id: org,
+        name: get(row, "name")?,
+        catalog: Arc::new(catalog.clone()),
+        seat_limit: u32::try_from(get::<i64>(row, "seat_limit")?)
+            .map_err(|_| corrupt("seat limit out of range"))?,
+    });
+    state.version = id(row, "version")?;
+    let mut member_map = IndexMap::with_capacity(members.len());
+    for r in members {
+        let id = MemberId(id(r, "member_id")?);
+        let teams: Vec<TeamId> = json(&get::<String>(r, "teams")?, "member teams")?;
+        let bots: Vec<BotId> = json(&get::<String>(r, "bots")?, "member bots")?;
+        let member = Member {
+            id,
+            email: get(r, "email")?,
+            user_code: get(r, "user_code")?,
+            user_name: get(r, "user_name")?,
+            display_name: get(r, "display_name")?,
+            phone: get(r, "phone")?,
+            role: known_role(get(r, "role_key")?)?,
+            teams,
+            bots,
+            status: status(&get::<String>(r, "status")?)?,
+        };
+        member_map.insert(id, Arc::new(member));
+    }
+    let mut team_map = IndexMap::with_capacity(teams.len());
+    for r in teams {
+        let id = TeamId(id(r, "team_id")?);
+        team_map.insert(
+            id,
+            Arc::new(Team {
+                id,
+                org,
+                code: get(r, "code")?,
+                name: get(r, "name")?,
+            }),
+        );
+    }
+    let mut invitation_map = IndexMap::with_capacity(invitations.len());
+    for r in invitations {
+        let id = InvitationId(id(r, "invitation_id")?);
+        invitation_map.insert(
+            id,
+            Arc::new(Invitation {
+                id,
+                email: get(r, "email")?,
+                role: known_role(get(r, "role_key")?)?,
+                secret_hash: unhex(&get::<String>(r, "secret_hash")?)?,
+                created_by: MemberId(id_of(r, "created_by")?),
+                created_at: Timestamp(id_of(r, "created_at")?),
+                expires_at: Timestamp(id_of(r, "expires_at")?),
+                state: invitation_state(&get::<String>(r, "state")?)?,
+            }),
+        );
+    }
+    state.members = member_map;
+    state.teams = team_map;
+    state.invitations = invitation_map;
+    Ok(state)
+}
+
+fn id_of(row: &AnyRow, col: &str) -> Result<u64, StoreError> {
+    id(row, col)
+}

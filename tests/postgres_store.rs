@@ -1,0 +1,121 @@
+//! The PostgreSQL store, against a real server named by the environment
+//! variable `PURVIEW_TEST_POSTGRES_URL` (for example
+//! `postgres://postgres@127.0.0.1:5432/test`). Without it the tests say they
+//! were skipped; under `CI=true` a missing or unreachable database fails them.
+//!
+//! Checked: the conformance suite (16 concurrent operations), 16 replicas —
+//! each with its own pool — writing at once, change notifications, schema
+//! migration on open, strict decoding of damaged rows, failure injection at
+//! every statement of a commit, and that data outlives the pool.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod sql_common;
+
+use purview::{Directory, PostgresStore, Store};
+use sql_common::*;
+
+const VAR: &str = "PURVIEW_TEST_POSTGRES_URL";
+
+/// The database URL, or `None` (with a message) when the tests are skipped.
+fn url(test: &str) -> Option<String> {
+    match std::env::var(VAR) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("{VAR} must name the test database when CI=true");
+            }
+            eprintln!("skipped {test}: set {VAR} to a PostgreSQL URL to run it");
+            None
+        }
+    }
+}
+
+async fn connect(url: &str) -> PostgresStore {
+    match PostgresStore::connect(url).await {
+        Ok(store) => store,
+        Err(e) => panic!("cannot reach the test database at {url}: {e}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn passes_the_conformance_suite() {
+    let Some(url) = url("passes_the_conformance_suite") else {
+        return;
+    };
+    conformance(connect(&url).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sixteen_replicas_writing_at_once_keep_the_invariants() {
+    let Some(url) = url("sixteen_replicas_writing_at_once_keep_the_invariants") else {
+        return;
+    };
+    let mut replicas = Vec::new();
+    for _ in 0..16 {
+        replicas.push(PostgresStore::connect_with(&url, 2).await.unwrap());
+    }
+    concurrent_writers(replicas, 16).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_learn_of_changes_by_version_and_notification() {
+    let Some(url) = url("replicas_learn_of_changes_by_version_and_notification") else {
+        return;
+    };
+    let writer = connect(&url).await;
+    let reader = connect(&url).await;
+    let mut changes = reader.subscribe().await.unwrap();
+    let org = fresh_org();
+    let dir = Directory::new(writer.clone());
+    let (owner, admins) = organization(&dir, org, 1).await;
+    dir.change_role(org, owner, admins[0], "agent")
+        .await
+        .unwrap();
+    let version = reader.version(org).await.unwrap();
+    assert_eq!(version, writer.version(org).await.unwrap());
+    // Every commit of this organization arrives, in order, up to the last.
+    let mut seen = Vec::new();
+    while seen.last() != Some(&version) {
+        let (changed, v) = tokio::time::timeout(std::time::Duration::from_secs(10), changes.next())
+            .await
+            .expect("a notification within 10 s")
+            .unwrap();
+        if changed == org {
+            seen.push(v);
+        }
+    }
+    assert_eq!(seen, (1..=version).collect::<Vec<_>>());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_outlives_the_pool_and_the_schema_is_migrated_once() {
+    let Some(url) = url("data_outlives_the_pool_and_the_schema_is_migrated_once") else {
+        return;
+    };
+    let first = connect(&url).await;
+    assert_eq!(first.schema_version().await.unwrap(), 1);
+    let closing = first.clone();
+    survives_reopen(first, || async move {
+        closing.close().await;
+        let again = connect(&url).await;
+        assert_eq!(again.schema_version().await.unwrap(), 1);
+        again
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn damaged_rows_are_typed_errors_never_access() {
+    let Some(url) = url("damaged_rows_are_typed_errors_never_access") else {
+        return;
+    };
+    damaged_rows_are_errors(connect(&url).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failure_at_any_statement_writes_nothing() {
+    let Some(url) = url("a_failure_at_any_statement_writes_nothing") else {
+        return;
+    };
+    failure_at_every_statement(connect(&url).await).await;
+}
