@@ -1138,6 +1138,18 @@ fn invite_takes_lines_and_commas_trimmed_and_deduplicated() {
 }
 
 #[test]
+fn invite_deduplicates_addresses_that_differ_only_in_non_ascii_case() {
+    let f = Fx::helpdesk(10);
+    let sent = f.run(
+        f.dir
+            .invite(ORG, f.owner, "ÄNNE@acme.test, änne@acme.test", "agent"),
+    );
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].email.as_deref(), Some("änne@acme.test"));
+    assert_eq!(f.state(ORG).seats_used(START), 2);
+}
+
+#[test]
 fn invite_reports_every_bad_address_and_creates_nothing() {
     let f = Fx::helpdesk(10);
     f.join("member@acme.test", "agent");
