@@ -3,15 +3,18 @@
 use super::error::{AddressProblem, BadAddress};
 
 /// Splits on newlines, commas and semicolons, trims, drops empty entries and
-/// case-insensitive duplicates (keeping the first).
+/// duplicates (keeping the first). Duplicates are judged by the address as it
+/// will be stored (`normalize`), so two spellings of one address never become
+/// two invitations.
 pub(crate) fn split(list: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for raw in list.split(['\n', '\r', ',', ';']) {
         let address = raw.trim();
         if address.is_empty() {
             continue;
         }
-        if !out.iter().any(|a| a.eq_ignore_ascii_case(address)) {
+        if seen.insert(normalize(address)) {
             out.push(address.to_owned());
         }
     }
@@ -62,6 +65,8 @@ mod tests {
             split(" a@x.io,\nB@x.io \r\n, a@x.io ;\n\nc@y.org"),
             ["a@x.io", "B@x.io", "c@y.org"]
         );
+        // Case beyond ASCII, as stored after lowercasing.
+        assert_eq!(split("ÄNNE@x.io\nänne@x.io"), ["ÄNNE@x.io"]);
     }
 
     #[test]

@@ -1,0 +1,1592 @@
+//! The directory's invariants (specification §4), each attacked head-on.
+//!
+//! Every refused operation is checked twice: it returns the exact
+//! `DirectoryError` variant, and the organization's stored state and audit
+//! log are exactly what they were before (a refused operation writes nothing).
+//! Successful operations are checked for the audit events they write.
+//!
+//! `cargo test --all-features --test directory_invariants`
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use purview::{
+    block_on, preset, AddressProblem, AdminMinimum, AuditEvent, BadAddress, BotId, Catalog,
+    Directory, DirectoryError, Invitation, InvitationState, ManualClock, Member, MemberId,
+    MemberStatus, MemoryStore, NewOrganization, OrgId, OrgState, Permissions as P, Policy, Profile,
+    ProfileUpdate, Reason, Role, RoleKey, Store, Team, TeamId, Timestamp,
+};
+use sha2::{Digest, Sha256};
+use std::fmt::Debug;
+use std::future::Future;
+use std::sync::{Arc, Barrier};
+
+const ORG: OrgId = OrgId(1);
+const OTHER: OrgId = OrgId(2);
+const START: Timestamp = Timestamp(1_700_000_000);
+const TTL: u64 = 3_600;
+
+/// `assert!(matches!(..))` that prints what it got.
+macro_rules! assert_matches {
+    ($value:expr, $pattern:pat $(if $guard:expr)? $(,)?) => {
+        match $value {
+            $pattern $(if $guard)? => {}
+            ref other => panic!(
+                "expected `{}`, got {other:?}",
+                stringify!($pattern $(if $guard)?)
+            ),
+        }
+    };
+}
+
+fn full(email: &str) -> Profile {
+    Profile {
+        email: Some(email.into()),
+        user_code: None,
+        user_name: Some(email.split('@').next().unwrap().into()),
+        display_name: Some(format!("Display {email}")),
+        phone: Some("+1 555 0100".into()),
+    }
+}
+
+fn bare(email: &str) -> Profile {
+    Profile {
+        email: Some(email.into()),
+        ..Profile::default()
+    }
+}
+
+/// Admin, a custom "lead" that changes roles but holds less than an Admin,
+/// Member and a disabling role; at least two Admins (the workspace rule).
+fn workspace_like() -> Catalog {
+    let lead = P::MEMBER_VIEW
+        | P::MEMBER_EDIT
+        | P::MEMBER_REMOVE
+        | P::MEMBER_ROLE_CHANGE
+        | P::INVITATION_LINK_CREATE
+        | P::PROFILE_EDIT;
+    let admin = lead
+        | P::MEMBER_INVITE
+        | P::INVITATION_MANAGE
+        | P::TEAM_MANAGE
+        | P::TEAM_MEMBERS_EDIT
+        | P::ORGANIZATION_EDIT;
+    Catalog::new(
+        "workspace-like",
+        [
+            Role::builder("admin", "Admin").permissions(admin).build(),
+            Role::builder("lead", "Lead").permissions(lead).build(),
+            Role::builder("member", "Member")
+                .permissions(P::PROFILE_EDIT | P::INVITATION_LINK_CREATE)
+                .build(),
+            Role::builder("disabled", "Disabled").disabled().build(),
+        ],
+    )
+    .and_then(|c| {
+        c.with_policy(Policy {
+            min_admins: Some(AdminMinimum {
+                role: RoleKey::new("admin"),
+                count: 2,
+            }),
+            ..Policy::default()
+        })
+    })
+    .unwrap()
+}
+
+struct Fx {
+    dir: Directory<MemoryStore, ManualClock>,
+    clock: ManualClock,
+    /// The founder: the Owner in the helpdesk, an Admin in the workspace-like catalog.
+    owner: MemberId,
+}
+
+impl Fx {
+    fn helpdesk(seats: u32) -> Fx {
+        Fx::new(preset::helpdesk(), None, seats)
+    }
+
+    fn workspace(seats: u32) -> Fx {
+        Fx::new(workspace_like(), Some("admin"), seats)
+    }
+
+    fn new(catalog: Catalog, founder_role: Option<&str>, seats: u32) -> Fx {
+        let clock = ManualClock::new(START);
+        let dir = Directory::with_clock(MemoryStore::new(), clock.clone()).invitation_ttl(TTL);
+        let owner = block_on(dir.create_organization(NewOrganization {
+            id: ORG,
+            name: "Acme".into(),
+            catalog,
+            seat_limit: seats,
+            founder: full("owner@acme.test"),
+            founder_role: founder_role.map(RoleKey::new),
+        }))
+        .unwrap();
+        Fx { dir, clock, owner }
+    }
+
+    /// A second organization in the same store, with its own founder.
+    fn other_org(&self) -> MemberId {
+        block_on(self.dir.create_organization(NewOrganization {
+            id: OTHER,
+            name: "Other".into(),
+            catalog: preset::helpdesk(),
+            seat_limit: 10,
+            founder: full("owner@other.test"),
+            founder_role: None,
+        }))
+        .unwrap()
+    }
+
+    fn run<T>(&self, f: impl Future<Output = Result<T, DirectoryError>>) -> T {
+        block_on(f).unwrap()
+    }
+
+    /// Invites `email` to `role` (by the founder) and accepts with `profile`.
+    fn join_with(&self, org: OrgId, by: MemberId, role: &str, profile: Profile) -> MemberId {
+        let email = profile.email.clone().unwrap();
+        let sent = self.run(self.dir.invite(org, by, &email, role));
+        let (joined_org, id) = self.run(self.dir.accept_invitation(&sent[0].secret, profile));
+        assert_eq!(joined_org, org);
+        id
+    }
+
+    fn join(&self, email: &str, role: &str) -> MemberId {
+        self.join_with(ORG, self.owner, role, full(email))
+    }
+
+    fn state(&self, org: OrgId) -> Arc<OrgState> {
+        block_on(self.dir.snapshot(org)).unwrap()
+    }
+
+    fn audit(&self, org: OrgId) -> Vec<AuditEvent> {
+        block_on(self.dir.store().audit(org)).unwrap()
+    }
+
+    fn member(&self, id: MemberId) -> Arc<Member> {
+        Arc::clone(&self.state(ORG).members[&id])
+    }
+
+    /// Runs an operation that must be refused; asserts that nothing changed in
+    /// any of `orgs` (state, version and audit log); returns the error.
+    fn frozen<T: Debug>(
+        &self,
+        orgs: &[OrgId],
+        op: impl Future<Output = Result<T, DirectoryError>>,
+    ) -> DirectoryError {
+        let before: Vec<_> = orgs
+            .iter()
+            .map(|o| (self.state(*o), self.audit(*o)))
+            .collect();
+        let result = block_on(op);
+        let after: Vec<_> = orgs
+            .iter()
+            .map(|o| (self.state(*o), self.audit(*o)))
+            .collect();
+        for ((b, a), org) in before.iter().zip(&after).zip(orgs) {
+            assert_eq!(b.0, a.0, "a refused operation changed the state of {org}");
+            assert_eq!(b.1, a.1, "a refused operation wrote audit events in {org}");
+        }
+        match result {
+            Ok(v) => panic!("expected a refusal, the operation returned {v:?}"),
+            Err(e) => e,
+        }
+    }
+
+    fn refused<T: Debug>(
+        &self,
+        op: impl Future<Output = Result<T, DirectoryError>>,
+    ) -> DirectoryError {
+        self.frozen(&[ORG], op)
+    }
+
+    fn role(&self, id: MemberId) -> String {
+        self.member(id).role.as_str().to_owned()
+    }
+
+    fn owners(&self) -> Vec<MemberId> {
+        self.state(ORG)
+            .members
+            .values()
+            .filter(|m| m.role.as_str() == "owner")
+            .map(|m| m.id)
+            .collect()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Exactly one Owner; the unique role changes hands only by a transfer.
+
+#[test]
+fn an_agent_cannot_demote_the_owner() {
+    let f = Fx::helpdesk(10);
+    let agent = f.join("agent@acme.test", "agent");
+    let e = f.refused(f.dir.change_role(ORG, agent, f.owner, "agent"));
+    assert_matches!(e, DirectoryError::Denied(Reason::MissingPermission { missing })
+        if missing == P::MEMBER_ROLE_CHANGE);
+    assert_eq!(f.owners(), [f.owner]);
+}
+
+#[test]
+fn an_admin_cannot_demote_the_owner() {
+    let f = Fx::helpdesk(10);
+    let admin = f.join("admin@acme.test", "admin");
+    for role in ["agent", "admin", "primary_admin"] {
+        let e = f.refused(f.dir.change_role(ORG, admin, f.owner, role));
+        assert_matches!(e, DirectoryError::Denied(Reason::MissingPermission { missing })
+            if missing == P::MEMBER_ROLE_CHANGE);
+    }
+}
+
+#[test]
+fn a_primary_admin_cannot_demote_the_owner() {
+    let f = Fx::helpdesk(10);
+    let pa = f.join("pa@acme.test", "primary_admin");
+    for role in ["primary_admin", "admin", "agent"] {
+        let e = f.refused(f.dir.change_role(ORG, pa, f.owner, role));
+        assert_matches!(e, DirectoryError::OwnerProtected);
+    }
+    assert_eq!(f.owners(), [f.owner]);
+}
+
+#[test]
+fn the_owner_cannot_demote_themselves() {
+    let f = Fx::helpdesk(10);
+    let e = f.refused(f.dir.change_role(ORG, f.owner, f.owner, "primary_admin"));
+    assert_matches!(e, DirectoryError::OwnRole);
+}
+
+#[test]
+fn an_admin_cannot_remove_or_disable_the_owner() {
+    let f = Fx::helpdesk(10);
+    let admin = f.join("admin@acme.test", "admin");
+    let e = f.refused(f.dir.remove_member(ORG, admin, f.owner));
+    assert_matches!(e, DirectoryError::Denied(Reason::MissingPermission { missing })
+        if missing == P::MEMBER_REMOVE);
+    let e = f.refused(
+        f.dir
+            .set_member_status(ORG, admin, f.owner, MemberStatus::Disabled),
+    );
+    assert_matches!(e, DirectoryError::Denied(Reason::MissingPermission { missing })
+        if missing == P::MEMBER_EDIT);
+}
+
+#[test]
+fn a_primary_admin_cannot_remove_or_disable_the_owner() {
+    let f = Fx::helpdesk(10);
+    let pa = f.join("pa@acme.test", "primary_admin");
+    let e = f.refused(f.dir.remove_member(ORG, pa, f.owner));
+    assert_matches!(e, DirectoryError::OwnerProtected);
+    let e = f.refused(
+        f.dir
+            .set_member_status(ORG, pa, f.owner, MemberStatus::Disabled),
+    );
+    assert_matches!(e, DirectoryError::OwnerProtected);
+    assert_eq!(f.member(f.owner).status, MemberStatus::Active);
+}
+
+#[test]
+fn the_owner_cannot_remove_or_disable_themselves() {
+    let f = Fx::helpdesk(10);
+    let e = f.refused(f.dir.remove_member(ORG, f.owner, f.owner));
+    assert_matches!(e, DirectoryError::OwnerProtected);
+    let e = f.refused(
+        f.dir
+            .set_member_status(ORG, f.owner, f.owner, MemberStatus::Disabled),
+    );
+    assert_matches!(e, DirectoryError::OwnerProtected);
+}
+
+#[test]
+fn the_owner_role_is_never_given_by_a_role_change() {
+    let f = Fx::helpdesk(10);
+    let pa = f.join("pa@acme.test", "primary_admin");
+    let agent = f.join("agent@acme.test", "agent");
+    for actor in [f.owner, pa] {
+        let e = f.refused(f.dir.change_role(ORG, actor, agent, "owner"));
+        assert_matches!(e, DirectoryError::UniqueRole(ref k) if k.as_str() == "owner");
+    }
+    // Nor by an invitation, by email or by link.
+    let e = f.refused(f.dir.invite(ORG, f.owner, "new@acme.test", "owner"));
+    assert_matches!(e, DirectoryError::Denied(Reason::UniqueRole));
+    let e = f.refused(f.dir.create_invitation_link(ORG, f.owner, "owner"));
+    assert_matches!(e, DirectoryError::Denied(Reason::UniqueRole));
+    assert_eq!(f.owners(), [f.owner]);
+}
+
+#[test]
+fn only_the_owner_transfers_ownership() {
+    let f = Fx::helpdesk(10);
+    let pa = f.join("pa@acme.test", "primary_admin");
+    let agent = f.join("agent@acme.test", "agent");
+    for (actor, to) in [(pa, pa), (pa, agent), (agent, pa), (agent, agent)] {
+        let e = f.refused(f.dir.transfer_ownership(ORG, actor, to));
+        assert_matches!(e, DirectoryError::NotOwner);
+    }
+}
+
+#[test]
+fn ownership_goes_only_to_another_active_member_of_the_organization() {
+    let f = Fx::helpdesk(10);
+    let other_owner = f.other_org();
+    let agent = f.join("agent@acme.test", "agent");
+    f.run(
+        f.dir
+            .set_member_status(ORG, f.owner, agent, MemberStatus::Disabled),
+    );
+    let e = f.refused(f.dir.transfer_ownership(ORG, f.owner, f.owner));
+    assert_matches!(
+        e,
+        DirectoryError::InvalidInput {
+            field: "new owner",
+            ..
+        }
+    );
+    let e = f.refused(f.dir.transfer_ownership(ORG, f.owner, agent));
+    assert_matches!(
+        e,
+        DirectoryError::InvalidInput {
+            field: "new owner",
+            ..
+        }
+    );
+    let e = f.frozen(
+        &[ORG, OTHER],
+        f.dir.transfer_ownership(ORG, f.owner, other_owner),
+    );
+    assert_matches!(e, DirectoryError::UnknownMember(id) if id == other_owner);
+}
+
+#[test]
+fn a_transfer_makes_the_old_owner_a_primary_admin() {
+    let f = Fx::helpdesk(10);
+    let agent = f.join("agent@acme.test", "agent");
+    let events_before = f.audit(ORG).len();
+    f.clock.advance(42);
+    f.run(f.dir.transfer_ownership(ORG, f.owner, agent));
+    assert_eq!(f.owners(), [agent]);
+    assert_eq!(f.role(f.owner), "primary_admin");
+    assert_eq!(f.role(agent), "owner");
+
+    // Two events in one commit: the old owner, then the new one.
+    let state = f.state(ORG);
+    let events = f.audit(ORG);
+    assert_eq!(events.len(), events_before + 2);
+    let new = &events[events_before..];
+    for (i, (e, id)) in new.iter().zip([f.owner, agent]).enumerate() {
+        assert_eq!(e.action, "transfer_ownership");
+        assert_eq!(e.actor, Some(f.owner));
+        assert_eq!(e.version, state.version);
+        assert_eq!(e.index, i as u32);
+        assert_eq!(e.at, START.plus(42));
+        assert_eq!(e.subject, id.to_string());
+        let after: Member = serde_json::from_str(e.after.as_deref().unwrap()).unwrap();
+        assert_eq!(&after, &*state.members[&id]);
+    }
+
+    // The old owner is now bound by the rules like anyone else.
+    let e = f.refused(f.dir.transfer_ownership(ORG, f.owner, agent));
+    assert_matches!(e, DirectoryError::NotOwner);
+    let e = f.refused(f.dir.change_role(ORG, f.owner, agent, "agent"));
+    assert_matches!(e, DirectoryError::OwnerProtected);
+    // And the new owner can hand it back.
+    f.run(f.dir.transfer_ownership(ORG, agent, f.owner));
+    assert_eq!(f.owners(), [f.owner]);
+    assert_eq!(f.role(agent), "primary_admin");
+}
+
+// ---------------------------------------------------------------------------
+// Minimum Admin count (the workspace rule: at least two Admins).
+
+#[test]
+fn the_last_two_admins_cannot_demote_each_other() {
+    let f = Fx::workspace(10);
+    let second = f.join("second@acme.test", "admin");
+    for (actor, target) in [(f.owner, second), (second, f.owner)] {
+        for role in ["lead", "member", "disabled"] {
+            let e = f.refused(f.dir.change_role(ORG, actor, target, role));
+            assert_matches!(e, DirectoryError::TooFewAdmins { ref role, required: 2 }
+                if role.as_str() == "admin");
+        }
+    }
+    assert_eq!(f.state(ORG).active_with_role("admin"), 2);
+}
+
+#[test]
+fn the_last_two_admins_cannot_remove_or_disable_each_other() {
+    let f = Fx::workspace(10);
+    let second = f.join("second@acme.test", "admin");
+    for (actor, target) in [(f.owner, second), (second, f.owner)] {
+        let e = f.refused(f.dir.remove_member(ORG, actor, target));
+        assert_matches!(e, DirectoryError::TooFewAdmins { required: 2, .. });
+        let e = f.refused(
+            f.dir
+                .set_member_status(ORG, actor, target, MemberStatus::Disabled),
+        );
+        assert_matches!(e, DirectoryError::TooFewAdmins { required: 2, .. });
+    }
+    // Removing or disabling oneself counts the same.
+    let e = f.refused(f.dir.remove_member(ORG, second, second));
+    assert_matches!(e, DirectoryError::TooFewAdmins { required: 2, .. });
+    let e = f.refused(
+        f.dir
+            .set_member_status(ORG, second, second, MemberStatus::Disabled),
+    );
+    assert_matches!(e, DirectoryError::TooFewAdmins { required: 2, .. });
+}
+
+#[test]
+fn a_third_admin_may_go_but_not_the_second() {
+    let f = Fx::workspace(10);
+    let b = f.join("b@acme.test", "admin");
+    let c = f.join("c@acme.test", "admin");
+    f.run(f.dir.change_role(ORG, f.owner, c, "member"));
+    assert_eq!(f.state(ORG).active_with_role("admin"), 2);
+    let e = f.refused(f.dir.change_role(ORG, b, f.owner, "member"));
+    assert_matches!(e, DirectoryError::TooFewAdmins { required: 2, .. });
+    // A disabled Admin does not count: promoting one back is not enough to
+    // let another go.
+    f.run(f.dir.change_role(ORG, f.owner, c, "admin"));
+    f.run(
+        f.dir
+            .set_member_status(ORG, f.owner, c, MemberStatus::Disabled),
+    );
+    let e = f.refused(f.dir.remove_member(ORG, f.owner, b));
+    assert_matches!(e, DirectoryError::TooFewAdmins { required: 2, .. });
+}
+
+#[test]
+fn a_new_organization_may_start_with_one_admin_but_never_reaches_zero() {
+    // A deputy holds exactly the Admin's permissions, so neither exceeds the
+    // other, but only Admins are counted.
+    let perms = P::MEMBER_VIEW
+        | P::MEMBER_INVITE
+        | P::MEMBER_EDIT
+        | P::MEMBER_REMOVE
+        | P::MEMBER_ROLE_CHANGE;
+    let catalog = Catalog::new(
+        "deputies",
+        [
+            Role::builder("admin", "Admin").permissions(perms).build(),
+            Role::builder("deputy", "Deputy").permissions(perms).build(),
+        ],
+    )
+    .and_then(|c| {
+        c.with_policy(Policy {
+            min_admins: Some(AdminMinimum {
+                role: RoleKey::new("admin"),
+                count: 2,
+            }),
+            ..Policy::default()
+        })
+    })
+    .unwrap();
+    let f = Fx::new(catalog, Some("admin"), 10);
+    let deputy = f.join("deputy@acme.test", "deputy");
+    let e = f.refused(f.dir.change_role(ORG, deputy, f.owner, "deputy"));
+    assert_matches!(e, DirectoryError::TooFewAdmins { required: 2, .. });
+    let e = f.refused(f.dir.remove_member(ORG, deputy, f.owner));
+    assert_matches!(e, DirectoryError::TooFewAdmins { required: 2, .. });
+    let e = f.refused(
+        f.dir
+            .set_member_status(ORG, deputy, f.owner, MemberStatus::Disabled),
+    );
+    assert_matches!(e, DirectoryError::TooFewAdmins { required: 2, .. });
+    // Growing is always allowed.
+    f.run(f.dir.change_role(ORG, f.owner, deputy, "admin"));
+    assert_eq!(f.state(ORG).active_with_role("admin"), 2);
+}
+
+#[test]
+fn admins_demoting_each_other_at_the_same_moment_keep_two() {
+    // Three Admins on three threads each demote the next one at once, over
+    // one shared store; only the first commit can win.
+    for round in 0..20 {
+        let f = Fx::workspace(10);
+        let b = f.join("b@acme.test", "admin");
+        let c = f.join("c@acme.test", "admin");
+        let pairs = [(f.owner, b), (b, c), (c, f.owner)];
+        let barrier = Arc::new(Barrier::new(pairs.len()));
+        let handles: Vec<_> = pairs
+            .into_iter()
+            .map(|(actor, target)| {
+                let dir = f.dir.clone();
+                let barrier = Arc::clone(&barrier);
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    block_on(dir.change_role(ORG, actor, target, "member"))
+                })
+            })
+            .collect();
+        let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        let ok = results.iter().filter(|r| r.is_ok()).count();
+        assert_eq!(ok, 1, "round {round}: {results:?}");
+        for r in &results {
+            if let Err(e) = r {
+                // Either the count rule, or the loser was demoted first and
+                // may no longer change roles.
+                assert_matches!(
+                    e,
+                    DirectoryError::TooFewAdmins { .. }
+                        | DirectoryError::Denied(Reason::MissingPermission { .. })
+                );
+            }
+        }
+        let state = f.state(ORG);
+        assert_eq!(state.active_with_role("admin"), 2, "round {round}");
+        let demotions = f
+            .audit(ORG)
+            .iter()
+            .filter(|e| e.action == "change_role")
+            .count();
+        assert_eq!(demotions, 1, "round {round}");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Nobody changes their own role.
+
+#[test]
+fn a_member_cannot_promote_themselves() {
+    let f = Fx::workspace(10);
+    let lead = f.join("lead@acme.test", "lead");
+    let e = f.refused(f.dir.change_role(ORG, lead, lead, "admin"));
+    assert_matches!(e, DirectoryError::OwnRole);
+    // Not even sideways or down.
+    let e = f.refused(f.dir.change_role(ORG, lead, lead, "member"));
+    assert_matches!(e, DirectoryError::OwnRole);
+    // An Admin cannot demote themselves either (another Admin must).
+    let _second = f.join("second@acme.test", "admin");
+    let _third = f.join("third@acme.test", "admin");
+    let e = f.refused(f.dir.change_role(ORG, f.owner, f.owner, "member"));
+    assert_matches!(e, DirectoryError::OwnRole);
+}
+
+#[test]
+fn a_helpdesk_member_cannot_change_their_own_role() {
+    let f = Fx::helpdesk(10);
+    let pa = f.join("pa@acme.test", "primary_admin");
+    let agent = f.join("agent@acme.test", "agent");
+    let e = f.refused(f.dir.change_role(ORG, pa, pa, "owner"));
+    assert_matches!(e, DirectoryError::OwnRole);
+    let e = f.refused(f.dir.change_role(ORG, pa, pa, "agent"));
+    assert_matches!(e, DirectoryError::OwnRole);
+    // An Agent may not change roles at all.
+    let e = f.refused(f.dir.change_role(ORG, agent, agent, "primary_admin"));
+    assert_matches!(e, DirectoryError::Denied(Reason::MissingPermission { missing })
+        if missing == P::MEMBER_ROLE_CHANGE);
+}
+
+// ---------------------------------------------------------------------------
+// Nobody grants a role above their own or edits a member above them.
+
+#[test]
+fn an_admin_cannot_invite_a_primary_admin() {
+    let f = Fx::helpdesk(10);
+    let admin = f.join("admin@acme.test", "admin");
+    // Adding users by email needs member management, which an Admin lacks.
+    for role in ["primary_admin", "agent"] {
+        let e = f.refused(f.dir.invite(ORG, admin, "new@acme.test", role));
+        assert_matches!(e, DirectoryError::Denied(Reason::MissingPermission { missing })
+            if missing == P::MEMBER_INVITE);
+    }
+    // A link cannot grant a role that exceeds its creator's.
+    let e = f.refused(f.dir.create_invitation_link(ORG, admin, "primary_admin"));
+    assert_matches!(e, DirectoryError::Denied(Reason::RoleExceedsOwn));
+    // Up to their own role it can.
+    for role in ["admin", "primary_agent", "agent"] {
+        let link = f.run(f.dir.create_invitation_link(ORG, admin, role));
+        assert_eq!(link.role.as_str(), role);
+        assert_eq!(link.email, None);
+    }
+}
+
+#[test]
+fn invitation_links_never_exceed_their_creator() {
+    let f = Fx::helpdesk(10);
+    let agent = f.join("agent@acme.test", "agent");
+    let primary_agent = f.join("pagent@acme.test", "primary_agent");
+    for role in ["primary_admin", "admin", "primary_agent"] {
+        let e = f.refused(f.dir.create_invitation_link(ORG, agent, role));
+        assert_matches!(e, DirectoryError::Denied(Reason::RoleExceedsOwn));
+    }
+    for role in ["primary_admin", "admin"] {
+        let e = f.refused(f.dir.create_invitation_link(ORG, primary_agent, role));
+        assert_matches!(e, DirectoryError::Denied(Reason::RoleExceedsOwn));
+    }
+    for actor in [agent, primary_agent] {
+        let e = f.refused(f.dir.create_invitation_link(ORG, actor, "owner"));
+        assert_matches!(e, DirectoryError::Denied(Reason::UniqueRole));
+    }
+    // The link a creator may make grants exactly its role.
+    let link = f.run(f.dir.create_invitation_link(ORG, agent, "agent"));
+    let (_, id) = f.run(f.dir.accept_invitation(&link.secret, full("new@acme.test")));
+    assert_eq!(f.role(id), "agent");
+}
+
+#[test]
+fn a_role_exceeding_ones_own_cannot_be_granted() {
+    let f = Fx::workspace(10);
+    let lead = f.join("lead@acme.test", "lead");
+    let member = f.join("member@acme.test", "member");
+    let e = f.refused(f.dir.change_role(ORG, lead, member, "admin"));
+    assert_matches!(e, DirectoryError::RoleExceedsOwn(ref k) if k.as_str() == "admin");
+    let e = f.refused(f.dir.create_invitation_link(ORG, lead, "admin"));
+    assert_matches!(e, DirectoryError::Denied(Reason::RoleExceedsOwn));
+    // Up to one's own role is fine.
+    f.run(f.dir.change_role(ORG, lead, member, "lead"));
+    assert_eq!(f.role(member), "lead");
+}
+
+#[test]
+fn a_member_whose_role_exceeds_ones_own_cannot_be_changed() {
+    let f = Fx::workspace(10);
+    let _second = f.join("second@acme.test", "admin");
+    let third = f.join("third@acme.test", "admin");
+    let lead = f.join("lead@acme.test", "lead");
+    let exceeds = |e: DirectoryError| {
+        assert_matches!(e, DirectoryError::TargetExceedsActor { member, ref role }
+            if member == third && role.as_str() == "admin");
+    };
+    exceeds(f.refused(f.dir.change_role(ORG, lead, third, "member")));
+    exceeds(f.refused(f.dir.change_role(ORG, lead, third, "lead")));
+    exceeds(f.refused(f.dir.remove_member(ORG, lead, third)));
+    exceeds(
+        f.refused(
+            f.dir
+                .set_member_status(ORG, lead, third, MemberStatus::Disabled),
+        ),
+    );
+    exceeds(f.refused(f.dir.update_member_profile(
+        ORG,
+        lead,
+        third,
+        ProfileUpdate {
+            phone: Some(None),
+            ..ProfileUpdate::default()
+        },
+    )));
+    assert_eq!(f.role(third), "admin");
+}
+
+// ---------------------------------------------------------------------------
+// Teams: an Admin edits only the teams they are in; codes and names unique.
+
+#[test]
+fn an_admin_cannot_edit_the_members_of_a_team_they_are_not_in() {
+    let f = Fx::helpdesk(10);
+    let admin = f.join("admin@acme.test", "admin");
+    let agent = f.join("agent@acme.test", "agent");
+    let mine = f.run(f.dir.create_team(ORG, f.owner, Some("T1"), "Team 1"));
+    let theirs = f.run(f.dir.create_team(ORG, f.owner, Some("T2"), "Team 2"));
+    f.run(f.dir.add_team_member(ORG, f.owner, mine, admin));
+    f.run(f.dir.add_team_member(ORG, f.owner, theirs, agent));
+
+    let e = f.refused(f.dir.add_team_member(ORG, admin, theirs, admin));
+    assert_matches!(e, DirectoryError::Denied(Reason::TeamNotJoined));
+    let e = f.refused(f.dir.remove_team_member(ORG, admin, theirs, agent));
+    assert_matches!(e, DirectoryError::Denied(Reason::TeamNotJoined));
+    // Creating, renaming and deleting teams is beyond an Admin altogether.
+    let e = f.refused(f.dir.create_team(ORG, admin, None, "Team 3"));
+    assert_matches!(e, DirectoryError::Denied(Reason::MissingPermission { missing })
+        if missing == P::TEAM_MANAGE);
+    let e = f.refused(f.dir.rename_team(ORG, admin, mine, None, "Renamed"));
+    assert_matches!(e, DirectoryError::Denied(Reason::MissingPermission { missing })
+        if missing == P::TEAM_MANAGE);
+    let e = f.refused(f.dir.delete_team(ORG, admin, mine));
+    assert_matches!(e, DirectoryError::Denied(Reason::MissingPermission { missing })
+        if missing == P::TEAM_MANAGE);
+    // An Agent may not edit team members even in their own team.
+    let e = f.refused(f.dir.add_team_member(ORG, agent, theirs, admin));
+    assert_matches!(e, DirectoryError::Denied(Reason::MissingPermission { missing })
+        if missing == P::TEAM_MEMBERS_EDIT);
+
+    // In their own team the Admin may.
+    f.run(f.dir.add_team_member(ORG, admin, mine, agent));
+    let mut teams = vec![mine, theirs];
+    teams.sort();
+    assert_eq!(f.member(agent).teams, teams);
+    f.run(f.dir.remove_team_member(ORG, admin, mine, agent));
+    assert_eq!(f.member(agent).teams, [theirs]);
+}
+
+#[test]
+fn team_codes_and_names_are_unique_when_created() {
+    let f = Fx::helpdesk(10);
+    f.run(f.dir.create_team(ORG, f.owner, Some("T1"), "Team 1"));
+    let e = f.refused(f.dir.create_team(ORG, f.owner, Some("T1"), "Another"));
+    assert_matches!(e, DirectoryError::DuplicateTeamCode(ref c) if c == "T1");
+    let e = f.refused(f.dir.create_team(ORG, f.owner, Some(" T1 "), "Another"));
+    assert_matches!(e, DirectoryError::DuplicateTeamCode(ref c) if c == "T1");
+    // Names compare trimmed and without regard to case.
+    let e = f.refused(f.dir.create_team(ORG, f.owner, Some("T2"), "  team 1 "));
+    assert_matches!(e, DirectoryError::DuplicateTeamName(ref n) if n.eq_ignore_ascii_case("team 1"));
+    let e = f.refused(f.dir.create_team(ORG, f.owner, None, "TEAM 1"));
+    assert_matches!(e, DirectoryError::DuplicateTeamName(_));
+    let e = f.refused(f.dir.create_team(ORG, f.owner, Some("T3"), "   "));
+    assert_matches!(
+        e,
+        DirectoryError::InvalidInput {
+            field: "team name",
+            ..
+        }
+    );
+    // Teams without a code do not clash on the missing code.
+    f.run(f.dir.create_team(ORG, f.owner, None, "Team 2"));
+    f.run(f.dir.create_team(ORG, f.owner, None, "Team 3"));
+    assert_eq!(f.state(ORG).teams.len(), 3);
+}
+
+#[test]
+fn team_codes_and_names_are_unique_when_renamed() {
+    let f = Fx::helpdesk(10);
+    f.run(f.dir.create_team(ORG, f.owner, Some("T1"), "Team 1"));
+    let two = f.run(f.dir.create_team(ORG, f.owner, Some("T2"), "Team 2"));
+    let e = f.refused(f.dir.rename_team(ORG, f.owner, two, Some("T2"), "team 1"));
+    assert_matches!(e, DirectoryError::DuplicateTeamName(_));
+    let e = f.refused(f.dir.rename_team(ORG, f.owner, two, Some("T1"), "Team 2"));
+    assert_matches!(e, DirectoryError::DuplicateTeamCode(ref c) if c == "T1");
+    let e = f.refused(f.dir.rename_team(ORG, f.owner, two, Some("T2"), ""));
+    assert_matches!(e, DirectoryError::InvalidInput { .. });
+    let e = f.refused(f.dir.rename_team(ORG, f.owner, TeamId(7), None, "Team 7"));
+    assert_matches!(e, DirectoryError::UnknownTeam(TeamId(7)));
+    // A team keeps its own name under a new code, and may change case.
+    f.run(f.dir.rename_team(ORG, f.owner, two, Some("T22"), "TEAM 2"));
+    let t = Arc::clone(&f.state(ORG).teams[&two]);
+    assert_eq!(
+        (t.code.as_deref(), t.name.as_str()),
+        (Some("T22"), "TEAM 2")
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Nothing crosses organizations.
+
+#[test]
+fn a_member_of_one_organization_touches_nothing_in_another() {
+    let f = Fx::helpdesk(10);
+    let b_owner = f.other_org();
+    // Organization A: the owner, an agent, a team, a pending invitation.
+    let a_agent = f.join("agent@acme.test", "agent");
+    let a_team = f.run(f.dir.create_team(ORG, f.owner, Some("T1"), "Team 1"));
+    let a_inv = f.run(f.dir.invite(ORG, f.owner, "later@acme.test", "agent"));
+    // Organization B: the same shape.
+    let b_agent = f.join_with(OTHER, b_owner, "agent", full("agent@other.test"));
+    let b_team = f.run(f.dir.create_team(OTHER, b_owner, Some("T1"), "Team 1"));
+    let b_inv = f.run(f.dir.invite(OTHER, b_owner, "later@other.test", "agent"));
+    let both = [ORG, OTHER];
+
+    // Every operation by A's owner on organization B: A's owner is nobody there.
+    let a = f.owner;
+    let unknown_actor = |e: DirectoryError| {
+        assert_matches!(e, DirectoryError::UnknownMember(id) if id == a);
+    };
+    let d = &f.dir;
+    unknown_actor(f.frozen(&both, d.invite(OTHER, a, "x@other.test", "agent")));
+    unknown_actor(f.frozen(&both, d.create_invitation_link(OTHER, a, "agent")));
+    unknown_actor(f.frozen(&both, d.list_invitations(OTHER, a)));
+    unknown_actor(f.frozen(&both, d.revoke_invitation(OTHER, a, b_inv[0].id)));
+    unknown_actor(f.frozen(&both, d.change_role(OTHER, a, b_agent, "admin")));
+    unknown_actor(f.frozen(&both, d.change_role(OTHER, a, b_owner, "agent")));
+    unknown_actor(f.frozen(&both, d.remove_member(OTHER, a, b_agent)));
+    unknown_actor(f.frozen(&both, d.remove_member(OTHER, a, b_owner)));
+    unknown_actor(f.frozen(
+        &both,
+        d.set_member_status(OTHER, a, b_agent, MemberStatus::Disabled),
+    ));
+    unknown_actor(f.frozen(&both, d.transfer_ownership(OTHER, a, b_agent)));
+    unknown_actor(f.frozen(&both, d.transfer_ownership(OTHER, a, a)));
+    unknown_actor(f.frozen(
+        &both,
+        d.update_own_profile(OTHER, a, ProfileUpdate::default()),
+    ));
+    unknown_actor(f.frozen(
+        &both,
+        d.update_member_profile(OTHER, a, b_agent, ProfileUpdate::default()),
+    ));
+    unknown_actor(f.frozen(&both, d.create_team(OTHER, a, None, "Mine now")));
+    unknown_actor(f.frozen(&both, d.rename_team(OTHER, a, b_team, None, "Mine")));
+    unknown_actor(f.frozen(&both, d.delete_team(OTHER, a, b_team)));
+    unknown_actor(f.frozen(&both, d.add_team_member(OTHER, a, b_team, b_agent)));
+    unknown_actor(f.frozen(&both, d.remove_team_member(OTHER, a, b_team, b_agent)));
+    unknown_actor(f.frozen(&both, d.grant_bot(OTHER, a, b_agent, BotId(1))));
+    unknown_actor(f.frozen(&both, d.revoke_bot(OTHER, a, b_agent, BotId(1))));
+    unknown_actor(f.frozen(&both, d.role_counts(OTHER, a)));
+    unknown_actor(f.frozen(&both, d.list_members(OTHER, a)));
+    unknown_actor(f.frozen(&both, d.audit_events(OTHER, a)));
+    #[cfg(feature = "import")]
+    unknown_actor(f.frozen(
+        &both,
+        d.import_members(
+            OTHER,
+            a,
+            b"email,role\nagent@other.test,Primary Admin\n",
+            purview::ImportMode::Apply,
+        ),
+    ));
+
+    // In its own organization, A's owner cannot reach B's objects either.
+    let unknown_member = |e: DirectoryError, who: MemberId| {
+        assert_matches!(e, DirectoryError::UnknownMember(id) if id == who);
+    };
+    unknown_member(
+        f.frozen(&both, d.change_role(ORG, a, b_agent, "admin")),
+        b_agent,
+    );
+    unknown_member(f.frozen(&both, d.remove_member(ORG, a, b_owner)), b_owner);
+    unknown_member(
+        f.frozen(
+            &both,
+            d.set_member_status(ORG, a, b_agent, MemberStatus::Disabled),
+        ),
+        b_agent,
+    );
+    unknown_member(
+        f.frozen(&both, d.transfer_ownership(ORG, a, b_agent)),
+        b_agent,
+    );
+    unknown_member(
+        f.frozen(
+            &both,
+            d.update_member_profile(ORG, a, b_agent, ProfileUpdate::default()),
+        ),
+        b_agent,
+    );
+    unknown_member(
+        f.frozen(&both, d.add_team_member(ORG, a, a_team, b_agent)),
+        b_agent,
+    );
+    unknown_member(
+        f.frozen(&both, d.grant_bot(ORG, a, b_agent, BotId(1))),
+        b_agent,
+    );
+    let e = f.frozen(&both, d.add_team_member(ORG, a, b_team, a_agent));
+    assert_matches!(e, DirectoryError::UnknownTeam(t) if t == b_team);
+    let e = f.frozen(&both, d.rename_team(ORG, a, b_team, None, "Mine"));
+    assert_matches!(e, DirectoryError::UnknownTeam(t) if t == b_team);
+    let e = f.frozen(&both, d.delete_team(ORG, a, b_team));
+    assert_matches!(e, DirectoryError::UnknownTeam(t) if t == b_team);
+    let e = f.frozen(&both, d.revoke_invitation(ORG, a, b_inv[0].id));
+    assert_matches!(e, DirectoryError::UnknownInvitation(i) if i == b_inv[0].id);
+
+    // B's invitation secret, readdressed to A, is no invitation of A's.
+    let forged =
+        b_inv[0]
+            .secret
+            .replacen(&format!("{}.", OTHER.get()), &format!("{}.", ORG.get()), 1);
+    assert_ne!(forged, b_inv[0].secret);
+    let e = f.frozen(
+        &both,
+        d.accept_invitation(&forged, full("later@other.test")),
+    );
+    assert_matches!(e, DirectoryError::InvitationInvalid);
+
+    // Both organizations still work on their own.
+    f.run(d.accept_invitation(&a_inv[0].secret, full("later@acme.test")));
+    f.run(d.accept_invitation(&b_inv[0].secret, full("later@other.test")));
+    assert_eq!(f.state(ORG).members.len(), 3);
+    assert_eq!(f.state(OTHER).members.len(), 3);
+}
+
+// ---------------------------------------------------------------------------
+// A disabled member may do nothing.
+
+#[test]
+fn a_disabled_member_may_do_nothing() {
+    let f = Fx::helpdesk(10);
+    let pa = f.join("pa@acme.test", "primary_admin");
+    let agent = f.join("agent@acme.test", "agent");
+    let team = f.run(f.dir.create_team(ORG, pa, Some("T1"), "Team 1"));
+    let own_link = f.run(f.dir.create_invitation_link(ORG, pa, "agent"));
+    f.run(
+        f.dir
+            .set_member_status(ORG, f.owner, pa, MemberStatus::Disabled),
+    );
+    assert_eq!(f.member(pa).status, MemberStatus::Disabled);
+
+    let disabled = |e: DirectoryError| {
+        assert_matches!(e, DirectoryError::Denied(Reason::ActorDisabled));
+    };
+    let d = &f.dir;
+    disabled(f.refused(d.change_role(ORG, pa, agent, "admin")));
+    disabled(f.refused(d.invite(ORG, pa, "x@acme.test", "agent")));
+    disabled(f.refused(d.create_invitation_link(ORG, pa, "agent")));
+    disabled(f.refused(d.revoke_invitation(ORG, pa, own_link.id)));
+    disabled(f.refused(d.list_invitations(ORG, pa)));
+    disabled(f.refused(d.remove_member(ORG, pa, agent)));
+    disabled(f.refused(d.set_member_status(ORG, pa, agent, MemberStatus::Disabled)));
+    disabled(f.refused(d.set_member_status(ORG, pa, pa, MemberStatus::Active)));
+    disabled(f.refused(d.transfer_ownership(ORG, pa, agent)));
+    disabled(f.refused(d.update_own_profile(
+        ORG,
+        pa,
+        ProfileUpdate {
+            phone: Some(Some("+1 555 0199".into())),
+            ..ProfileUpdate::default()
+        },
+    )));
+    disabled(f.refused(d.update_member_profile(ORG, pa, agent, ProfileUpdate::default())));
+    disabled(f.refused(d.create_team(ORG, pa, None, "Team 2")));
+    disabled(f.refused(d.rename_team(ORG, pa, team, None, "Renamed")));
+    disabled(f.refused(d.delete_team(ORG, pa, team)));
+    disabled(f.refused(d.add_team_member(ORG, pa, team, agent)));
+    disabled(f.refused(d.remove_team_member(ORG, pa, team, agent)));
+    disabled(f.refused(d.grant_bot(ORG, pa, agent, BotId(1))));
+    disabled(f.refused(d.role_counts(ORG, pa)));
+    disabled(f.refused(d.list_members(ORG, pa)));
+    disabled(f.refused(d.audit_events(ORG, pa)));
+    #[cfg(feature = "import")]
+    disabled(f.refused(d.import_members(
+        ORG,
+        pa,
+        b"email,role\nagent@acme.test,Admin\n",
+        purview::ImportMode::Apply,
+    )));
+
+    // Enabled again, the same member may act.
+    f.run(d.set_member_status(ORG, f.owner, pa, MemberStatus::Active));
+    f.run(d.revoke_invitation(ORG, pa, own_link.id));
+    f.run(d.change_role(ORG, pa, agent, "admin"));
+    assert_eq!(f.role(agent), "admin");
+}
+
+#[test]
+fn a_member_holding_a_disabling_role_may_do_nothing() {
+    let f = Fx::workspace(10);
+    let second = f.join("second@acme.test", "admin");
+    let third = f.join("third@acme.test", "admin");
+    f.run(f.dir.change_role(ORG, f.owner, third, "disabled"));
+    let state = f.state(ORG);
+    assert_eq!(state.members[&third].status, MemberStatus::Active);
+    let e = f.refused(f.dir.create_invitation_link(ORG, third, "disabled"));
+    assert_matches!(e, DirectoryError::Denied(Reason::ActorDisabled));
+    let e = f.refused(f.dir.change_role(ORG, third, second, "member"));
+    assert_matches!(e, DirectoryError::Denied(Reason::ActorDisabled));
+}
+
+// ---------------------------------------------------------------------------
+// Helpdesk: a role change needs name, display name and phone.
+
+#[test]
+fn a_helpdesk_role_change_needs_name_display_name_and_phone() {
+    let f = Fx::helpdesk(10);
+    let agent = f.join_with(ORG, f.owner, "agent", bare("agent@acme.test"));
+    let e = f.refused(f.dir.change_role(ORG, f.owner, agent, "admin"));
+    assert_matches!(e, DirectoryError::ProfileIncomplete(ref m)
+        if m == &["name", "display name", "phone"]);
+
+    let set =
+        |update: ProfileUpdate| f.run(f.dir.update_member_profile(ORG, f.owner, agent, update));
+    set(ProfileUpdate {
+        user_name: Some(Some("agent".into())),
+        phone: Some(Some("   ".into())),
+        ..ProfileUpdate::default()
+    });
+    let e = f.refused(f.dir.change_role(ORG, f.owner, agent, "admin"));
+    assert_matches!(e, DirectoryError::ProfileIncomplete(ref m)
+        if m == &["display name", "phone"]);
+    set(ProfileUpdate {
+        display_name: Some(Some("Agent".into())),
+        ..ProfileUpdate::default()
+    });
+    let e = f.refused(f.dir.change_role(ORG, f.owner, agent, "admin"));
+    assert_matches!(e, DirectoryError::ProfileIncomplete(ref m) if m == &["phone"]);
+    set(ProfileUpdate {
+        phone: Some(Some("+1 555 0100".into())),
+        ..ProfileUpdate::default()
+    });
+    f.run(f.dir.change_role(ORG, f.owner, agent, "admin"));
+    assert_eq!(f.role(agent), "admin");
+}
+
+#[test]
+fn a_catalog_without_the_profile_rule_changes_roles_of_bare_profiles() {
+    let f = Fx::workspace(10);
+    let member = f.join_with(ORG, f.owner, "member", bare("member@acme.test"));
+    f.run(f.dir.change_role(ORG, f.owner, member, "lead"));
+    assert_eq!(f.role(member), "lead");
+}
+
+// ---------------------------------------------------------------------------
+// Seats: active members plus pending invitations never exceed the limit.
+
+#[test]
+fn an_invitation_beyond_the_seat_limit_is_refused_and_nothing_is_created() {
+    let f = Fx::helpdesk(3);
+    f.run(
+        f.dir
+            .invite(ORG, f.owner, "a@acme.test, b@acme.test", "agent"),
+    );
+    let e = f.refused(f.dir.invite(ORG, f.owner, "c@acme.test", "agent"));
+    assert_matches!(
+        e,
+        DirectoryError::SeatsExceeded {
+            limit: 3,
+            available: 0,
+            needed: 1
+        }
+    );
+    let e = f.refused(f.dir.create_invitation_link(ORG, f.owner, "agent"));
+    assert_matches!(e, DirectoryError::SeatsExceeded { available: 0, .. });
+}
+
+#[test]
+fn a_batch_needing_more_seats_than_are_free_creates_nothing() {
+    let f = Fx::helpdesk(4);
+    let e = f.refused(f.dir.invite(
+        ORG,
+        f.owner,
+        "a@acme.test\nb@acme.test\nc@acme.test\nd@acme.test",
+        "agent",
+    ));
+    assert_matches!(
+        e,
+        DirectoryError::SeatsExceeded {
+            limit: 4,
+            available: 3,
+            needed: 4
+        }
+    );
+    assert!(f.state(ORG).invitations.is_empty());
+    // Exactly the free seats is fine.
+    let sent = f.run(f.dir.invite(
+        ORG,
+        f.owner,
+        "a@acme.test\nb@acme.test\nc@acme.test",
+        "agent",
+    ));
+    assert_eq!(sent.len(), 3);
+    assert_eq!(f.state(ORG).seats_used(START), 4);
+}
+
+#[test]
+fn pending_invitations_and_links_hold_seats_until_revoked_or_expired() {
+    let f = Fx::helpdesk(3);
+    let link = f.run(f.dir.create_invitation_link(ORG, f.owner, "agent"));
+    let sent = f.run(f.dir.invite(ORG, f.owner, "a@acme.test", "agent"));
+    let e = f.refused(f.dir.invite(ORG, f.owner, "b@acme.test", "agent"));
+    assert_matches!(e, DirectoryError::SeatsExceeded { available: 0, .. });
+    // Revoking frees a seat.
+    f.run(f.dir.revoke_invitation(ORG, f.owner, link.id));
+    let b = f.run(f.dir.invite(ORG, f.owner, "b@acme.test", "agent"));
+    let e = f.refused(f.dir.invite(ORG, f.owner, "c@acme.test", "agent"));
+    assert_matches!(e, DirectoryError::SeatsExceeded { available: 0, .. });
+    // Accepting turns a pending seat into a member's: no seat needed.
+    f.run(
+        f.dir
+            .accept_invitation(&sent[0].secret, full("a@acme.test")),
+    );
+    assert_eq!(f.state(ORG).seats_used(START), 3);
+    // Expiry frees the seat of an invitation never accepted.
+    f.clock.advance(TTL);
+    f.run(f.dir.invite(ORG, f.owner, "c@acme.test", "agent"));
+    let e = f.refused(f.dir.accept_invitation(&b[0].secret, full("b@acme.test")));
+    assert_matches!(e, DirectoryError::InvitationExpired);
+}
+
+#[test]
+fn enabling_a_disabled_member_needs_a_seat() {
+    let f = Fx::helpdesk(2);
+    let agent = f.join("agent@acme.test", "agent");
+    f.run(
+        f.dir
+            .set_member_status(ORG, f.owner, agent, MemberStatus::Disabled),
+    );
+    // The disabled member's seat is free and is taken by an invitation.
+    f.run(f.dir.invite(ORG, f.owner, "new@acme.test", "agent"));
+    let e = f.refused(
+        f.dir
+            .set_member_status(ORG, f.owner, agent, MemberStatus::Active),
+    );
+    assert_matches!(
+        e,
+        DirectoryError::SeatsExceeded {
+            limit: 2,
+            available: 0,
+            needed: 1
+        }
+    );
+    assert_eq!(f.member(agent).status, MemberStatus::Disabled);
+}
+
+// ---------------------------------------------------------------------------
+// Adding users by email: lines or commas, trimmed, deduplicated, all or nothing.
+
+#[test]
+fn invite_takes_lines_and_commas_trimmed_and_deduplicated() {
+    let f = Fx::helpdesk(10);
+    let sent = f.run(f.dir.invite(
+        ORG,
+        f.owner,
+        " a@acme.test,\nB@Acme.test \r\n, A@ACME.test ;\n\n c@acme.test ",
+        "primary_agent",
+    ));
+    let emails: Vec<_> = sent.iter().map(|i| i.email.clone().unwrap()).collect();
+    assert_eq!(emails, ["a@acme.test", "b@acme.test", "c@acme.test"]);
+    for i in &sent {
+        assert_eq!(i.role.as_str(), "primary_agent");
+        assert_eq!(i.expires_at, START.plus(TTL));
+    }
+    let mut secrets: Vec<_> = sent.iter().map(|i| i.secret.clone()).collect();
+    secrets.sort();
+    secrets.dedup();
+    assert_eq!(secrets.len(), 3);
+    let state = f.state(ORG);
+    assert_eq!(state.invitations.len(), 3);
+    assert!(state
+        .invitations
+        .values()
+        .all(|i| i.state == InvitationState::Pending && i.created_by == f.owner));
+}
+
+#[test]
+fn invite_deduplicates_addresses_that_differ_only_in_non_ascii_case() {
+    let f = Fx::helpdesk(10);
+    let sent = f.run(
+        f.dir
+            .invite(ORG, f.owner, "ÄNNE@acme.test, änne@acme.test", "agent"),
+    );
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].email.as_deref(), Some("änne@acme.test"));
+    assert_eq!(f.state(ORG).seats_used(START), 2);
+}
+
+#[test]
+fn invite_reports_every_bad_address_and_creates_nothing() {
+    let f = Fx::helpdesk(10);
+    f.join("member@acme.test", "agent");
+    f.run(f.dir.invite(ORG, f.owner, "pending@acme.test", "agent"));
+    let e = f.refused(f.dir.invite(
+        ORG,
+        f.owner,
+        "ok@acme.test, not-an-address\nMember@acme.test, pending@acme.test, two@@acme.test,\n  spaced out@acme.test  ",
+        "agent",
+    ));
+    let bad = |address: &str, problem| BadAddress {
+        address: address.into(),
+        problem,
+    };
+    assert_matches!(e, DirectoryError::BadAddresses(ref list) if list == &[
+        bad("not-an-address", AddressProblem::Invalid),
+        bad("Member@acme.test", AddressProblem::AlreadyMember),
+        bad("pending@acme.test", AddressProblem::AlreadyInvited),
+        bad("two@@acme.test", AddressProblem::Invalid),
+        bad("spaced out@acme.test", AddressProblem::Invalid),
+    ]);
+    let message = e.to_string();
+    assert!(
+        message.contains("`not-an-address` is not a valid email address"),
+        "{message}"
+    );
+    let e = f.refused(f.dir.invite(ORG, f.owner, " ,\n ; \r\n", "agent"));
+    assert_matches!(e, DirectoryError::NoAddresses);
+    let e = f.refused(f.dir.invite(ORG, f.owner, "x@acme.test", "no_such_role"));
+    assert_matches!(e, DirectoryError::UnknownRole(ref r) if r == "no_such_role");
+}
+
+// ---------------------------------------------------------------------------
+// Invitations: secret hashed, single use, expiring, revocable.
+
+#[test]
+fn an_invitation_secret_is_never_stored_in_plain_text() {
+    let f = Fx::helpdesk(10);
+    let sent = f.run(f.dir.invite(ORG, f.owner, "a@acme.test", "agent"));
+    let link = f.run(f.dir.create_invitation_link(ORG, f.owner, "admin"));
+    let issued = [sent[0].clone(), link.clone()];
+    let check = |when: &str| {
+        let state = f.state(ORG);
+        let events = f.audit(ORG);
+        let listed = f.run(f.dir.list_invitations(ORG, f.owner));
+        let mut haystacks = vec![
+            format!("{state:?}"),
+            format!("{events:?}"),
+            serde_json::to_string(&events).unwrap(),
+            format!("{listed:?}"),
+        ];
+        for inv in state.invitations.values() {
+            haystacks.push(serde_json::to_string(&**inv).unwrap());
+        }
+        for i in &issued {
+            // The whole secret, and its random part alone.
+            let random = i.secret.rsplit('.').next().unwrap();
+            assert_eq!(random.len(), 64);
+            for h in &haystacks {
+                assert!(!h.contains(&i.secret), "{when}: secret stored");
+                assert!(!h.contains(random), "{when}: secret's random part stored");
+            }
+            let stored = &state.invitations[&i.id];
+            let hash: [u8; 32] = Sha256::digest(i.secret.as_bytes()).into();
+            assert_eq!(stored.secret_hash, hash, "{when}: the stored hash");
+        }
+    };
+    check("after creation");
+    f.run(
+        f.dir
+            .accept_invitation(&sent[0].secret, full("a@acme.test")),
+    );
+    f.run(f.dir.accept_invitation(&link.secret, full("b@acme.test")));
+    check("after acceptance");
+}
+
+#[test]
+fn an_invitation_is_single_use() {
+    let f = Fx::helpdesk(10);
+    let sent = f.run(f.dir.invite(ORG, f.owner, "a@acme.test", "agent"));
+    let link = f.run(f.dir.create_invitation_link(ORG, f.owner, "agent"));
+    let (_, a) = f.run(
+        f.dir
+            .accept_invitation(&sent[0].secret, full("a@acme.test")),
+    );
+    f.run(f.dir.accept_invitation(&link.secret, full("b@acme.test")));
+    let e = f.refused(
+        f.dir
+            .accept_invitation(&sent[0].secret, full("a@acme.test")),
+    );
+    assert_matches!(e, DirectoryError::InvitationUsed);
+    let e = f.refused(f.dir.accept_invitation(&link.secret, full("c@acme.test")));
+    assert_matches!(e, DirectoryError::InvitationUsed);
+    // Nor can a used invitation be revoked, or its member come back through it
+    // after removal.
+    let e = f.refused(f.dir.revoke_invitation(ORG, f.owner, sent[0].id));
+    assert_matches!(e, DirectoryError::InvitationUsed);
+    f.run(f.dir.remove_member(ORG, f.owner, a));
+    let e = f.refused(
+        f.dir
+            .accept_invitation(&sent[0].secret, full("a@acme.test")),
+    );
+    assert_matches!(e, DirectoryError::InvitationUsed);
+    assert_eq!(f.state(ORG).members.len(), 2);
+}
+
+#[test]
+fn an_invitation_expires() {
+    let f = Fx::helpdesk(10);
+    let sent = f.run(
+        f.dir
+            .invite(ORG, f.owner, "a@acme.test, b@acme.test", "agent"),
+    );
+    assert_eq!(sent[0].expires_at, START.plus(TTL));
+    f.clock.advance(TTL - 1);
+    f.run(
+        f.dir
+            .accept_invitation(&sent[0].secret, full("a@acme.test")),
+    );
+    f.clock.advance(1);
+    let e = f.refused(
+        f.dir
+            .accept_invitation(&sent[1].secret, full("b@acme.test")),
+    );
+    assert_matches!(e, DirectoryError::InvitationExpired);
+    // An expired invitation no longer blocks a new one to the same address.
+    let again = f.run(f.dir.invite(ORG, f.owner, "b@acme.test", "agent"));
+    assert_eq!(again[0].expires_at, START.plus(2 * TTL));
+    f.run(
+        f.dir
+            .accept_invitation(&again[0].secret, full("b@acme.test")),
+    );
+}
+
+#[test]
+fn a_revoked_invitation_cannot_be_accepted() {
+    let f = Fx::helpdesk(10);
+    let sent = f.run(f.dir.invite(ORG, f.owner, "a@acme.test", "agent"));
+    let link = f.run(f.dir.create_invitation_link(ORG, f.owner, "agent"));
+    f.run(f.dir.revoke_invitation(ORG, f.owner, sent[0].id));
+    f.run(f.dir.revoke_invitation(ORG, f.owner, link.id));
+    let e = f.refused(
+        f.dir
+            .accept_invitation(&sent[0].secret, full("a@acme.test")),
+    );
+    assert_matches!(e, DirectoryError::InvitationRevoked);
+    let e = f.refused(f.dir.accept_invitation(&link.secret, full("b@acme.test")));
+    assert_matches!(e, DirectoryError::InvitationRevoked);
+    let e = f.refused(f.dir.revoke_invitation(ORG, f.owner, link.id));
+    assert_matches!(e, DirectoryError::InvitationRevoked);
+    assert_eq!(f.state(ORG).members.len(), 1);
+}
+
+#[test]
+fn a_wrong_secret_is_refused() {
+    let f = Fx::helpdesk(10);
+    f.other_org();
+    let sent = f.run(
+        f.dir
+            .invite(ORG, f.owner, "a@acme.test, b@acme.test", "agent"),
+    );
+    let secret = &sent[0].secret;
+    let mut flipped = secret.clone();
+    let last = flipped.pop().unwrap();
+    flipped.push(if last == '0' { '1' } else { '0' });
+    let (_, rest) = secret.split_once('.').unwrap();
+    let (_, random) = rest.split_once('.').unwrap();
+    let wrong_id = format!("{}.{}.{random}", ORG.get(), sent[1].id.get());
+    let unknown_id = format!("{}.12345.{random}", ORG.get());
+    let unknown_org = format!("999.{rest}");
+    let other_org = format!("{}.{rest}", OTHER.get());
+    for wrong in [
+        flipped.as_str(),
+        &secret[..secret.len() - 1],
+        &wrong_id,
+        &unknown_id,
+        &unknown_org,
+        &other_org,
+        "",
+        "not a secret",
+        &secret.to_uppercase(),
+    ] {
+        let e = f.frozen(
+            &[ORG, OTHER],
+            f.dir.accept_invitation(wrong, full("a@acme.test")),
+        );
+        assert_matches!(e, DirectoryError::InvitationInvalid);
+    }
+    // The right secret still works.
+    f.run(f.dir.accept_invitation(secret, full("a@acme.test")));
+}
+
+#[test]
+fn only_invitation_managers_revoke_someone_elses_invitation() {
+    let f = Fx::helpdesk(10);
+    let agent = f.join("agent@acme.test", "agent");
+    let admin = f.join("admin@acme.test", "admin");
+    let owners = f.run(f.dir.create_invitation_link(ORG, f.owner, "agent"));
+    let agents = f.run(f.dir.create_invitation_link(ORG, agent, "agent"));
+    for actor in [agent, admin] {
+        let e = f.refused(f.dir.revoke_invitation(ORG, actor, owners.id));
+        assert_matches!(e, DirectoryError::Denied(Reason::MissingPermission { missing })
+            if missing == P::INVITATION_MANAGE);
+    }
+    let e = f.refused(f.dir.revoke_invitation(ORG, admin, agents.id));
+    assert_matches!(e, DirectoryError::Denied(Reason::MissingPermission { .. }));
+    // The creator may revoke their own link.
+    f.run(f.dir.revoke_invitation(ORG, agent, agents.id));
+    assert_eq!(
+        f.state(ORG).invitations[&agents.id].state,
+        InvitationState::Revoked
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Unique user codes.
+
+#[test]
+fn user_codes_are_unique_in_the_organization() {
+    let f = Fx::helpdesk(10);
+    let a = f.join_with(
+        ORG,
+        f.owner,
+        "agent",
+        Profile {
+            user_code: Some("EMP-1".into()),
+            ..full("a@acme.test")
+        },
+    );
+    let b = f.join("b@acme.test", "agent");
+    let code = |c: &str| ProfileUpdate {
+        user_code: Some(Some(c.into())),
+        ..ProfileUpdate::default()
+    };
+    let e = f.refused(f.dir.update_own_profile(ORG, b, code("EMP-1")));
+    assert_matches!(e, DirectoryError::DuplicateUserCode(ref c) if c == "EMP-1");
+    let e = f.refused(
+        f.dir
+            .update_member_profile(ORG, f.owner, b, code("  EMP-1 ")),
+    );
+    assert_matches!(e, DirectoryError::DuplicateUserCode(ref c) if c == "EMP-1");
+    let sent = f.run(f.dir.invite(ORG, f.owner, "c@acme.test", "agent"));
+    let e = f.refused(f.dir.accept_invitation(
+        &sent[0].secret,
+        Profile {
+            user_code: Some("EMP-1".into()),
+            ..full("c@acme.test")
+        },
+    ));
+    assert_matches!(e, DirectoryError::DuplicateUserCode(ref c) if c == "EMP-1");
+    // Codes are free again once released.
+    f.run(f.dir.update_own_profile(
+        ORG,
+        a,
+        ProfileUpdate {
+            user_code: Some(None),
+            ..ProfileUpdate::default()
+        },
+    ));
+    f.run(f.dir.update_own_profile(ORG, b, code("EMP-1")));
+    assert_eq!(f.member(b).user_code.as_deref(), Some("EMP-1"));
+}
+
+// ---------------------------------------------------------------------------
+// Audit events: who, what, before, after, when.
+
+#[test]
+fn a_role_change_is_audited_with_who_what_before_after_and_when() {
+    let f = Fx::helpdesk(10);
+    let agent = f.join("agent@acme.test", "agent");
+    let before = f.member(agent);
+    f.clock.advance(100);
+    f.run(f.dir.change_role(ORG, f.owner, agent, "admin"));
+    let state = f.state(ORG);
+    let e = f.audit(ORG).pop().unwrap();
+    assert_eq!(e.org, ORG);
+    assert_eq!(e.version, state.version);
+    assert_eq!(e.index, 0);
+    assert_eq!(e.at, START.plus(100));
+    assert_eq!(e.actor, Some(f.owner));
+    assert_eq!(e.action, "change_role");
+    assert_eq!(e.subject, format!("member:{}", agent.get()));
+    let was: Member = serde_json::from_str(e.before.as_deref().unwrap()).unwrap();
+    let is: Member = serde_json::from_str(e.after.as_deref().unwrap()).unwrap();
+    assert_eq!(was, *before);
+    assert_eq!(was.role.as_str(), "agent");
+    assert_eq!(is, *state.members[&agent]);
+    assert_eq!(is.role.as_str(), "admin");
+}
+
+#[test]
+fn invitations_teams_and_removals_are_audited() {
+    let f = Fx::helpdesk(10);
+    let events = |from: usize| f.audit(ORG)[from..].to_vec();
+
+    // An invitation: created, nothing before.
+    let n = f.audit(ORG).len();
+    let sent = f.run(f.dir.invite(ORG, f.owner, "a@acme.test", "agent"));
+    let ev = events(n);
+    assert_eq!(ev.len(), 1);
+    assert_eq!(
+        (ev[0].action.as_str(), ev[0].actor, ev[0].before.as_deref()),
+        ("create_invitation", Some(f.owner), None)
+    );
+    assert_eq!(ev[0].subject, sent[0].id.to_string());
+    let stored: Invitation = serde_json::from_str(ev[0].after.as_deref().unwrap()).unwrap();
+    assert_eq!(stored, *f.state(ORG).invitations[&sent[0].id]);
+
+    // Acceptance: by the newcomer; the invitation then the member.
+    f.clock.advance(5);
+    let n = f.audit(ORG).len();
+    let (_, a) = f.run(
+        f.dir
+            .accept_invitation(&sent[0].secret, full("a@acme.test")),
+    );
+    let ev = events(n);
+    assert_eq!(ev.len(), 2);
+    assert!(ev
+        .iter()
+        .all(|e| e.action == "accept_invitation" && e.actor == Some(a) && e.at == START.plus(5)));
+    let inv: Invitation = serde_json::from_str(ev[0].after.as_deref().unwrap()).unwrap();
+    assert_eq!(inv.state, InvitationState::Accepted);
+    let was: Invitation = serde_json::from_str(ev[0].before.as_deref().unwrap()).unwrap();
+    assert_eq!(was.state, InvitationState::Pending);
+    assert_eq!(
+        (ev[1].subject.clone(), ev[1].before.as_deref()),
+        (a.to_string(), None)
+    );
+
+    // A team.
+    let n = f.audit(ORG).len();
+    let team = f.run(f.dir.create_team(ORG, f.owner, Some("T1"), "Team 1"));
+    let ev = events(n);
+    assert_eq!(ev.len(), 1);
+    assert_eq!(
+        (ev[0].action.as_str(), ev[0].subject.clone()),
+        ("create_team", team.to_string())
+    );
+    let t: Team = serde_json::from_str(ev[0].after.as_deref().unwrap()).unwrap();
+    assert_eq!((t.code.as_deref(), t.name.as_str()), (Some("T1"), "Team 1"));
+
+    // A removal: something before, nothing after.
+    let n = f.audit(ORG).len();
+    let removed = f.member(a);
+    f.run(f.dir.remove_member(ORG, f.owner, a));
+    let ev = events(n);
+    assert_eq!(ev.len(), 1);
+    assert_eq!(
+        (ev[0].action.as_str(), ev[0].after.as_deref()),
+        ("remove_member", None)
+    );
+    let was: Member = serde_json::from_str(ev[0].before.as_deref().unwrap()).unwrap();
+    assert_eq!(was, *removed);
+}
+
+/// An operation's audited name and a closure that runs it.
+type Step<'a> = (&'static str, Box<dyn Fn() + 'a>);
+
+#[test]
+fn every_successful_change_commits_one_version_with_its_events_and_a_no_op_writes_nothing() {
+    let f = Fx::helpdesk(10);
+    let agent = f.join("agent@acme.test", "agent");
+    let team = f.run(f.dir.create_team(ORG, f.owner, None, "Team 1"));
+    let steps: Vec<Step<'_>> = vec![
+        (
+            "change_role",
+            Box::new(|| f.run(f.dir.change_role(ORG, f.owner, agent, "primary_agent"))),
+        ),
+        (
+            "set_member_status",
+            Box::new(|| {
+                f.run(
+                    f.dir
+                        .set_member_status(ORG, f.owner, agent, MemberStatus::Disabled),
+                )
+            }),
+        ),
+        (
+            "set_member_status",
+            Box::new(|| {
+                f.run(
+                    f.dir
+                        .set_member_status(ORG, f.owner, agent, MemberStatus::Active),
+                )
+            }),
+        ),
+        (
+            "add_team_member",
+            Box::new(|| f.run(f.dir.add_team_member(ORG, f.owner, team, agent))),
+        ),
+        (
+            "remove_team_member",
+            Box::new(|| f.run(f.dir.remove_team_member(ORG, f.owner, team, agent))),
+        ),
+        (
+            "rename_team",
+            Box::new(|| f.run(f.dir.rename_team(ORG, f.owner, team, Some("T"), "Team"))),
+        ),
+        (
+            "update_member_profile",
+            Box::new(|| {
+                f.run(f.dir.update_member_profile(
+                    ORG,
+                    f.owner,
+                    agent,
+                    ProfileUpdate {
+                        user_code: Some(Some("A-1".into())),
+                        ..ProfileUpdate::default()
+                    },
+                ))
+            }),
+        ),
+        (
+            "delete_team",
+            Box::new(|| f.run(f.dir.delete_team(ORG, f.owner, team))),
+        ),
+    ];
+    for (action, step) in steps {
+        let (v, n) = (f.state(ORG).version, f.audit(ORG).len());
+        step();
+        let events = f.audit(ORG);
+        assert_eq!(f.state(ORG).version, v + 1, "{action}");
+        assert_eq!(events.len(), n + 1, "{action}");
+        let e = &events[n];
+        assert_eq!(
+            (e.action.as_str(), e.version, e.actor),
+            (action, v + 1, Some(f.owner))
+        );
+    }
+
+    // Operations that change nothing write nothing.
+    let (state, events) = (f.state(ORG), f.audit(ORG));
+    f.run(f.dir.change_role(ORG, f.owner, agent, "primary_agent"));
+    f.run(
+        f.dir
+            .set_member_status(ORG, f.owner, agent, MemberStatus::Active),
+    );
+    assert_eq!(f.state(ORG), state);
+    assert_eq!(f.audit(ORG), events);
+}
