@@ -131,6 +131,10 @@ async fn reply(
 /// The demonstration data: an organization with the helpdesk preset, A and B
 /// (Agents) in Team 1, and three conversations. Returns the app and the ids of
 /// the owner, A and B.
+///
+/// # Errors
+///
+/// A [`DirectoryError`] if setting up the directory fails.
 pub async fn demo_app() -> Result<(Arc<App>, [MemberId; 3]), DirectoryError> {
     let org = OrgId(1);
     let dir = Directory::new(MemoryStore::new());

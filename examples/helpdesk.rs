@@ -16,6 +16,10 @@ use std::fmt::Write as _;
 const USERS_CSV: &str = include_str!("helpdesk_users.csv");
 
 /// Runs the demonstration and returns what it prints.
+///
+/// # Errors
+///
+/// Any directory or import error, which the demonstration does not expect.
 pub fn run() -> Result<String, Box<dyn Error>> {
     let mut out = String::new();
     let org = OrgId(1);

@@ -96,6 +96,13 @@ const ADMINISTRATIVE: P = REPRESENTATIVE
 ///     "denied: the role does not reference this knowledge base"
 /// );
 /// ```
+///
+/// # Reference
+///
+/// Rendered from this catalog by [`Catalog::render_reference`] (and checked
+/// against it by the test suite):
+///
+#[doc = include_str!("../../docs/presets/assistant.md")]
 #[must_use]
 pub fn assistant() -> Catalog {
     let representative = Role::builder(

@@ -69,6 +69,13 @@ pub const API_KEY_PERMISSIONS: P = P::BOT_HISTORY;
 ///     "denied: the member was not granted access to this bot"
 /// );
 /// ```
+///
+/// # Reference
+///
+/// Rendered from this catalog by [`Catalog::render_reference`] (and checked
+/// against it by the test suite):
+///
+#[doc = include_str!("../../docs/presets/bot_studio.md")]
 #[must_use]
 pub fn bot_studio() -> Catalog {
     let admin = Role::builder("admin", "Admin")

@@ -91,6 +91,13 @@ const SELF_SCOPE: S = S::UNASSIGNED.union(S::ASSIGNED_TO_ME);
 /// let names: Vec<_> = helpdesk.roles().map(|r| r.name()).collect();
 /// assert_eq!(names, ["Owner", "Primary Admin", "Admin", "Primary Agent", "Agent"]);
 /// ```
+///
+/// # Reference
+///
+/// Rendered from this catalog by [`Catalog::render_reference`] (and checked
+/// against it by the test suite):
+///
+#[doc = include_str!("../../docs/presets/helpdesk.md")]
 #[must_use]
 pub fn helpdesk() -> Catalog {
     let owner = Role::builder("owner", "Owner")

@@ -105,6 +105,13 @@ const ADMIN: P = DEVELOPER.union(ORGANIZATION_MANAGEMENT);
 ///     "denied: the role lacks the permission `workflow_edit`"
 /// );
 /// ```
+///
+/// # Reference
+///
+/// Rendered from this catalog by [`Catalog::render_reference`] (and checked
+/// against it by the test suite):
+///
+#[doc = include_str!("../../docs/presets/workspace.md")]
 #[must_use]
 pub fn workspace() -> Catalog {
     let org = S::ORGANIZATION;

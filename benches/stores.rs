@@ -1,0 +1,132 @@
+//! A role change on the persistent stores, with 1 writer and with 16
+//! concurrent writers, beside the in-memory store in the same run.
+//!
+//! `PURVIEW_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test \
+//!  cargo bench --bench stores --features sqlite,postgres -- --warm-up-time 1 --measurement-time 5`
+//!
+//! All writers act in one organization — the Owner moving each writer's own
+//! Agent between Agent and Primary Agent — so concurrent writers contend on
+//! the organization's version exactly as replicas would, and retry. The time
+//! reported is per role change (a round of 16 concurrent changes counts 16).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use purview::{preset, Directory, MemberId, MemoryStore, NewOrganization, OrgId, Profile, Store};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+fn profile(email: &str) -> Profile {
+    Profile {
+        email: Some(email.into()),
+        user_name: Some("name".into()),
+        display_name: Some("Name".into()),
+        phone: Some("+1 555 0100".into()),
+        user_code: None,
+    }
+}
+
+fn fresh_org() -> OrgId {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    OrgId(secs * 1000 + NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// An organization with an Owner and `n` Agents.
+async fn organization<S: Store>(dir: &Directory<S>, n: usize) -> (OrgId, MemberId, Vec<MemberId>) {
+    let org = fresh_org();
+    let owner = dir
+        .create_organization(NewOrganization {
+            id: org,
+            name: "Bench".into(),
+            catalog: preset::helpdesk(),
+            seat_limit: 1000,
+            founder: profile("owner@acme.test"),
+            founder_role: None,
+        })
+        .await
+        .unwrap();
+    let mut agents = Vec::new();
+    for i in 0..n {
+        let email = format!("agent{i}@acme.test");
+        let inv = dir.invite(org, owner, &email, "agent").await.unwrap();
+        agents.push(
+            dir.accept_invitation(&inv[0].secret, profile(&email))
+                .await
+                .unwrap()
+                .1,
+        );
+    }
+    (org, owner, agents)
+}
+
+/// `iters` rounds of `writers` concurrent role changes; the time per change.
+fn bench_store<S: Store + Clone + 'static>(
+    c: &mut Criterion,
+    rt: &tokio::runtime::Runtime,
+    name: &str,
+    store: S,
+) {
+    let mut g = c.benchmark_group(format!("change_role_{name}"));
+    for writers in [1usize, 16] {
+        let dir = Directory::new(store.clone());
+        let (org, owner, agents) = rt.block_on(organization(&dir, writers));
+        let flip = std::sync::Arc::new(AtomicU64::new(0));
+        g.bench_function(format!("{writers}_writers"), |b| {
+            b.iter_custom(|iters| {
+                let started = Instant::now();
+                for _ in 0..iters {
+                    let round = flip.fetch_add(1, Ordering::Relaxed);
+                    let role = if round % 2 == 0 {
+                        "primary_agent"
+                    } else {
+                        "agent"
+                    };
+                    rt.block_on(async {
+                        let tasks: Vec<_> = agents
+                            .iter()
+                            .map(|agent| {
+                                let dir = Directory::new(store.clone());
+                                let agent = *agent;
+                                tokio::spawn(async move {
+                                    dir.change_role(org, owner, agent, role).await.unwrap();
+                                })
+                            })
+                            .collect();
+                        for t in tasks {
+                            t.await.unwrap();
+                        }
+                    });
+                }
+                // Per role change.
+                started.elapsed() / u32::try_from(writers).unwrap()
+            });
+        });
+    }
+    g.finish();
+}
+
+fn stores(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .unwrap();
+    bench_store(c, &rt, "memory", MemoryStore::new());
+    let path = std::env::temp_dir().join(format!("purview-bench-{}.db", std::process::id()));
+    let sqlite = rt.block_on(purview::SqliteStore::open(&path)).unwrap();
+    bench_store(c, &rt, "sqlite", sqlite);
+    match std::env::var("PURVIEW_BENCH_POSTGRES_URL") {
+        Ok(url) => {
+            let pg = rt.block_on(purview::PostgresStore::connect(&url)).unwrap();
+            bench_store(c, &rt, "postgres", pg);
+        }
+        Err(_) => eprintln!("PostgreSQL skipped: set PURVIEW_BENCH_POSTGRES_URL"),
+    }
+    let _ = std::fs::remove_file(&path);
+}
+
+criterion_group!(benches, stores);
+criterion_main!(benches);
