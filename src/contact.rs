@@ -110,7 +110,7 @@ impl Audience {
     }
 
     /// Whether a contact with these attributes is in the audience.
-    #[inline]
+    #[inline(always)]
     #[must_use]
     pub fn admits(&self, attributes: &Attributes) -> bool {
         match self {
@@ -135,7 +135,7 @@ impl Audience {
 
 /// A contact carries a handful of attributes: comparing keys in place beats
 /// hashing the one asked for. Larger maps use the index.
-#[inline]
+#[inline(always)]
 fn lookup<'a>(attributes: &'a Attributes, key: &str) -> Option<&'a str> {
     if attributes.len() <= 16 {
         attributes
