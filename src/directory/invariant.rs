@@ -3,7 +3,9 @@
 
 use super::error::DirectoryError;
 use super::state::{OrgState, Timestamp};
+use super::state::Member;
 use std::collections::HashSet;
+use std::sync::Arc;
 
 /// Checks `after` against `before`. A violation refuses the operation.
 pub(crate) fn check(
@@ -13,8 +15,18 @@ pub(crate) fn check(
 ) -> Result<(), DirectoryError> {
     let catalog = &after.org.catalog;
 
+    // Only the records an operation touched can break a per-record rule or a
+    // uniqueness rule; the rest were checked when they were written. Records
+    // are shared (`Arc`), so "touched" is "not the same allocation as before".
+    let changed = changed_members(before, after);
+    let teams_removed = before.teams.keys().any(|t| !after.teams.contains_key(t));
+
     // Every member's role exists; teams they belong to exist.
     for m in after.members.values() {
+        let touched = changed.iter().any(|c| Arc::ptr_eq(c, m));
+        if !touched && !teams_removed {
+            continue;
+        }
         if catalog.role(m.role.as_str()).is_none() {
             return Err(DirectoryError::UnknownRole(m.role.as_str().to_owned()));
         }
@@ -59,15 +71,29 @@ pub(crate) fn check(
         });
     }
 
-    // Unique user codes, team codes and team names.
-    let mut codes = HashSet::new();
-    for m in after.members.values() {
-        if let Some(code) = &m.user_code {
-            if !codes.insert(code.as_str()) {
-                return Err(DirectoryError::DuplicateUserCode(code.clone()));
+    // Unique user codes and emails: each touched member against every other.
+    for c in &changed {
+        for m in after.members.values() {
+            if Arc::ptr_eq(c, m) {
+                continue;
+            }
+            if let (Some(code), Some(other)) = (&c.user_code, &m.user_code) {
+                if code == other {
+                    return Err(DirectoryError::DuplicateUserCode(code.clone()));
+                }
+            }
+            if c.email == m.email {
+                return Err(DirectoryError::BadAddresses(vec![
+                    super::error::BadAddress {
+                        address: c.email.clone(),
+                        problem: super::error::AddressProblem::AlreadyMember,
+                    },
+                ]));
             }
         }
     }
+
+    // Unique team codes and names (an organization has few teams).
     let mut team_codes = HashSet::new();
     let mut team_names = HashSet::new();
     for t in after.teams.values() {
@@ -81,17 +107,22 @@ pub(crate) fn check(
         }
     }
 
-    // Emails unique.
-    let mut emails = HashSet::new();
-    for m in after.members.values() {
-        if !emails.insert(m.email.as_str()) {
-            return Err(DirectoryError::BadAddresses(vec![
-                super::error::BadAddress {
-                    address: m.email.clone(),
-                    problem: super::error::AddressProblem::AlreadyMember,
-                },
-            ]));
+    Ok(())
+}
+
+/// The members of `after` that are not, allocation for allocation, the same
+/// record as in `before`: new or replaced. States keep members in creation
+/// order, so most records are matched by position without a lookup.
+fn changed_members<'a>(before: &OrgState, after: &'a OrgState) -> Vec<&'a Arc<Member>> {
+    let mut changed = Vec::new();
+    for (i, (id, m)) in after.members.iter().enumerate() {
+        let same = match before.members.get_index(i) {
+            Some((bid, b)) if bid == id => Arc::ptr_eq(b, m),
+            _ => before.members.get(id).is_some_and(|b| Arc::ptr_eq(b, m)),
+        };
+        if !same {
+            changed.push(m);
         }
     }
-    Ok(())
+    changed
 }

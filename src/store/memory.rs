@@ -43,7 +43,7 @@ impl MemoryStore {
 
     fn lock(&self) -> MutexGuard<'_, HashMap<OrgId, Entry>> {
         // A panic while holding the lock cannot leave a half-applied commit:
-        // commits are applied to a copy and swapped in whole.
+        // nothing in a commit panics once the version has been checked.
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
@@ -56,24 +56,30 @@ impl Store for MemoryStore {
     async fn commit(&self, commit: Commit<'_>) -> Result<u64, StoreError> {
         let mut map = self.lock();
         let entry = map.entry(commit.org).or_default();
-        let mut next = match (&entry.state, commit.expected_version) {
+        // The state is shared copy-on-write: when no reader holds the current
+        // snapshot any more, the commit updates it in place.
+        let mut next = match (entry.state.take(), commit.expected_version) {
             (None, None) => match commit.changes.first() {
-                Some(Change::CreateOrganization(org)) => OrgState::new(org.clone()),
+                Some(Change::CreateOrganization(org)) => Arc::new(OrgState::new(org.clone())),
                 _ => {
                     return Err(StoreError::Backend(
                         "a new organization must be created first".into(),
                     ))
                 }
             },
-            (Some(state), Some(v)) if state.version == v => OrgState::clone(state),
-            _ => return Err(StoreError::Conflict),
+            (Some(state), Some(v)) if state.version == v => state,
+            (current, _) => {
+                entry.state = current;
+                return Err(StoreError::Conflict);
+            }
         };
+        let state = Arc::make_mut(&mut next);
         for change in commit.changes {
-            next.apply(change);
+            state.apply(change);
         }
-        next.version = commit.expected_version.map_or(1, |v| v + 1);
-        let version = next.version;
-        entry.state = Some(Arc::new(next));
+        state.version = commit.expected_version.map_or(1, |v| v + 1);
+        let version = state.version;
+        entry.state = Some(next);
         entry.audit.extend_from_slice(commit.events);
         Ok(version)
     }
