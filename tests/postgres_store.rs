@@ -24,7 +24,12 @@ fn url(test: &str) -> Option<String> {
             if std::env::var("CI").is_ok_and(|v| v == "true") {
                 panic!("{VAR} must name the test database when CI=true");
             }
-            eprintln!("skipped {test}: set {VAR} to a PostgreSQL URL to run it");
+            // Written past the test harness's capture, so that it shows.
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "skipped {test}: set {VAR} to a PostgreSQL URL to run it"
+            );
             None
         }
     }

@@ -2,8 +2,8 @@
 //! operation would produce, in pure code, before anything is written.
 
 use super::error::DirectoryError;
-use super::state::{OrgState, Timestamp};
 use super::state::Member;
+use super::state::{OrgState, Timestamp};
 use std::collections::HashSet;
 use std::sync::Arc;
 
