@@ -7,7 +7,9 @@
 //! - ids ([`OrgId`], [`MemberId`], …), [`Permissions`] (bitflags with stable
 //!   names), scopes ([`ConversationScope`], [`Reach`], [`KnowledgeRefs`]);
 //! - [`Role`] and [`Catalog`] (roles as data, loadable from JSON and TOML),
-//!   the built-in catalogs in [`preset`], and [`Matrix`] to render them;
+//!   the built-in catalogs in [`preset`] (helpdesk, workspace, bot studio,
+//!   assistant — each with its reference page), and [`Matrix`] and
+//!   [`Catalog::render_reference`] to render them;
 //! - the objects: [`Team`], [`Contact`] and [`Audience`], [`Conversation`]
 //!   and [`Assignment`], [`KnowledgeBase`] and [`Document`];
 //! - [`Actor`], [`Action`], [`Resource`], and [`can`] returning a
@@ -18,10 +20,13 @@
 //! - [`Directory`]: invitations, role changes, removal, ownership transfer,
 //!   teams, bot grants, each checked by `can` and the invariants and written
 //!   atomically with its [`AuditEvent`]s, or refused with a
-//!   [`DirectoryError`] and nothing written;
+//!   [`DirectoryError`] and nothing written; batch import from CSV
+//!   (feature `import`);
 //! - [`Store`]: the storage trait a host implements, with its contract;
-//!   [`MemoryStore`] is the default; `testkit` (feature `testkit`) is the
-//!   conformance suite for any store;
+//!   [`MemoryStore`] is the default; `SqliteStore` (feature `sqlite`) keeps
+//!   a directory in one file; `PostgresStore` (feature `postgres`) shares one
+//!   among many replicas and notifies them of changes; `testkit` (feature
+//!   `testkit`) is the conformance suite for any store;
 //! - [`ActorCache`]: actors per organization and member, invalidated by the
 //!   organization's change version.
 
