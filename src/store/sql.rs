@@ -778,3 +778,73 @@ fn decode(
 fn id_of(row: &AnyRow, col: &str) -> Result<u64, StoreError> {
     id(row, col)
 }
+
+/// What both SQL stores offer beyond opening: raw statements, failure
+/// injection, closing, and the [`Store`](super::Store) implementation, all
+/// delegated to their [`SqlCore`].
+macro_rules! sql_store_common {
+    ($store:ident) => {
+        impl $store {
+            /// Runs one SQL statement as it is — for tests that damage stored
+            /// rows on purpose, and for maintenance. Returns the rows affected.
+            ///
+            /// # Errors
+            ///
+            /// [`StoreError::Backend`] when the statement fails.
+            pub async fn execute_raw(&self, sql: &str) -> Result<u64, StoreError> {
+                let done = sqlx::query(sql)
+                    .execute(&self.core.pool)
+                    .await
+                    .map_err(backend)?;
+                Ok(done.rows_affected())
+            }
+
+            /// The schema version recorded in the database.
+            ///
+            /// # Errors
+            ///
+            /// [`StoreError::Backend`] when the database cannot be read.
+            pub async fn schema_version(&self) -> Result<i64, StoreError> {
+                self.core.schema_version().await
+            }
+
+            /// Failure injection for tests (feature `testkit`): the statement
+            /// at this position within the next commit fails as a lost
+            /// connection would, and the transaction rolls back.
+            #[cfg(feature = "testkit")]
+            pub fn fail_after(&self, statements: usize) {
+                self.core.fail_after(statements);
+            }
+
+            /// Disarms an injected failure.
+            #[cfg(feature = "testkit")]
+            pub fn disarm(&self) {
+                self.core.disarm();
+            }
+
+            /// Closes the pool, waiting for connections to finish.
+            pub async fn close(&self) {
+                self.core.pool.close().await;
+            }
+        }
+
+        impl Store for $store {
+            async fn load(&self, org: OrgId) -> Result<Option<Arc<OrgState>>, StoreError> {
+                self.core.load(org).await
+            }
+
+            async fn commit(&self, commit: Commit<'_>) -> Result<u64, StoreError> {
+                self.core.commit(commit).await
+            }
+
+            async fn audit(&self, org: OrgId) -> Result<Vec<AuditEvent>, StoreError> {
+                self.core.audit(org).await
+            }
+
+            async fn version(&self, org: OrgId) -> Result<u64, StoreError> {
+                self.core.version(org).await
+            }
+        }
+    };
+}
+pub(crate) use sql_store_common;

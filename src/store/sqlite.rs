@@ -1,6 +1,6 @@
 //! The SQLite store (feature `sqlite`).
 
-use super::sql::{backend, Dialect, SqlCore};
+use super::sql::{backend, sql_store_common, Dialect, SqlCore};
 use super::{Commit, Store, StoreError};
 use crate::directory::{AuditEvent, OrgState};
 use crate::id::OrgId;
@@ -67,15 +67,6 @@ impl SqliteStore {
         Ok(SqliteStore { core })
     }
 
-    /// The schema version recorded in the file.
-    ///
-    /// # Errors
-    ///
-    /// [`StoreError::Backend`] when the database cannot be read.
-    pub async fn schema_version(&self) -> Result<i64, StoreError> {
-        self.core.schema_version().await
-    }
-
     /// The SQLite journal mode in effect (`wal`).
     ///
     /// # Errors
@@ -89,55 +80,6 @@ impl SqliteStore {
             .map_err(backend)?;
         row.try_get::<String, _>(0).map_err(backend)
     }
-
-    /// Runs one SQL statement as it is — for tests that damage stored rows
-    /// on purpose, and for maintenance.
-    ///
-    /// # Errors
-    ///
-    /// [`StoreError::Backend`] when the statement fails.
-    pub async fn execute_raw(&self, sql: &str) -> Result<u64, StoreError> {
-        let done = sqlx::query(sql)
-            .execute(&self.core.pool)
-            .await
-            .map_err(backend)?;
-        Ok(done.rows_affected())
-    }
-
-    /// Failure injection for tests (feature `testkit`): the statement at this
-    /// position within the next commit fails as a lost connection would, and
-    /// the transaction rolls back.
-    #[cfg(feature = "testkit")]
-    pub fn fail_after(&self, statements: usize) {
-        self.core.fail_after(statements);
-    }
-
-    /// Disarms [`SqliteStore::fail_after`].
-    #[cfg(feature = "testkit")]
-    pub fn disarm(&self) {
-        self.core.disarm();
-    }
-
-    /// Closes the pool, waiting for connections to finish.
-    pub async fn close(&self) {
-        self.core.pool.close().await;
-    }
 }
 
-impl Store for SqliteStore {
-    async fn load(&self, org: OrgId) -> Result<Option<Arc<OrgState>>, StoreError> {
-        self.core.load(org).await
-    }
-
-    async fn commit(&self, commit: Commit<'_>) -> Result<u64, StoreError> {
-        self.core.commit(commit).await
-    }
-
-    async fn audit(&self, org: OrgId) -> Result<Vec<AuditEvent>, StoreError> {
-        self.core.audit(org).await
-    }
-
-    async fn version(&self, org: OrgId) -> Result<u64, StoreError> {
-        self.core.version(org).await
-    }
-}
+sql_store_common!(SqliteStore);
