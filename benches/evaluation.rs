@@ -134,25 +134,47 @@ fn setup() -> (Vec<Actor>, Vec<Plain>) {
     (actors, plains)
 }
 
+/// `can` behind a call, as the baselines are: nothing is inlined into the
+/// measuring loop and the action is not known at compile time.
+#[inline(never)]
+fn checked(actor: &Actor, action: Action, resource: &Resource<'_>) -> bool {
+    can(actor, action, resource).is_allowed()
+}
+
+/// Measures a purview workload twice in its group: `purview`, with `can`
+/// inlined where it is called (as a host calls it, with a constant action),
+/// and `purview_behind_call`, through [`checked`], kept out of line like the
+/// baselines.
+macro_rules! purview_both {
+    ($g:expr, |$check:ident| $body:expr) => {{
+        $g.bench_function("purview", |b| {
+            let $check =
+                |a: &Actor, action: Action, r: &Resource<'_>| can(a, action, r).is_allowed();
+            b.iter(|| $body)
+        });
+        $g.bench_function("purview_behind_call", |b| {
+            let $check = checked;
+            b.iter(|| $body)
+        });
+    }};
+}
+
 fn evaluation(c: &mut Criterion) {
     let (actors, plains) = setup();
     let convs = conversations(64);
 
     let mut g = c.benchmark_group("feature_check");
-    g.bench_function("purview", |b| {
-        b.iter(|| {
-            actors
-                .iter()
-                .filter(|a| {
-                    can(
-                        black_box(a),
-                        Action::EditQuickReplies,
-                        &Resource::Organization(black_box(OrgId(1))),
-                    )
-                    .is_allowed()
-                })
-                .count()
-        })
+    purview_both!(g, |check| {
+        actors
+            .iter()
+            .filter(|a| {
+                check(
+                    black_box(a),
+                    Action::EditQuickReplies,
+                    &Resource::Organization(black_box(OrgId(1))),
+                )
+            })
+            .count()
     });
     g.bench_function("bitmask", |b| {
         b.iter(|| {
@@ -165,23 +187,18 @@ fn evaluation(c: &mut Criterion) {
     g.finish();
 
     let mut g = c.benchmark_group("conversation_view");
-    g.bench_function("purview", |b| {
-        b.iter(|| {
-            let mut n = 0;
-            for a in &actors {
-                for conv in &convs {
-                    n += usize::from(
-                        can(
-                            black_box(a),
-                            Action::ViewConversation,
-                            &Resource::Conversation(black_box(conv)),
-                        )
-                        .is_allowed(),
-                    );
-                }
+    purview_both!(g, |check| {
+        let mut n = 0;
+        for a in &actors {
+            for conv in &convs {
+                n += usize::from(check(
+                    black_box(a),
+                    Action::ViewConversation,
+                    &Resource::Conversation(black_box(conv)),
+                ));
             }
-            n
-        })
+        }
+        n
     });
     g.bench_function("bitmask", |b| {
         b.iter(|| {
@@ -210,23 +227,23 @@ fn evaluation(c: &mut Criterion) {
         },
     ];
     let mut g = c.benchmark_group("reassign");
-    g.bench_function("purview", |b| {
-        b.iter(|| {
-            let mut n = 0;
-            for a in &actors {
-                for (i, conv) in convs.iter().enumerate() {
-                    let r = Resource::Reassignment {
-                        conversation: conv,
-                        to: targets[i % 4],
-                        to_member_teams: &to_teams,
-                    };
-                    n += usize::from(
-                        can(black_box(a), Action::AssignConversation, black_box(&r)).is_allowed(),
-                    );
-                }
+    purview_both!(g, |check| {
+        let mut n = 0;
+        for a in &actors {
+            for (i, conv) in convs.iter().enumerate() {
+                let r = Resource::Reassignment {
+                    conversation: conv,
+                    to: targets[i % 4],
+                    to_member_teams: &to_teams,
+                };
+                n += usize::from(check(
+                    black_box(a),
+                    Action::AssignConversation,
+                    black_box(&r),
+                ));
             }
-            n
-        })
+        }
+        n
     });
     g.bench_function("bitmask", |b| {
         b.iter(|| {
@@ -371,21 +388,19 @@ fn presets(c: &mut Criterion) {
         })
         .collect();
     let mut g = c.benchmark_group("workspace_ai_chat");
-    g.bench_function("purview", |b| {
-        b.iter(|| {
-            let mut n = 0;
-            for a in &members {
-                for owner in 0..4 {
-                    let chat = Resource::AiChat {
-                        org: OrgId(1),
-                        chat: AiChatId(1),
-                        owner: MemberId(black_box(owner)),
-                    };
-                    n += usize::from(can(black_box(a), Action::ViewAiChat, &chat).is_allowed());
-                }
+    purview_both!(g, |check| {
+        let mut n = 0;
+        for a in &members {
+            for owner in 0..4 {
+                let chat = Resource::AiChat {
+                    org: OrgId(1),
+                    chat: AiChatId(1),
+                    owner: MemberId(black_box(owner)),
+                };
+                n += usize::from(check(black_box(a), Action::ViewAiChat, &chat));
             }
-            n
-        })
+        }
+        n
     });
     g.bench_function("bitmask", |b| {
         b.iter(|| {
@@ -429,23 +444,18 @@ fn presets(c: &mut Criterion) {
         })
         .collect();
     let mut g = c.benchmark_group("assistant_knowledge_query");
-    g.bench_function("purview", |b| {
-        b.iter(|| {
-            let mut n = 0;
-            for a in &members {
-                for kb in &bases {
-                    n += usize::from(
-                        can(
-                            black_box(a),
-                            Action::QueryKnowledgeBase,
-                            &Resource::KnowledgeBase(black_box(kb)),
-                        )
-                        .is_allowed(),
-                    );
-                }
+    purview_both!(g, |check| {
+        let mut n = 0;
+        for a in &members {
+            for kb in &bases {
+                n += usize::from(check(
+                    black_box(a),
+                    Action::QueryKnowledgeBase,
+                    &Resource::KnowledgeBase(black_box(kb)),
+                ));
             }
-            n
-        })
+        }
+        n
     });
     g.bench_function("bitmask", |b| {
         b.iter(|| {
@@ -507,20 +517,16 @@ fn presets(c: &mut Criterion) {
         })
         .collect();
     let mut g = c.benchmark_group("contact_audience");
-    g.bench_function("purview", |b| {
-        b.iter(|| {
-            let mut n = 0;
-            for a in &contacts {
-                let resource = Resource::Document {
-                    knowledge_base: black_box(&base),
-                    document: black_box(&entry),
-                };
-                n += usize::from(
-                    can(black_box(a), Action::QueryKnowledgeBase, &resource).is_allowed(),
-                );
-            }
-            n
-        })
+    purview_both!(g, |check| {
+        let mut n = 0;
+        for a in &contacts {
+            let resource = Resource::Document {
+                knowledge_base: black_box(&base),
+                document: black_box(&entry),
+            };
+            n += usize::from(check(black_box(a), Action::QueryKnowledgeBase, &resource));
+        }
+        n
     });
     let rule = PlainRule {
         present: "membership_level".to_owned(),

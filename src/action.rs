@@ -59,24 +59,32 @@ macro_rules! actions {
             }
 
             /// The permission bits a member's role must hold.
-            #[inline]
+            #[inline(always)]
             #[must_use]
             pub const fn required(self) -> P {
-                match self { $(Action::$variant => $perm,)* }
+                // A table indexed by the action: one load, even when the
+                // action is not known at compile time. Out of range cannot
+                // happen; if it did, every bit would be required (deny).
+                const REQUIRED: &[P] = &[$($perm),*];
+                let i = self as usize;
+                if i < REQUIRED.len() { REQUIRED[i] } else { P::all() }
             }
 
-            #[inline]
-
+            #[inline(always)]
             const fn kinds(self) -> u16 {
-                match self { $(Action::$variant => $kinds,)* }
+                const KINDS: &[u16] = &[$($kinds),*];
+                let i = self as usize;
+                if i < KINDS.len() { KINDS[i] } else { 0 }
             }
 
             /// Whether a contact (an external user without an account) may
             /// ever take this action; all others need a member.
-            #[inline]
+            #[inline(always)]
             #[must_use]
             pub const fn open_to_contacts(self) -> bool {
-                match self { $(Action::$variant => $contact,)* }
+                const OPEN: &[bool] = &[$($contact),*];
+                let i = self as usize;
+                i < OPEN.len() && OPEN[i]
             }
         }
     };
@@ -240,14 +248,14 @@ actions! {
 
 impl Action {
     /// Whether the action applies to this kind of resource (rule 3).
-    #[inline]
+    #[inline(always)]
     #[must_use]
     pub const fn applies_to(self, kind: ResourceKind) -> bool {
         self.kinds() & (1 << kind as u16) != 0
     }
 
     /// Which conversation scope judges this action on a conversation, if any.
-    #[inline]
+    #[inline(always)]
     #[must_use]
     pub const fn scope_use(self) -> Option<ScopeUse> {
         match self {

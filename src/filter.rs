@@ -96,7 +96,7 @@ impl<'a> ConversationFilter<'a> {
     }
 
     /// Whether the conversation passes the filter.
-    #[inline]
+    #[inline(always)]
     #[must_use]
     pub fn matches(&self, c: &Conversation) -> bool {
         match *self {
@@ -128,7 +128,7 @@ impl<'a> ConversationFilter<'a> {
 
 /// A member's conversation scope as a filter; the one definition both `can`
 /// and [`ConversationFilter::for_action`] use.
-#[inline]
+#[inline(always)]
 pub(crate) fn member_scope(m: &MemberActor, scope_use: ScopeUse) -> ConversationFilter<'_> {
     let scope = m.scope(scope_use);
     if scope.contains(ConversationScope::ORGANIZATION) {
