@@ -1,6 +1,6 @@
 //! The assistant preset.
 
-use super::built;
+use super::{built, ACCOUNT, AI_CHAT, MEMBER_MANAGEMENT};
 use crate::catalog::{AdminMinimum, Catalog, Policy};
 use crate::id::KnowledgeBaseId;
 use crate::matrix::{KnowledgeLabel, Matrix, MatrixCell, MatrixRow, MatrixSection};
@@ -16,11 +16,6 @@ pub const ASSISTANT_SUPPORT_PROCEDURES: KnowledgeBaseId = KnowledgeBaseId(2);
 /// The assistant preset's internal knowledge base: administrative staff only.
 pub const ASSISTANT_INTERNAL: KnowledgeBaseId = KnowledgeBaseId(3);
 
-const AI_CHAT: P = P::AI_CHAT_CREATE
-    .union(P::AI_CHAT_SEND)
-    .union(P::AI_CHAT_HISTORY)
-    .union(P::AI_CHAT_MANAGE);
-const ACCOUNT: P = P::PROFILE_EDIT.union(P::PASSWORD_CHANGE);
 /// Querying the referenced knowledge bases and reading their entries.
 const KNOWLEDGE_QUERY: P = P::KNOWLEDGE_BASE_QUERY.union(P::DOCUMENT_VIEW);
 /// Maintaining knowledge bases and their content.
@@ -29,14 +24,6 @@ const CONVERSATION_HANDLE: P = P::CONVERSATION_REPLY
     .union(P::CONVERSATION_CLOSE)
     .union(P::CONVERSATION_SPAM)
     .union(P::CONVERSATION_ASSIGN);
-/// Managing members: invitations (email and link), profiles, removal, roles.
-const MEMBERS: P = P::MEMBER_VIEW
-    .union(P::MEMBER_INVITE)
-    .union(P::MEMBER_EDIT)
-    .union(P::MEMBER_REMOVE)
-    .union(P::MEMBER_ROLE_CHANGE)
-    .union(P::INVITATION_LINK_CREATE)
-    .union(P::INVITATION_MANAGE);
 
 const INTERN: P = AI_CHAT
     .union(ACCOUNT)
@@ -46,7 +33,7 @@ const INTERN: P = AI_CHAT
 const REPRESENTATIVE: P = INTERN.union(CONVERSATION_HANDLE).union(P::CONTACT_EDIT);
 const ADMINISTRATIVE: P = REPRESENTATIVE
     .union(KNOWLEDGE_MAINTAIN)
-    .union(MEMBERS)
+    .union(MEMBER_MANAGEMENT)
     .union(P::ROLE_MANAGE)
     .union(P::ORGANIZATION_VIEW)
     .union(P::ORGANIZATION_EDIT);
@@ -168,7 +155,7 @@ pub fn assistant() -> Catalog {
                 row("Handle conversations", CONVERSATION_HANDLE),
                 row("View contacts", P::CONTACT_VIEW),
                 row("Edit contacts", P::CONTACT_EDIT),
-                row("Manage members", MEMBERS),
+                row("Manage members", MEMBER_MANAGEMENT),
                 row("Manage role templates", P::ROLE_MANAGE),
                 row(
                     "Organization settings",

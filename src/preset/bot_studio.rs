@@ -1,6 +1,6 @@
 //! The bot studio preset.
 
-use super::built;
+use super::{built, ACCOUNT};
 use crate::catalog::{AdminMinimum, Catalog, Policy};
 use crate::matrix::{Matrix, MatrixRow, MatrixSection};
 use crate::permission::Permissions as P;
@@ -25,8 +25,6 @@ const USER_CRUD: P = P::MEMBER_VIEW
     .union(P::MEMBER_EDIT)
     .union(P::MEMBER_REMOVE)
     .union(P::MEMBER_ROLE_CHANGE);
-
-const ACCOUNT: P = P::PROFILE_EDIT.union(P::PASSWORD_CHANGE);
 
 /// What an API key generated for a bot may do to that bot: interact with its
 /// conversation history. A host may give a key less; it never acts on

@@ -1,5 +1,6 @@
 //! The helpdesk preset.
 
+use super::{ACCOUNT, MEMBER_MANAGEMENT};
 use crate::catalog::{Catalog, Policy};
 use crate::matrix::{Matrix, MatrixCell, MatrixRow, MatrixSection, ScopeLabel};
 use crate::permission::Permissions as P;
@@ -14,9 +15,6 @@ const CONVERSATIONS: P = P::CONVERSATION_VIEW
     .union(P::CONVERSATION_SPAM)
     .union(P::CONVERSATION_ASSIGN);
 
-/// What every role has for its own account.
-const ACCOUNT: P = P::PROFILE_EDIT.union(P::PASSWORD_CHANGE);
-
 /// Owner and Primary Admin: "exactly the same as the Owner".
 const FULL: P = CONVERSATIONS
     .union(ACCOUNT)
@@ -29,13 +27,7 @@ const FULL: P = CONVERSATIONS
     .union(P::CONTACT_VIEW)
     .union(P::ANALYTICS_VIEW)
     .union(P::QUICK_REPLY_EDIT)
-    .union(P::INVITATION_LINK_CREATE)
-    .union(P::INVITATION_MANAGE)
-    .union(P::MEMBER_VIEW)
-    .union(P::MEMBER_INVITE)
-    .union(P::MEMBER_REMOVE)
-    .union(P::MEMBER_EDIT)
-    .union(P::MEMBER_ROLE_CHANGE);
+    .union(MEMBER_MANAGEMENT);
 
 const ADMIN: P = CONVERSATIONS
     .union(ACCOUNT)

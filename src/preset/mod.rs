@@ -17,6 +17,26 @@ mod helpdesk;
 mod workspace;
 
 use crate::catalog::Catalog;
+use crate::permission::Permissions as P;
+
+/// Editing one's own profile and password: every preset's active roles.
+const ACCOUNT: P = P::PROFILE_EDIT.union(P::PASSWORD_CHANGE);
+
+/// Every AI chat feature; a chat is always private to its creator.
+const AI_CHAT: P = P::AI_CHAT_CREATE
+    .union(P::AI_CHAT_SEND)
+    .union(P::AI_CHAT_HISTORY)
+    .union(P::AI_CHAT_MANAGE);
+
+/// Full member management: the member list, invitations by email and by
+/// link, their management, profiles, removal and roles.
+const MEMBER_MANAGEMENT: P = P::MEMBER_VIEW
+    .union(P::MEMBER_INVITE)
+    .union(P::MEMBER_EDIT)
+    .union(P::MEMBER_REMOVE)
+    .union(P::MEMBER_ROLE_CHANGE)
+    .union(P::INVITATION_LINK_CREATE)
+    .union(P::INVITATION_MANAGE);
 
 pub use assistant::{
     assistant, ASSISTANT_INTERNAL, ASSISTANT_PRODUCTS, ASSISTANT_SUPPORT_PROCEDURES,

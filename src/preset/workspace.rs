@@ -1,17 +1,11 @@
 //! The workspace preset.
 
-use super::built;
+use super::{built, ACCOUNT, AI_CHAT};
 use crate::catalog::{AdminMinimum, Catalog, Policy};
 use crate::matrix::{Matrix, MatrixRow, MatrixSection};
 use crate::permission::Permissions as P;
 use crate::role::{Role, RoleKey};
 use crate::scope::ConversationScope as S;
-
-/// Every AI chat feature; a chat is always private to its creator.
-const AI_CHAT: P = P::AI_CHAT_CREATE
-    .union(P::AI_CHAT_SEND)
-    .union(P::AI_CHAT_HISTORY)
-    .union(P::AI_CHAT_MANAGE);
 
 /// Seeing every kind of knowledge-base content.
 const KNOWLEDGE_VIEW: P = P::DOCUMENT_VIEW
@@ -56,8 +50,6 @@ const ORGANIZATION_MANAGEMENT: P = P::ORGANIZATION_VIEW
     .union(P::MEMBER_VIEW)
     .union(MEMBERS_ADD_REMOVE)
     .union(P::MEMBER_ROLE_CHANGE);
-
-const ACCOUNT: P = P::PROFILE_EDIT.union(P::PASSWORD_CHANGE);
 
 const MEMBER: P = AI_CHAT
     .union(KNOWLEDGE_VIEW)
