@@ -8,7 +8,9 @@
 //! ownership and accepting one invitation.
 //!
 //! It is runtime-independent: concurrent operations are polled together in one
-//! task, so a store whose operations wait on I/O really interleaves. Run it
+//! task, and each steps aside once before every load and commit, so that all
+//! of them read before any writes — the race of replicas — even on a store
+//! whose calls complete at once. Run it
 //! inside your runtime (`#[tokio::test]`), or with [`crate::block_on`].
 //!
 //! ```
@@ -431,10 +433,11 @@ async fn concurrent_demotions<S: Store + Clone>(store: &S, org: OrgId) -> Result
     let mut all = vec![founder];
     all.extend(&admins);
     // Every admin demotes the next one at the same moment.
+    let race = racing(store);
     let ops = (0..all.len())
         .map(|i| {
             let (by, whom) = (all[i], all[(i + 1) % all.len()]);
-            let dir = &dir;
+            let dir = &race;
             async move { dir.change_role(org, by, whom, "member").await }
         })
         .collect();
@@ -480,17 +483,18 @@ async fn concurrent_removals<S: Store + Clone>(store: &S, org: OrgId) -> Result<
     let (owner, agents) =
         organization(&dir, org, preset::helpdesk(), None, CONCURRENCY, "agent", C).await?;
     // Each member removed twice at once, and the owner once: only single removals win.
+    let race = racing(store);
     let mut ops: Vec<Op<'_>> = Vec::new();
     for a in agents.iter().take(CONCURRENCY / 2) {
         for _ in 0..2 {
-            let dir = &dir;
+            let dir = &race;
             let a = *a;
             ops.push(Box::pin(
                 async move { dir.remove_member(org, owner, a).await },
             ));
         }
     }
-    let dir_ref = &dir;
+    let dir_ref = &race;
     ops.push(Box::pin(async move {
         dir_ref.remove_member(org, agents[0], owner).await
     }));
@@ -535,10 +539,11 @@ async fn concurrent_transfers<S: Store + Clone>(store: &S, org: OrgId) -> Result
         C,
     )
     .await?;
+    let race = racing(store);
     let ops = admins
         .iter()
         .map(|to| {
-            let dir = &dir;
+            let dir = &race;
             let to = *to;
             async move { dir.transfer_ownership(org, owner, to).await }
         })
@@ -579,9 +584,10 @@ async fn concurrent_acceptance<S: Store + Clone>(store: &S, org: OrgId) -> Resul
         .create_invitation_link(org, owner, "agent")
         .await
         .map_err(|e| fail(C, e.to_string()))?;
+    let race = racing(store);
     let ops = (0..CONCURRENCY)
         .map(|i| {
-            let dir = &dir;
+            let dir = &race;
             let secret = link.secret.clone();
             async move {
                 dir.accept_invitation(&secret, profile(&format!("n{i}@{}.test", org.get())))
@@ -620,6 +626,54 @@ async fn concurrent_acceptance<S: Store + Clone>(store: &S, org: OrgId) -> Resul
 }
 
 type Op<'a> = Pin<Box<dyn Future<Output = Result<(), DirectoryError>> + Send + 'a>>;
+
+/// The store under test, made to step aside once before every load and
+/// commit. The concurrency checks poll all their operations in one task; a
+/// store whose calls complete at once (an in-memory store) would otherwise
+/// run them one after another. Through this wrapper every operation loads,
+/// then every operation tries to commit on the version it read — the race
+/// that replicas run — whatever the store.
+#[derive(Clone)]
+struct Interleaved<S>(S);
+
+/// Returns `Pending` once (waking itself at once), then `Ready`.
+fn step_aside() -> impl Future<Output = ()> + Send {
+    let mut yielded = false;
+    std::future::poll_fn(move |cx: &mut Context<'_>| {
+        if yielded {
+            Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    })
+}
+
+impl<S: Store> Store for Interleaved<S> {
+    async fn load(&self, org: OrgId) -> Result<Option<std::sync::Arc<OrgState>>, StoreError> {
+        step_aside().await;
+        self.0.load(org).await
+    }
+
+    async fn commit(&self, commit: Commit<'_>) -> Result<u64, StoreError> {
+        step_aside().await;
+        self.0.commit(commit).await
+    }
+
+    async fn audit(&self, org: OrgId) -> Result<Vec<crate::AuditEvent>, StoreError> {
+        self.0.audit(org).await
+    }
+
+    async fn version(&self, org: OrgId) -> Result<u64, StoreError> {
+        self.0.version(org).await
+    }
+}
+
+/// The directory the concurrent operations go through.
+fn racing<S: Store + Clone>(store: &S) -> Directory<Interleaved<S>, ManualClock> {
+    directory(&Interleaved(store.clone()))
+}
 
 /// Polls all futures together until each is done; results in input order.
 async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {

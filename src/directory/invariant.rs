@@ -71,24 +71,36 @@ pub(crate) fn check(
         });
     }
 
-    // Unique user codes and emails: each touched member against every other.
-    for c in &changed {
-        for m in after.members.values() {
-            if Arc::ptr_eq(c, m) {
-                continue;
+    // Unique user codes and emails. A few touched members are compared with
+    // every other member; a batch (an import) is checked with sets, so the
+    // cost stays linear in the organization's size.
+    if changed.len() <= PAIRWISE_LIMIT {
+        for c in &changed {
+            for m in after.members.values() {
+                if Arc::ptr_eq(c, m) {
+                    continue;
+                }
+                if let (Some(code), Some(other)) = (&c.user_code, &m.user_code) {
+                    if code == other {
+                        return Err(DirectoryError::DuplicateUserCode(code.clone()));
+                    }
+                }
+                if c.email == m.email {
+                    return Err(email_taken(&c.email));
+                }
             }
-            if let (Some(code), Some(other)) = (&c.user_code, &m.user_code) {
-                if code == other {
+        }
+    } else {
+        let mut codes = HashSet::with_capacity(after.members.len());
+        let mut emails = HashSet::with_capacity(after.members.len());
+        for m in after.members.values() {
+            if let Some(code) = &m.user_code {
+                if !codes.insert(code.as_str()) {
                     return Err(DirectoryError::DuplicateUserCode(code.clone()));
                 }
             }
-            if c.email == m.email {
-                return Err(DirectoryError::BadAddresses(vec![
-                    super::error::BadAddress {
-                        address: c.email.clone(),
-                        problem: super::error::AddressProblem::AlreadyMember,
-                    },
-                ]));
+            if !emails.insert(m.email.as_str()) {
+                return Err(email_taken(&m.email));
             }
         }
     }
@@ -108,6 +120,16 @@ pub(crate) fn check(
     }
 
     Ok(())
+}
+
+/// Up to this many touched members are compared pairwise with the others.
+const PAIRWISE_LIMIT: usize = 16;
+
+fn email_taken(email: &str) -> DirectoryError {
+    DirectoryError::BadAddresses(vec![super::error::BadAddress {
+        address: email.to_owned(),
+        problem: super::error::AddressProblem::AlreadyMember,
+    }])
 }
 
 /// The members of `after` that are not, allocation for allocation, the same
