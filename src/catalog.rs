@@ -109,6 +109,9 @@ pub enum CatalogProblem {
         /// The undeclared knowledge base.
         knowledge_base: KnowledgeBaseId,
     },
+    /// A knowledge-base id beyond 2^63 − 1, which TOML and SQL cannot hold.
+    #[error("knowledge base id {0} is beyond 2^63 - 1")]
+    KnowledgeBaseIdOutOfRange(KnowledgeBaseId),
     /// The policy or the matrix names a role that does not exist.
     #[error("{place} names unknown role `{key}`")]
     UnknownRole {
@@ -289,6 +292,11 @@ impl Catalog {
     ) -> Result<Catalog, CatalogError> {
         knowledge_bases.sort_unstable();
         knowledge_bases.dedup();
+        for id in &knowledge_bases {
+            if i64::try_from(id.0).is_err() {
+                problems.push(CatalogProblem::KnowledgeBaseIdOutOfRange(*id));
+            }
+        }
         if roles.is_empty() {
             problems.push(CatalogProblem::Empty);
         }
@@ -309,7 +317,8 @@ impl Catalog {
             problems.push(CatalogProblem::SeveralUnique(unique));
         }
         for role in map.values() {
-            if let KnowledgeRefs::Only(ids) = role.knowledge() {
+            // The role as written, a disabling one included.
+            if let KnowledgeRefs::Only(ids) = role.raw_knowledge() {
                 for id in ids {
                     if knowledge_bases.binary_search(id).is_err() {
                         problems.push(CatalogProblem::UnknownKnowledgeBase {
@@ -530,13 +539,16 @@ impl Catalog {
     /// The catalog as pretty JSON; [`Catalog::from_json`] reads it back unchanged.
     #[must_use]
     pub fn to_json(&self) -> String {
-        // A catalog is plain data with string keys: serialization cannot fail.
+        // A catalog is plain data with string keys and ids within 2^63 - 1
+        // (checked when it is built): serialization cannot fail.
         serde_json::to_string_pretty(&CatalogFile::from(self)).unwrap_or_default()
     }
 
     /// The catalog as TOML; [`Catalog::from_toml`] reads it back unchanged.
     #[must_use]
     pub fn to_toml(&self) -> String {
+        // As for JSON: every value of a built catalog fits TOML, whose
+        // integers stop at 2^63 - 1.
         toml::to_string_pretty(&CatalogFile::from(self)).unwrap_or_default()
     }
 }

@@ -218,7 +218,8 @@ proptest! {
     fn arbitrary_text_never_panics_the_loaders(text in any::<String>()) {
         // A valid catalog or a typed error; either way, no panic.
         if let Ok(c) = Catalog::from_json(&text) {
-            prop_assert_eq!(Catalog::from_json(&c.to_json()).unwrap(), c);
+            prop_assert_eq!(Catalog::from_json(&c.to_json()).unwrap(), c.clone());
+            prop_assert_eq!(Catalog::from_toml(&c.to_toml()).unwrap(), c);
         }
         if let Ok(c) = Catalog::from_toml(&text) {
             prop_assert_eq!(Catalog::from_toml(&c.to_toml()).unwrap(), c);
@@ -240,4 +241,41 @@ proptest! {
             Err(e) => prop_assert!(!e.problems.is_empty()),
         }
     }
+}
+
+#[test]
+fn a_disabled_role_s_knowledge_references_are_checked_too() {
+    let err = Catalog::from_json(
+        r#"{"name": "x", "roles": [{"key": "a", "name": "A", "disabled": true, "knowledge": [9]}]}"#,
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.problems,
+        vec![CatalogProblem::UnknownKnowledgeBase {
+            role: RoleKey::new("a"),
+            knowledge_base: KnowledgeBaseId(9)
+        }]
+    );
+}
+
+#[test]
+fn knowledge_base_ids_beyond_toml_s_range_are_refused() {
+    let big = u64::MAX;
+    let err = Catalog::from_json(&format!(
+        r#"{{"name": "x", "knowledge_bases": [{big}], "roles": [{{"key": "a", "name": "A", "knowledge": [{big}]}}]}}"#
+    ))
+    .unwrap_err();
+    assert_eq!(
+        err.problems,
+        vec![CatalogProblem::KnowledgeBaseIdOutOfRange(KnowledgeBaseId(
+            big
+        ))]
+    );
+    // The largest id TOML holds round-trips.
+    let max = i64::MAX as u64;
+    let ok = Catalog::from_json(&format!(
+        r#"{{"name": "x", "knowledge_bases": [{max}], "roles": [{{"key": "a", "name": "A", "knowledge": [{max}]}}]}}"#
+    ))
+    .unwrap();
+    assert_eq!(Catalog::from_toml(&ok.to_toml()).unwrap(), ok);
 }

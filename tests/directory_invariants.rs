@@ -709,6 +709,25 @@ fn an_admin_cannot_edit_the_members_of_a_team_they_are_not_in() {
 }
 
 #[test]
+fn an_admin_cannot_move_a_member_whose_role_exceeds_their_own_in_or_out_of_their_team() {
+    let f = Fx::helpdesk(10);
+    let admin = f.join("admin@acme.test", "admin");
+    let boss = f.join("boss@acme.test", "primary_admin");
+    let mine = f.run(f.dir.create_team(ORG, f.owner, Some("T1"), "Team 1"));
+    f.run(f.dir.add_team_member(ORG, f.owner, mine, admin));
+    f.run(f.dir.add_team_member(ORG, f.owner, mine, boss));
+
+    for (whom, expected) in [(f.owner, "owner"), (boss, "primary_admin")] {
+        let e = f.refused(f.dir.add_team_member(ORG, admin, mine, whom));
+        assert_matches!(e, DirectoryError::TargetExceedsActor { ref role, .. } if role.as_str() == expected);
+    }
+    let e = f.refused(f.dir.remove_team_member(ORG, admin, mine, boss));
+    assert_matches!(e, DirectoryError::TargetExceedsActor { member, .. } if member == boss);
+    // Their own membership is theirs to change.
+    f.run(f.dir.remove_team_member(ORG, admin, mine, admin));
+}
+
+#[test]
 fn team_codes_and_names_are_unique_when_created() {
     let f = Fx::helpdesk(10);
     f.run(f.dir.create_team(ORG, f.owner, Some("T1"), "Team 1"));

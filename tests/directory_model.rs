@@ -1082,19 +1082,23 @@ impl Sim {
         match (m.member(actor), m.member(target)) {
             (None, _) => broken.push(Rule::UnknownMember),
             (Some(a), target) => {
+                // `can` first: the permission and the team reach.
+                m.gate(a, TEAM_MEMBERS, &mut broken);
+                if m.rule(a.role).own_teams_only && !a.teams.contains(&team) {
+                    broken.push(Rule::TeamReach);
+                }
                 if !team_known {
                     broken.push(Rule::UnknownTeam);
                 }
                 match target {
                     None => broken.push(Rule::UnknownMember),
-                    Some(t) if team_known => {
-                        m.gate(a, TEAM_MEMBERS, &mut broken);
-                        if m.rule(a.role).own_teams_only && !a.teams.contains(&team) {
-                            broken.push(Rule::TeamReach);
+                    Some(t) => {
+                        // A team membership is part of the member's record.
+                        if a.id != t.id && m.exceeds(t.role, a.role) {
+                            broken.push(Rule::TargetExceeds);
                         }
-                        changes = t.teams.contains(&team) != add;
+                        changes = team_known && t.teams.contains(&team) != add;
                     }
-                    Some(_) => {}
                 }
             }
         }

@@ -1006,12 +1006,18 @@ impl<S: Store, C: Clock> Directory<S, C> {
     ) -> Result<(), DirectoryError> {
         self.run(org, Some(actor), |state, plan| {
             let me = acting(state, actor)?;
+            require(&me, Action::EditTeamMembers, &Resource::Team { org, team })?;
             state
                 .teams
                 .get(&team)
                 .ok_or(DirectoryError::UnknownTeam(team))?;
             let target = member_in(state, member)?;
-            require(&me, Action::EditTeamMembers, &Resource::Team { org, team })?;
+            // Team membership is part of the member's record: nobody edits a
+            // member whose role exceeds their own.
+            let target_role = state
+                .role_of(target)
+                .ok_or_else(|| DirectoryError::UnknownRole(target.role.as_str().to_owned()))?;
+            outranks(&me, target, target_role)?;
             let mut next = Member::clone(target);
             if add {
                 if let Err(at) = next.teams.binary_search(&team) {
