@@ -110,9 +110,20 @@ impl Audience {
     }
 
     /// Whether a contact with these attributes is in the audience.
+    ///
+    /// Combinations nested deeper than [`Audience::MAX_DEPTH`] admit nobody,
+    /// so that no rule can exhaust the stack.
     #[inline(always)]
     #[must_use]
     pub fn admits(&self, attributes: &Attributes) -> bool {
+        self.admits_at(attributes, 0)
+    }
+
+    /// How deep `all`/`any` combinations may nest before they admit nobody.
+    pub const MAX_DEPTH: u32 = 32;
+
+    #[inline(always)]
+    fn admits_at(&self, attributes: &Attributes, depth: u32) -> bool {
         match self {
             Audience::Everyone => true,
             Audience::Equals { key, value } => lookup(attributes, key).is_some_and(|v| v == value),
@@ -120,16 +131,16 @@ impl Audience {
                 lookup(attributes, key).is_some_and(|v| values.iter().any(|w| w == v))
             }
             Audience::Present { key } => lookup(attributes, key).is_some(),
-            Audience::All(rules) => rules.iter().all(|r| r.admits_nested(attributes)),
-            Audience::Any(rules) => rules.iter().any(|r| r.admits_nested(attributes)),
+            Audience::All(rules) => rules.iter().all(|r| r.admits_nested(attributes, depth + 1)),
+            Audience::Any(rules) => rules.iter().any(|r| r.admits_nested(attributes, depth + 1)),
         }
     }
 
     /// Combinations nest: kept out of line so that a single rule stays small
     /// enough to inline.
     #[inline(never)]
-    fn admits_nested(&self, attributes: &Attributes) -> bool {
-        self.admits(attributes)
+    fn admits_nested(&self, attributes: &Attributes, depth: u32) -> bool {
+        depth <= Self::MAX_DEPTH && self.admits_at(attributes, depth)
     }
 }
 
@@ -178,6 +189,21 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn rules_nested_beyond_the_limit_admit_nobody() {
+        let nest = |levels: u32| {
+            let mut rule = Audience::Everyone;
+            for _ in 0..levels {
+                rule = Audience::All(vec![rule]);
+            }
+            rule
+        };
+        let a = attrs(1);
+        assert!(nest(Audience::MAX_DEPTH).admits(&a));
+        assert!(!nest(Audience::MAX_DEPTH + 1).admits(&a));
+        assert!(!nest(1000).admits(&a));
     }
 
     #[test]

@@ -561,12 +561,24 @@ mod arbitrary_input {
             let mut input = if prefix { HEADER.as_bytes().to_vec() } else { Vec::new() };
             input.extend_from_slice(&bytes);
             let before = f.snapshot();
-            let r = block_on(f.dir.import_members(ORG, f.owner, &input, ImportMode::Apply));
-            if r.is_err() {
-                prop_assert_eq!(f.snapshot(), before);
-            }
+            // A dry run writes nothing, whatever the input...
             let dry = block_on(f.dir.import_members(ORG, f.owner, &input, ImportMode::DryRun));
-            let _ = dry;
+            prop_assert_eq!(f.snapshot(), before.clone());
+            // ...and reports what the import then does.
+            let r = block_on(f.dir.import_members(ORG, f.owner, &input, ImportMode::Apply));
+            match (&dry, &r) {
+                (Ok(d), Ok(a)) => {
+                    let counts = |x: &purview::ImportReport| {
+                        (x.members_created, x.members_updated, x.invitations.len(), x.teams_created, x.teams_renamed)
+                    };
+                    prop_assert_eq!(counts(d), counts(a));
+                }
+                (Err(d), Err(a)) => {
+                    prop_assert_eq!(d.to_string(), a.to_string());
+                    prop_assert_eq!(f.snapshot(), before);
+                }
+                _ => prop_assert!(false, "the dry run said {:?}, the import {:?}", dry, r),
+            }
         }
     }
 }

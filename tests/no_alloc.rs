@@ -10,8 +10,9 @@ mod common;
 
 use common::World;
 use purview::{
-    can, preset, Action, Actor, ApiKeyId, Attributes, BotId, ContactId, ConversationFilter,
-    MemberId, OrgId, Permissions, TeamId,
+    can, preset, Action, Actor, ApiKeyId, Attributes, Audience, BotId, ContactId,
+    ConversationFilter, Document, DocumentId, KnowledgeBase, KnowledgeBaseId, MemberId, OrgId,
+    Permissions, Resource, TeamId,
 };
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -66,17 +67,44 @@ fn evaluation_and_the_filter_allocate_nothing() {
                 .collect::<Vec<_>>()
         })
         .collect();
+    let mut elsewhere = Attributes::new();
+    elsewhere.insert("region".into(), "eu".into());
     actors.push(Actor::contact(OrgId(1), ContactId(1), attrs));
+    actors.push(Actor::contact(OrgId(1), ContactId(2), elsewhere));
     actors.push(Actor::api_key(
         OrgId(1),
         ApiKeyId(1),
         BotId(1),
         Permissions::all(),
     ));
+    // Knowledge with every kind of audience rule, for the contacts.
+    let rule = Audience::All(vec![
+        Audience::equals("tier", "gold"),
+        Audience::one_of("tier", ["gold", "platinum"]),
+        Audience::Any(vec![Audience::present("tier"), Audience::present("region")]),
+    ]);
+    let kb = KnowledgeBase {
+        id: KnowledgeBaseId(1),
+        org: OrgId(1),
+        audience: Some(rule.clone()),
+    };
+    let doc = Document {
+        id: DocumentId(9),
+        org: OrgId(1),
+        knowledge_base: kb.id,
+        audience: Some(Audience::Any(vec![rule, Audience::equals("region", "eu")])),
+    };
     let resources: Vec<_> = world
         .resources()
         .into_iter()
         .chain(other.resources())
+        .chain([
+            Resource::KnowledgeBase(&kb),
+            Resource::Document {
+                knowledge_base: &kb,
+                document: &doc,
+            },
+        ])
         .collect();
 
     // The counter sees this thread's allocations.

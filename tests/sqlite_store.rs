@@ -61,3 +61,11 @@ async fn damaged_rows_are_typed_errors_never_access() {
 async fn a_failure_at_any_statement_writes_nothing() {
     failure_at_every_statement(open("failures").await).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn any_file_name_opens_the_file_it_names() {
+    let path = db_path("we?ird#na%25me");
+    let store = SqliteStore::open(&path).await.unwrap();
+    store.close().await;
+    assert!(path.exists(), "{} was not created", path.display());
+}

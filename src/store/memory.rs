@@ -55,10 +55,11 @@ impl Store for MemoryStore {
 
     async fn commit(&self, commit: Commit<'_>) -> Result<u64, StoreError> {
         let mut map = self.lock();
-        let entry = map.entry(commit.org).or_default();
+        let current = map.get_mut(&commit.org).and_then(|e| e.state.take());
         // The state is shared copy-on-write: when no reader holds the current
-        // snapshot any more, the commit updates it in place.
-        let mut next = match (entry.state.take(), commit.expected_version) {
+        // snapshot any more, the commit updates it in place. A refused commit
+        // puts back what it took and adds nothing.
+        let mut next = match (current, commit.expected_version) {
             (None, None) => match commit.changes.first() {
                 Some(Change::CreateOrganization(org)) => Arc::new(OrgState::new(org.clone())),
                 _ => {
@@ -69,10 +70,13 @@ impl Store for MemoryStore {
             },
             (Some(state), Some(v)) if state.version == v => state,
             (current, _) => {
-                entry.state = current;
+                if let Some(entry) = map.get_mut(&commit.org) {
+                    entry.state = current;
+                }
                 return Err(StoreError::Conflict);
             }
         };
+        let entry = map.entry(commit.org).or_default();
         let state = Arc::make_mut(&mut next);
         for change in commit.changes {
             state.apply(change);

@@ -59,7 +59,7 @@ impl SqliteStore {
                 })
             })
             .acquire_timeout(Duration::from_secs(30))
-            .connect(&format!("sqlite://{path}?mode=rwc"))
+            .connect(&format!("sqlite://{}?mode=rwc", encode_path(path)))
             .await
             .map_err(backend)?;
         let core = SqlCore::new(pool, Dialect::Sqlite);
@@ -83,3 +83,18 @@ impl SqliteStore {
 }
 
 sql_store_common!(SqliteStore);
+
+/// The path as the URL's path: the characters a URL gives meaning to are
+/// percent-encoded (the driver decodes them).
+fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '?' => out.push_str("%3F"),
+            '#' => out.push_str("%23"),
+            c => out.push(c),
+        }
+    }
+    out
+}
