@@ -642,12 +642,12 @@ impl<S: Store, C: Clock> Directory<S, C> {
     ) -> Result<(), DirectoryError> {
         self.run(org, Some(actor), |state, plan| {
             let me = acting(state, actor)?;
-            let target = member_in(state, member)?;
             require(
                 &me,
                 Action::ChangeMemberRole,
                 &Resource::Member { org, member },
             )?;
+            let target = member_in(state, member)?;
             if member == actor {
                 return Err(DirectoryError::OwnRole);
             }
@@ -704,8 +704,8 @@ impl<S: Store, C: Clock> Directory<S, C> {
     ) -> Result<(), DirectoryError> {
         self.run(org, Some(actor), |state, plan| {
             let me = acting(state, actor)?;
-            let target = member_in(state, member)?;
             require(&me, Action::RemoveMember, &Resource::Member { org, member })?;
+            let target = member_in(state, member)?;
             let role = role_in(state, target.role.as_str())?;
             if role.is_unique() {
                 return Err(DirectoryError::OwnerProtected);
@@ -741,8 +741,8 @@ impl<S: Store, C: Clock> Directory<S, C> {
     ) -> Result<(), DirectoryError> {
         self.run(org, Some(actor), |state, plan| {
             let me = acting(state, actor)?;
-            let target = member_in(state, member)?;
             require(&me, Action::EditMember, &Resource::Member { org, member })?;
+            let target = member_in(state, member)?;
             let role = role_in(state, target.role.as_str())?;
             if role.is_unique() {
                 return Err(DirectoryError::OwnerProtected);
@@ -866,8 +866,8 @@ impl<S: Store, C: Clock> Directory<S, C> {
     ) -> Result<(), DirectoryError> {
         self.run(org, Some(actor), |state, plan| {
             let me = acting(state, actor)?;
-            let target = member_in(state, member)?;
             require(&me, Action::EditMember, &Resource::Member { org, member })?;
+            let target = member_in(state, member)?;
             outranks(&me, target, role_in(state, target.role.as_str())?)?;
             plan.put_member("update_member_profile", updated(target, &update));
             Ok(())
@@ -922,11 +922,11 @@ impl<S: Store, C: Clock> Directory<S, C> {
     ) -> Result<(), DirectoryError> {
         self.run(org, Some(actor), |state, plan| {
             let me = acting(state, actor)?;
+            require(&me, Action::RenameTeam, &Resource::Team { org, team })?;
             let t = state
                 .teams
                 .get(&team)
                 .ok_or(DirectoryError::UnknownTeam(team))?;
-            require(&me, Action::RenameTeam, &Resource::Team { org, team })?;
             let mut next = Team::clone(t);
             next.code = clean(code.map(str::to_owned));
             next.name = team_name(name)?;
@@ -949,11 +949,11 @@ impl<S: Store, C: Clock> Directory<S, C> {
     ) -> Result<(), DirectoryError> {
         self.run(org, Some(actor), |state, plan| {
             let me = acting(state, actor)?;
+            require(&me, Action::DeleteTeam, &Resource::Team { org, team })?;
             state
                 .teams
                 .get(&team)
                 .ok_or(DirectoryError::UnknownTeam(team))?;
-            require(&me, Action::DeleteTeam, &Resource::Team { org, team })?;
             for m in state.members.values().filter(|m| m.teams.contains(&team)) {
                 let mut next = Member::clone(m);
                 next.teams.retain(|t| *t != team);
@@ -1081,8 +1081,8 @@ impl<S: Store, C: Clock> Directory<S, C> {
     ) -> Result<(), DirectoryError> {
         self.run(org, Some(actor), |state, plan| {
             let me = acting(state, actor)?;
-            let target = member_in(state, member)?;
             require(&me, Action::GrantBotAccess, &Resource::Bot { org, bot })?;
+            let target = member_in(state, member)?;
             let mut next = Member::clone(target);
             if grant {
                 if let Err(at) = next.bots.binary_search(&bot) {
