@@ -857,6 +857,7 @@ impl Sim {
         what: &str,
         actor: MemberId,
         target: MemberId,
+        need: u16,
         rules: impl Fn(&Model, &MMember, &MMember) -> Vec<Rule>,
         apply: impl Fn(&mut Model) -> usize,
         run: impl std::future::Future<Output = Result<(), DirectoryError>>,
@@ -865,7 +866,13 @@ impl Sim {
         let mut next = m.clone();
         let mut events = 0;
         let broken = match (m.member(actor), m.member(target)) {
-            (None, _) | (_, None) => vec![Rule::UnknownMember],
+            (None, _) => vec![Rule::UnknownMember],
+            // `can` comes before the target is looked up.
+            (Some(a), None) => {
+                let mut broken = vec![Rule::UnknownMember];
+                m.gate(a, need, &mut broken);
+                broken
+            }
             (Some(a), Some(t)) => {
                 let mut broken = rules(m, a, t);
                 if broken.is_empty() {
@@ -889,6 +896,7 @@ impl Sim {
             what,
             actor,
             target,
+            CHANGE_ROLE,
             |m, a, t| {
                 let mut broken = Vec::new();
                 m.gate(a, CHANGE_ROLE, &mut broken);
@@ -930,6 +938,7 @@ impl Sim {
             what,
             actor,
             target,
+            REMOVE,
             |m, a, t| {
                 let mut broken = Vec::new();
                 m.gate(a, REMOVE, &mut broken);
@@ -970,6 +979,7 @@ impl Sim {
             what,
             actor,
             target,
+            EDIT,
             |m, a, t| {
                 let mut broken = Vec::new();
                 m.gate(a, EDIT, &mut broken);
