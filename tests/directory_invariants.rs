@@ -623,6 +623,71 @@ fn invitation_links_never_exceed_their_creator() {
 }
 
 #[test]
+fn an_invitation_grants_nothing_once_its_creator_may_no_longer_grant_it() {
+    let f = Fx::helpdesk(20);
+    let admin = f.join("admin@acme.test", "admin");
+    let inviter = f.join("inviter@acme.test", "primary_admin");
+    let leaver = f.join("leaver@acme.test", "agent");
+    // A link for Admin and an email invitation, then the Admin is demoted.
+    let link = f.run(f.dir.create_invitation_link(ORG, admin, "admin"));
+    let email = f.run(f.dir.invite(ORG, inviter, "by-inviter@acme.test", "agent"));
+    let agent_link = f.run(f.dir.create_invitation_link(ORG, leaver, "agent"));
+    f.run(f.dir.change_role(ORG, f.owner, admin, "agent"));
+    let e = f.refused(f.dir.accept_invitation(&link.secret, full("a@acme.test")));
+    assert_matches!(
+        e,
+        DirectoryError::InvitationWithdrawn { creator, reason: Some(Reason::RoleExceedsOwn) }
+            if creator == admin
+    );
+    // The creator loses member management: their email invitations lapse.
+    f.run(f.dir.change_role(ORG, f.owner, inviter, "agent"));
+    let e = f.refused(
+        f.dir
+            .accept_invitation(&email[0].secret, full("by-inviter@acme.test")),
+    );
+    assert_matches!(
+        e,
+        DirectoryError::InvitationWithdrawn { creator, reason: Some(Reason::MissingPermission { .. }) }
+            if creator == inviter
+    );
+    // A disabled creator grants nothing; enabled again, the link works.
+    f.run(
+        f.dir
+            .set_member_status(ORG, f.owner, leaver, MemberStatus::Disabled),
+    );
+    let e = f.refused(
+        f.dir
+            .accept_invitation(&agent_link.secret, full("b@acme.test")),
+    );
+    assert_matches!(
+        e,
+        DirectoryError::InvitationWithdrawn { creator, reason: Some(Reason::ActorDisabled) }
+            if creator == leaver
+    );
+    f.run(
+        f.dir
+            .set_member_status(ORG, f.owner, leaver, MemberStatus::Active),
+    );
+    let (_, id) = f.run(
+        f.dir
+            .accept_invitation(&agent_link.secret, full("b@acme.test")),
+    );
+    assert_eq!(f.role(id), "agent");
+    // A removed creator grants nothing.
+    let again = f.run(f.dir.create_invitation_link(ORG, leaver, "agent"));
+    f.run(f.dir.remove_member(ORG, f.owner, leaver));
+    let e = f.refused(f.dir.accept_invitation(&again.secret, full("c@acme.test")));
+    assert_matches!(
+        e,
+        DirectoryError::InvitationWithdrawn { creator, reason: None } if creator == leaver
+    );
+    assert_eq!(
+        e.to_string(),
+        format!("the invitation's creator (member `{leaver}`) may no longer grant it: they are no longer a member")
+    );
+}
+
+#[test]
 fn a_role_exceeding_ones_own_cannot_be_granted() {
     let f = Fx::workspace(10);
     let lead = f.join("lead@acme.test", "lead");
@@ -1320,6 +1385,151 @@ fn a_revoked_invitation_cannot_be_accepted() {
     let e = f.refused(f.dir.revoke_invitation(ORG, f.owner, link.id));
     assert_matches!(e, DirectoryError::InvitationRevoked);
     assert_eq!(f.state(ORG).members.len(), 1);
+}
+
+#[test]
+fn a_reissued_invitation_has_a_new_secret_and_lifetime_and_the_old_secret_is_dead() {
+    let f = Fx::helpdesk(10);
+    let sent = f.run(f.dir.invite(ORG, f.owner, "a@acme.test", "agent"));
+    let link = f.run(f.dir.create_invitation_link(ORG, f.owner, "agent"));
+    f.clock.advance(TTL);
+    let e = f.refused(
+        f.dir
+            .accept_invitation(&sent[0].secret, full("a@acme.test")),
+    );
+    assert_matches!(e, DirectoryError::InvitationExpired);
+    let used_before = f.state(ORG).seats_used(START.plus(TTL));
+    let again = f.run(f.dir.reissue_invitation(ORG, f.owner, sent[0].id));
+    assert_ne!(again.id, sent[0].id);
+    assert_ne!(again.secret, sent[0].secret);
+    assert_eq!(again.email.as_deref(), Some("a@acme.test"));
+    assert_eq!(again.role.as_str(), "agent");
+    assert_eq!(again.expires_at, START.plus(2 * TTL));
+    // The expired one held no seat; the new one does.
+    assert_eq!(f.state(ORG).seats_used(START.plus(TTL)), used_before + 1);
+    assert_eq!(
+        f.state(ORG).invitations[&sent[0].id].state,
+        InvitationState::Revoked
+    );
+    let e = f.refused(
+        f.dir
+            .accept_invitation(&sent[0].secret, full("a@acme.test")),
+    );
+    assert_matches!(e, DirectoryError::InvitationRevoked);
+    let (_, id) = f.run(f.dir.accept_invitation(&again.secret, full("a@acme.test")));
+    assert_eq!(f.role(id), "agent");
+    // A link is reissued as a link.
+    let new_link = f.run(f.dir.reissue_invitation(ORG, f.owner, link.id));
+    assert_eq!(new_link.email, None);
+    f.run(
+        f.dir
+            .accept_invitation(&new_link.secret, full("b@acme.test")),
+    );
+    let audit = f.audit(ORG);
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|e| e.action == "reissue_invitation")
+            .count(),
+        2
+    );
+}
+
+#[test]
+fn a_pending_invitation_hands_its_seat_to_its_reissue_but_an_expired_one_needs_a_seat() {
+    // The founder and two pending invitations fill three seats.
+    let f = Fx::helpdesk(3);
+    let first = f.run(f.dir.invite(ORG, f.owner, "a@acme.test", "agent"));
+    f.run(f.dir.invite(ORG, f.owner, "x@acme.test", "agent"));
+    // Every seat is taken, yet the pending one is reissued.
+    f.run(f.dir.reissue_invitation(ORG, f.owner, first[0].id));
+    f.clock.advance(TTL);
+    let stale = f.run(f.dir.invite(ORG, f.owner, "b@acme.test", "agent"));
+    f.run(f.dir.invite(ORG, f.owner, "c@acme.test", "agent"));
+    f.clock.advance(TTL);
+    // Both expired: two seats free, the reissue takes one.
+    f.run(f.dir.reissue_invitation(ORG, f.owner, stale[0].id));
+    f.run(f.dir.invite(ORG, f.owner, "d@acme.test", "agent"));
+    let expired = f
+        .state(ORG)
+        .invitations
+        .values()
+        .find(|i| i.email.as_deref() == Some("c@acme.test"))
+        .unwrap()
+        .id;
+    let e = f.refused(f.dir.reissue_invitation(ORG, f.owner, expired));
+    assert_matches!(
+        e,
+        DirectoryError::SeatsExceeded {
+            limit: 3,
+            available: 0,
+            needed: 1
+        }
+    );
+}
+
+#[test]
+fn reissuing_needs_the_right_to_create_that_invitation_now() {
+    let f = Fx::helpdesk(20);
+    let admin = f.join("admin@acme.test", "admin");
+    let agent = f.join("agent@acme.test", "agent");
+    let by_owner = f.run(f.dir.invite(ORG, f.owner, "x@acme.test", "primary_admin"));
+    // Someone else's invitation needs invitation management.
+    for actor in [agent, admin] {
+        let e = f.refused(f.dir.reissue_invitation(ORG, actor, by_owner[0].id));
+        assert_matches!(e, DirectoryError::Denied(Reason::MissingPermission { .. }));
+    }
+    // One's own link, after a demotion, exceeds one's role.
+    let link = f.run(f.dir.create_invitation_link(ORG, admin, "admin"));
+    f.run(f.dir.change_role(ORG, f.owner, admin, "agent"));
+    let e = f.refused(f.dir.reissue_invitation(ORG, admin, link.id));
+    assert_matches!(e, DirectoryError::Denied(Reason::RoleExceedsOwn));
+    // A disabled creator reissues nothing.
+    let own = f.run(f.dir.create_invitation_link(ORG, agent, "agent"));
+    f.run(
+        f.dir
+            .set_member_status(ORG, f.owner, agent, MemberStatus::Disabled),
+    );
+    let e = f.refused(f.dir.reissue_invitation(ORG, agent, own.id));
+    assert_matches!(e, DirectoryError::Denied(Reason::ActorDisabled));
+    // Another organization's member touches nothing here.
+    let stranger = f.other_org();
+    let e = f.frozen(
+        &[ORG, OTHER],
+        f.dir.reissue_invitation(ORG, stranger, by_owner[0].id),
+    );
+    assert_matches!(e, DirectoryError::UnknownMember(m) if m == stranger);
+}
+
+#[test]
+fn used_revoked_unknown_and_joined_invitations_are_not_reissued() {
+    let f = Fx::helpdesk(10);
+    let used = f.run(f.dir.invite(ORG, f.owner, "a@acme.test", "agent"));
+    f.run(
+        f.dir
+            .accept_invitation(&used[0].secret, full("a@acme.test")),
+    );
+    let e = f.refused(f.dir.reissue_invitation(ORG, f.owner, used[0].id));
+    assert_matches!(e, DirectoryError::InvitationUsed);
+    let revoked = f.run(f.dir.invite(ORG, f.owner, "b@acme.test", "agent"));
+    f.run(f.dir.revoke_invitation(ORG, f.owner, revoked[0].id));
+    let e = f.refused(f.dir.reissue_invitation(ORG, f.owner, revoked[0].id));
+    assert_matches!(e, DirectoryError::InvitationRevoked);
+    let e = f.refused(
+        f.dir
+            .reissue_invitation(ORG, f.owner, purview::InvitationId(999)),
+    );
+    assert_matches!(e, DirectoryError::UnknownInvitation(_));
+    // The address joined through a link meanwhile.
+    let pending = f.run(f.dir.invite(ORG, f.owner, "c@acme.test", "agent"));
+    let link = f.run(f.dir.create_invitation_link(ORG, f.owner, "agent"));
+    f.run(f.dir.accept_invitation(&link.secret, full("c@acme.test")));
+    let e = f.refused(f.dir.reissue_invitation(ORG, f.owner, pending[0].id));
+    assert_matches!(
+        e,
+        DirectoryError::BadAddresses(ref bad)
+            if bad == &[BadAddress { address: "c@acme.test".into(), problem: AddressProblem::AlreadyMember }]
+    );
 }
 
 #[test]

@@ -1,9 +1,9 @@
 //! The directory as a state machine, against a reference model.
 //!
 //! Random sequences of up to 30 operations (invite and accept, links,
-//! revocations, role changes, removals, disabling and enabling, ownership
-//! transfers, teams and team membership, the clock moving past invitations'
-//! lifetime) by random actors — active, disabled, the Owner, and members
+//! revocations and reissues, role changes, removals, disabling and enabling,
+//! ownership transfers, teams and team membership, the clock moving past
+//! invitations' lifetime) by random actors — active, disabled, the Owner, and members
 //! already removed — run against the real `Directory` over the `MemoryStore`
 //! and against a small model written below from the specification: members
 //! with a role, a status and teams, invitations, teams, and for each role a
@@ -193,6 +193,7 @@ enum Rule {
     Used,
     Revoked,
     Expired,
+    Withdrawn,
     DuplicateTeamCode,
     DuplicateTeamName,
 }
@@ -222,6 +223,7 @@ fn rule_of(e: &DirectoryError) -> Rule {
         DirectoryError::InvitationUsed => Rule::Used,
         DirectoryError::InvitationRevoked => Rule::Revoked,
         DirectoryError::InvitationExpired => Rule::Expired,
+        DirectoryError::InvitationWithdrawn { .. } => Rule::Withdrawn,
         DirectoryError::DuplicateTeamCode(_) => Rule::DuplicateTeamCode,
         DirectoryError::DuplicateTeamName(_) => Rule::DuplicateTeamName,
         other => panic!("a refusal the model does not know: {other:?}"),
@@ -382,6 +384,11 @@ enum Op {
         actor: usize,
         invitation: usize,
     },
+    /// Revokes an invitation and issues it again with a fresh secret.
+    Reissue {
+        actor: usize,
+        invitation: usize,
+    },
     ChangeRole {
         actor: usize,
         target: usize,
@@ -433,6 +440,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (ix(), any::<bool>(), reuse())
             .prop_map(|(invitation, complete, reuse)| Op::Accept { invitation, complete, reuse }),
         1 => (ix(), ix()).prop_map(|(actor, invitation)| Op::Revoke { actor, invitation }),
+        1 => (ix(), ix()).prop_map(|(actor, invitation)| Op::Reissue { actor, invitation }),
         4 => (ix(), ix(), ix()).prop_map(|(actor, target, role)| Op::ChangeRole { actor, target, role }),
         2 => (ix(), ix()).prop_map(|(actor, target)| Op::Remove { actor, target }),
         3 => (ix(), ix(), any::<bool>())
@@ -638,6 +646,11 @@ impl Sim {
                     self.revoke(&what, self.who(actor), inv.id);
                 }
             }
+            Op::Reissue { actor, invitation } => {
+                if let Some(inv) = self.invitation(invitation) {
+                    self.reissue(&what, self.who(actor), inv.id);
+                }
+            }
             Op::ChangeRole {
                 actor,
                 target,
@@ -765,7 +778,9 @@ impl Sim {
         assert_eq!(sent.role.as_str(), role);
         assert_eq!(sent.expires_at, Timestamp(self.model.now + TTL));
         if let Some(e) = &sent.email {
-            self.model.emails.push(e.clone());
+            if !self.model.emails.contains(e) {
+                self.model.emails.push(e.clone());
+            }
         }
         self.model.invitations.push(MInvitation {
             id: sent.id,
@@ -793,6 +808,16 @@ impl Sim {
         if m.members.iter().any(|x| x.email == email) {
             broken.push(Rule::BadAddress);
         }
+        // Its creator must still be able to grant it.
+        let need = if inv.email.is_some() { INVITE } else { LINK };
+        let backed = m.member(inv.created_by).is_some_and(|c| {
+            let mut lost = Vec::new();
+            m.gate(c, need, &mut lost);
+            lost.is_empty() && !m.exceeds(inv.role, c.role)
+        });
+        if !backed {
+            broken.push(Rule::Withdrawn);
+        }
         let (id, role) = (inv.id, inv.role);
         let result = block_on(self.dir.accept_invitation(secret, profile(email, complete)));
         let outcome = (broken, result);
@@ -817,6 +842,54 @@ impl Sim {
         }
         m.version += 1;
         m.events += 2;
+    }
+
+    fn reissue(&mut self, what: &str, actor: MemberId, id: InvitationId) {
+        let m = &self.model;
+        let inv = m.invitations.iter().find(|i| i.id == id).unwrap().clone();
+        let mut broken = Vec::new();
+        match m.member(actor) {
+            None => broken.push(Rule::UnknownMember),
+            Some(a) => {
+                if inv.created_by != actor {
+                    m.gate(a, MANAGE_INVITATIONS, &mut broken);
+                }
+                m.gate(
+                    a,
+                    if inv.email.is_some() { INVITE } else { LINK },
+                    &mut broken,
+                );
+                if m.exceeds(inv.role, a.role) {
+                    broken.push(Rule::RoleExceeds);
+                }
+                match inv.state {
+                    InvitationState::Accepted => broken.push(Rule::Used),
+                    InvitationState::Revoked => broken.push(Rule::Revoked),
+                    InvitationState::Pending => {}
+                }
+                if let Some(e) = &inv.email {
+                    if m.members.iter().any(|x| x.email == *e) {
+                        broken.push(Rule::BadAddress);
+                    }
+                }
+                // A pending invitation hands its seat over; an expired one needs one.
+                if !m.pending(&inv) && m.seats_used() + 1 > m.seats {
+                    broken.push(Rule::Seats);
+                }
+            }
+        }
+        let result = block_on(self.dir.reissue_invitation(ORG, actor, id));
+        let outcome = (broken, result);
+        if !self.judge(what, &outcome) {
+            return;
+        }
+        let sent = outcome.1.unwrap();
+        assert_eq!(sent.email, inv.email, "{what}");
+        let m = &mut self.model;
+        m.invitations.iter_mut().find(|i| i.id == id).unwrap().state = InvitationState::Revoked;
+        // `issued` counts the version and the new invitation's event.
+        m.events += 1;
+        self.issued(actor, inv.role, &sent);
     }
 
     fn revoke(&mut self, what: &str, actor: MemberId, id: InvitationId) {
@@ -1280,6 +1353,7 @@ fn generated_sequences_reach_every_outcome() {
         "Link",
         "Accept",
         "Revoke",
+        "Reissue",
         "ChangeRole",
         "Remove",
         "SetStatus",
@@ -1319,6 +1393,7 @@ fn generated_sequences_reach_every_outcome() {
         Used,
         Revoked,
         Expired,
+        Withdrawn,
         DuplicateTeamCode,
         DuplicateTeamName,
     ] {

@@ -13,6 +13,7 @@ const ORG: OrgId = OrgId(1);
 
 struct Fixture {
     dir: Directory<MemoryStore, ManualClock>,
+    clock: ManualClock,
     owner: MemberId,
 }
 
@@ -27,7 +28,8 @@ fn profile(email: &str) -> Profile {
 }
 
 fn fixture(seats: u32) -> Fixture {
-    let dir = Directory::with_clock(MemoryStore::new(), ManualClock::new(Timestamp(1_000)));
+    let clock = ManualClock::new(Timestamp(1_000));
+    let dir = Directory::with_clock(MemoryStore::new(), clock.clone());
     let owner = block_on(dir.create_organization(NewOrganization {
         id: ORG,
         name: "Acme".into(),
@@ -37,7 +39,7 @@ fn fixture(seats: u32) -> Fixture {
         founder_role: None,
     }))
     .unwrap();
-    Fixture { dir, owner }
+    Fixture { dir, clock, owner }
 }
 
 impl Fixture {
@@ -581,6 +583,40 @@ mod arbitrary_input {
             }
         }
     }
+}
+
+#[test]
+fn an_imported_member_whose_invitation_lapsed_is_invited_again_by_reissuing_it() {
+    let f = fixture(10);
+    let report = f
+        .import(&format!(
+            "{HEADER}late@acme.test,U9,late,Late L.,Primary Agent,,\n"
+        ))
+        .unwrap();
+    let lapsed = &report.invitations[0];
+    f.clock.advance(7 * 24 * 60 * 60); // the default lifetime, seven days
+    let r = block_on(
+        f.dir
+            .accept_invitation(&lapsed.secret, profile("late@acme.test")),
+    );
+    assert!(matches!(r, Err(DirectoryError::InvitationExpired)), "{r:?}");
+    // A new invitation to the address is refused: the member exists…
+    let r = block_on(f.dir.invite(ORG, f.owner, "late@acme.test", "agent"));
+    assert!(matches!(r, Err(DirectoryError::BadAddresses(_))), "{r:?}");
+    // …so the lapsed invitation is reissued; the member and its data stay.
+    let again = block_on(f.dir.reissue_invitation(ORG, f.owner, lapsed.id)).unwrap();
+    let before = f.member("late@acme.test");
+    assert_eq!(before.status, MemberStatus::Invited);
+    let (_, id) = block_on(
+        f.dir
+            .accept_invitation(&again.secret, profile("late@acme.test")),
+    )
+    .unwrap();
+    let m = f.member("late@acme.test");
+    assert_eq!(id, before.id);
+    assert_eq!(m.status, MemberStatus::Active);
+    assert_eq!(m.role.as_str(), "primary_agent");
+    assert_eq!(m.user_code.as_deref(), Some("U9"));
 }
 
 #[test]

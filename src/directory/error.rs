@@ -145,6 +145,19 @@ pub enum DirectoryError {
     /// The invitation was revoked.
     #[error("the invitation was revoked")]
     InvitationRevoked,
+    /// The invitation's creator may no longer grant it: they were removed,
+    /// disabled, or their role changed so that it no longer covers the
+    /// invitation's role (or no longer allows creating such an invitation).
+    /// `reason` is what `can` says of the creator now; `None` when the creator
+    /// is no longer a member. A new invitation from someone who may grant the
+    /// role is needed.
+    #[error("the invitation's creator (member `{creator}`) may no longer grant it: {}", withdrawn(.reason.as_ref()))]
+    InvitationWithdrawn {
+        /// Who created the invitation.
+        creator: MemberId,
+        /// Why the creator may no longer grant it.
+        reason: Option<Reason>,
+    },
     /// A batch import failed; every failing row is listed, nothing was written.
     #[error("the import failed, nothing was written: {}", rows(.0))]
     ImportFailed(Vec<RowError>),
@@ -154,6 +167,13 @@ pub enum DirectoryError {
     /// The store failed; nothing was written.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+fn withdrawn(reason: Option<&Reason>) -> String {
+    match reason {
+        Some(reason) => reason.to_string(),
+        None => "they are no longer a member".to_owned(),
+    }
 }
 
 fn list(bad: &[BadAddress]) -> String {

@@ -521,6 +521,74 @@ impl<S: Store, C: Clock> Directory<S, C> {
         .await
     }
 
+    /// Sends an invitation again: the old one is revoked (its secret stops
+    /// working) and a new one for the same address (or link) and role is
+    /// issued by `actor`, with a fresh secret and a full lifetime. An expired
+    /// invitation can be reissued too — this is how a member created by an
+    /// import whose invitation lapsed is invited again; the member and the
+    /// import's data stay.
+    ///
+    /// The actor must be allowed to create such an invitation now (invite by
+    /// email, or create a link, for a role that does not exceed their own);
+    /// reissuing someone else's invitation also needs invitation management.
+    /// A pending invitation hands its seat to the new one; an expired one
+    /// needs a free seat.
+    ///
+    /// # Errors
+    ///
+    /// [`DirectoryError::Denied`], [`DirectoryError::UnknownInvitation`],
+    /// [`DirectoryError::InvitationUsed`], [`DirectoryError::InvitationRevoked`],
+    /// [`DirectoryError::BadAddresses`] when the address has become a member,
+    /// [`DirectoryError::SeatsExceeded`], [`DirectoryError::UnknownRole`].
+    pub async fn reissue_invitation(
+        &self,
+        org: OrgId,
+        actor: MemberId,
+        id: InvitationId,
+    ) -> Result<IssuedInvitation, DirectoryError> {
+        let ttl = self.invitation_ttl;
+        self.run(org, Some(actor), |state, plan| {
+            let me = acting(state, actor)?;
+            let inv = state
+                .invitations
+                .get(&id)
+                .ok_or(DirectoryError::UnknownInvitation(id))?;
+            if inv.created_by != me.id() {
+                require(&me, Action::ManageInvitations, &Resource::Organization(org))?;
+            }
+            let role = role_in(state, inv.role.as_str())?;
+            let action = if inv.email.is_some() {
+                Action::InviteMembers
+            } else {
+                Action::CreateInvitationLink
+            };
+            require(&me, action, &Resource::Invitation { org, role })?;
+            match inv.state {
+                InvitationState::Accepted => return Err(DirectoryError::InvitationUsed),
+                InvitationState::Revoked => return Err(DirectoryError::InvitationRevoked),
+                InvitationState::Pending => {}
+            }
+            if let Some(email) = &inv.email {
+                let joined = state
+                    .members
+                    .values()
+                    .any(|m| m.email == *email && m.status != MemberStatus::Invited);
+                if joined {
+                    return Err(DirectoryError::BadAddresses(vec![BadAddress {
+                        address: email.clone(),
+                        problem: AddressProblem::AlreadyMember,
+                    }]));
+                }
+            }
+            seats(state, plan.now, u64::from(!inv.is_pending(plan.now)))?;
+            let mut old = Invitation::clone(inv);
+            old.state = InvitationState::Revoked;
+            plan.put_invitation("reissue_invitation", old);
+            plan.issue(org, me.id(), inv.email.clone(), inv.role.clone(), ttl)
+        })
+        .await
+    }
+
     /// Accepts an invitation with its secret and creates the member. A link
     /// needs `profile.email`; an email invitation uses its own address.
     /// Single use: of concurrent acceptances of one invitation, exactly one
@@ -530,8 +598,10 @@ impl<S: Store, C: Clock> Directory<S, C> {
     ///
     /// [`DirectoryError::InvitationInvalid`] for a malformed or wrong secret,
     /// [`DirectoryError::InvitationExpired`], [`DirectoryError::InvitationUsed`],
-    /// [`DirectoryError::InvitationRevoked`], [`DirectoryError::BadAddresses`],
-    /// [`DirectoryError::DuplicateUserCode`].
+    /// [`DirectoryError::InvitationRevoked`],
+    /// [`DirectoryError::InvitationWithdrawn`] when its creator may no longer
+    /// grant it (removed, disabled, or demoted below its role),
+    /// [`DirectoryError::BadAddresses`], [`DirectoryError::DuplicateUserCode`].
     pub async fn accept_invitation(
         &self,
         secret: &str,
@@ -564,7 +634,32 @@ impl<S: Store, C: Clock> Directory<S, C> {
                 None => email::check(profile.email.as_deref().unwrap_or(""))
                     .map_err(|b| DirectoryError::BadAddresses(vec![b]))?,
             };
-            role_in(state, inv.role.as_str())?;
+            let role = role_in(state, inv.role.as_str())?;
+            // The creator must still be able to grant what the invitation
+            // grants: a demoted, disabled or removed creator's invitations
+            // grant nothing.
+            let action = if inv.email.is_some() {
+                Action::InviteMembers
+            } else {
+                Action::CreateInvitationLink
+            };
+            let backing = match state.actor(inv.created_by) {
+                None => Err(None),
+                Some(creator) => match can(
+                    &Actor::Member(creator),
+                    action,
+                    &Resource::Invitation { org, role },
+                ) {
+                    Decision::Allowed => Ok(()),
+                    Decision::Denied(reason) => Err(Some(reason)),
+                },
+            };
+            if let Err(reason) = backing {
+                return Err(DirectoryError::InvitationWithdrawn {
+                    creator: inv.created_by,
+                    reason,
+                });
+            }
             let mut accepted = Invitation::clone(inv);
             accepted.state = InvitationState::Accepted;
             if let Some(existing) = state.members.values().find(|m| m.email == email) {
