@@ -1642,6 +1642,37 @@ fn user_codes_are_unique_in_the_organization() {
     assert_eq!(f.member(b).user_code.as_deref(), Some("EMP-1"));
 }
 
+#[test]
+fn a_profile_update_that_changes_nothing_writes_nothing() {
+    let f = Fx::helpdesk(10);
+    let agent = f.join("agent@acme.test", "agent");
+    let same = ProfileUpdate {
+        user_name: Some(Some("  agent ".into())),
+        phone: Some(Some("+1 555 0100".into())),
+        ..ProfileUpdate::default()
+    };
+    let (state, audit) = (f.state(ORG), f.audit(ORG));
+    f.run(
+        f.dir
+            .update_own_profile(ORG, agent, ProfileUpdate::default()),
+    );
+    f.run(f.dir.update_own_profile(ORG, agent, same.clone()));
+    f.run(f.dir.update_member_profile(ORG, f.owner, agent, same));
+    assert_eq!(f.state(ORG), state, "no version, no change");
+    assert_eq!(f.audit(ORG), audit, "no audit event");
+    // A real change writes one event.
+    f.run(f.dir.update_own_profile(
+        ORG,
+        agent,
+        ProfileUpdate {
+            phone: Some(Some("+1 555 0199".into())),
+            ..ProfileUpdate::default()
+        },
+    ));
+    assert_eq!(f.state(ORG).version, state.version + 1);
+    assert_eq!(f.audit(ORG).len(), audit.len() + 1);
+}
+
 // ---------------------------------------------------------------------------
 // Audit events: who, what, before, after, when.
 

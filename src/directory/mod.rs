@@ -920,7 +920,8 @@ impl<S: Store, C: Clock> Directory<S, C> {
         .await
     }
 
-    /// Updates the actor's own profile.
+    /// Updates the actor's own profile. Values are trimmed; an update that
+    /// changes nothing writes nothing (no new version, no audit event).
     ///
     /// # Errors
     ///
@@ -938,15 +939,20 @@ impl<S: Store, C: Clock> Directory<S, C> {
                 Action::EditOwnProfile,
                 &Resource::Member { org, member: actor },
             )?;
-            let next = updated(member_in(state, actor)?, &update);
-            plan.put_member("update_own_profile", next);
+            let current = member_in(state, actor)?;
+            let next = updated(current, &update);
+            // An update that changes nothing writes nothing.
+            if next != *current {
+                plan.put_member("update_own_profile", next);
+            }
             Ok(())
         })
         .await
     }
 
     /// Updates another member's profile (member management; not a member whose
-    /// role exceeds the actor's).
+    /// role exceeds the actor's). As for one's own profile, an update that
+    /// changes nothing writes nothing.
     ///
     /// # Errors
     ///
@@ -964,7 +970,10 @@ impl<S: Store, C: Clock> Directory<S, C> {
             require(&me, Action::EditMember, &Resource::Member { org, member })?;
             let target = member_in(state, member)?;
             outranks(&me, target, role_in(state, target.role.as_str())?)?;
-            plan.put_member("update_member_profile", updated(target, &update));
+            let next = updated(target, &update);
+            if next != *target {
+                plan.put_member("update_member_profile", next);
+            }
             Ok(())
         })
         .await
