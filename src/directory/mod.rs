@@ -487,13 +487,8 @@ impl<S: Store, C: Clock> Directory<S, C> {
     ) -> Result<(), DirectoryError> {
         self.run(org, Some(actor), |state, plan| {
             let me = acting(state, actor)?;
-            let inv = state
-                .invitations
-                .get(&id)
-                .ok_or(DirectoryError::UnknownInvitation(id))?;
-            if inv.created_by != me.id() {
-                require(&me, Action::ManageInvitations, &Resource::Organization(org))?;
-            } else if !me.is_enabled() {
+            let inv = handled_invitation(state, &me, id)?;
+            if inv.created_by == me.id() && !me.is_enabled() {
                 return Err(DirectoryError::Denied(
                     crate::decision::Reason::ActorDisabled,
                 ));
@@ -549,20 +544,9 @@ impl<S: Store, C: Clock> Directory<S, C> {
         let ttl = self.invitation_ttl;
         self.run(org, Some(actor), |state, plan| {
             let me = acting(state, actor)?;
-            let inv = state
-                .invitations
-                .get(&id)
-                .ok_or(DirectoryError::UnknownInvitation(id))?;
-            if inv.created_by != me.id() {
-                require(&me, Action::ManageInvitations, &Resource::Organization(org))?;
-            }
+            let inv = handled_invitation(state, &me, id)?;
             let role = role_in(state, inv.role.as_str())?;
-            let action = if inv.email.is_some() {
-                Action::InviteMembers
-            } else {
-                Action::CreateInvitationLink
-            };
-            require(&me, action, &Resource::Invitation { org, role })?;
+            require(&me, creating(inv), &Resource::Invitation { org, role })?;
             match inv.state {
                 InvitationState::Accepted => return Err(DirectoryError::InvitationUsed),
                 InvitationState::Revoked => return Err(DirectoryError::InvitationRevoked),
@@ -638,16 +622,11 @@ impl<S: Store, C: Clock> Directory<S, C> {
             // The creator must still be able to grant what the invitation
             // grants: a demoted, disabled or removed creator's invitations
             // grant nothing.
-            let action = if inv.email.is_some() {
-                Action::InviteMembers
-            } else {
-                Action::CreateInvitationLink
-            };
             let backing = match state.actor(inv.created_by) {
                 None => Err(None),
                 Some(creator) => match can(
                     &Actor::Member(creator),
-                    action,
+                    creating(inv),
                     &Resource::Invitation { org, role },
                 ) {
                     Decision::Allowed => Ok(()),
@@ -1297,6 +1276,36 @@ fn acting(state: &OrgState, actor: MemberId) -> Result<MemberActor, DirectoryErr
     state
         .actor(actor)
         .ok_or(DirectoryError::UnknownMember(actor))
+}
+
+/// An invitation `me` handles (revokes, reissues): their own, or any with
+/// invitation management.
+fn handled_invitation<'s>(
+    state: &'s OrgState,
+    me: &MemberActor,
+    id: InvitationId,
+) -> Result<&'s Invitation, DirectoryError> {
+    let inv = state
+        .invitations
+        .get(&id)
+        .ok_or(DirectoryError::UnknownInvitation(id))?;
+    if inv.created_by != me.id() {
+        require(
+            me,
+            Action::ManageInvitations,
+            &Resource::Organization(state.org.id),
+        )?;
+    }
+    Ok(inv)
+}
+
+/// The action that creates an invitation like `inv`.
+fn creating(inv: &Invitation) -> Action {
+    if inv.email.is_some() {
+        Action::InviteMembers
+    } else {
+        Action::CreateInvitationLink
+    }
 }
 
 fn member_in(state: &OrgState, id: MemberId) -> Result<&Member, DirectoryError> {
