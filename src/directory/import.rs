@@ -332,9 +332,7 @@ fn plan_import(
             }
         };
         let clash = plan
-            .after
-            .teams
-            .values()
+            .teams_after()
             .any(|t| t.id != id && t.name.to_lowercase() == final_name.to_lowercase());
         if clash {
             fail(&mut errors, *line, ImportProblem::TeamNameTaken(final_name));
@@ -388,9 +386,7 @@ fn plan_import(
             .collect();
         for (name, _) in &p.team_names {
             let found = plan
-                .after
-                .teams
-                .values()
+                .teams_after()
                 .find(|t| t.name.to_lowercase() == name.to_lowercase())
                 .map(|t| t.id);
             let id = match found {

@@ -1,99 +1,155 @@
 //! The invariants every operation must keep, checked on the state an
 //! operation would produce, in pure code, before anything is written.
+//!
+//! The state an operation would leave is the state it read plus the records
+//! it writes (its plan); nothing is copied. Only the records an operation
+//! touches can break a per-record rule or a uniqueness rule — the rest were
+//! checked when they were written — and the counted rules (one Owner, the
+//! minimum Admins, seats) are counted on the state read and adjusted by what
+//! the touched records were and become, so an operation's check costs a few
+//! passes over the organization, never a copy of it.
 
 use super::error::DirectoryError;
-use super::state::Member;
-use super::state::{OrgState, Timestamp};
+use super::state::{Invitation, Member, Timestamp};
+use super::Plan;
+use crate::id::TeamId;
 use std::collections::HashSet;
 use std::sync::Arc;
 
-/// Checks `after` against `before`. A violation refuses the operation.
-pub(crate) fn check(
-    before: &OrgState,
-    after: &OrgState,
-    now: Timestamp,
-) -> Result<(), DirectoryError> {
-    let catalog = &after.org.catalog;
+/// Checks the state `plan` would leave. A violation refuses the operation.
+pub(crate) fn check(plan: &Plan<'_>, now: Timestamp) -> Result<(), DirectoryError> {
+    let before = plan.before;
+    let catalog = &before.org.catalog;
 
-    // Only the records an operation touched can break a per-record rule or a
-    // uniqueness rule; the rest were checked when they were written. Records
-    // are shared (`Arc`), so "touched" is "not the same allocation as before".
-    let changed = changed_members(before, after);
-    let teams_removed = before.teams.keys().any(|t| !after.teams.contains_key(t));
+    // Each touched member as it was and as it would be.
+    let touched: Vec<Touched<'_>> = plan
+        .members
+        .iter()
+        .map(|(id, after)| (before.members.get(id), after.as_ref()))
+        .collect();
+    let removed_teams: Vec<TeamId> = plan
+        .teams
+        .iter()
+        .filter(|(id, after)| after.is_none() && before.teams.contains_key(*id))
+        .map(|(id, _)| *id)
+        .collect();
 
-    // Every member's role exists; teams they belong to exist.
-    for m in after.members.values() {
-        let touched = changed.iter().any(|c| Arc::ptr_eq(c, m));
-        if !touched && !teams_removed {
-            continue;
-        }
+    // Every touched member's role exists; the teams they belong to exist.
+    for m in touched.iter().filter_map(|(_, after)| *after) {
         if catalog.role(m.role.as_str()).is_none() {
             return Err(DirectoryError::UnknownRole(m.role.as_str().to_owned()));
         }
-        if let Some(t) = m.teams.iter().find(|t| !after.teams.contains_key(*t)) {
+        if let Some(t) = m.teams.iter().find(|t| plan.team(**t).is_none()) {
             return Err(DirectoryError::UnknownTeam(*t));
         }
     }
+    // A removed team leaves no untouched member behind in it.
+    if !removed_teams.is_empty() {
+        for (id, m) in &before.members {
+            if let Some(t) = m.teams.iter().find(|t| removed_teams.contains(t)) {
+                if !plan.members.contains_key(id) {
+                    return Err(DirectoryError::UnknownTeam(*t));
+                }
+            }
+        }
+    }
+
+    // How a count over members moves: minus the touched records that counted
+    // before, plus those that count after.
+    let delta = |counts: &dyn Fn(&Member) -> bool| -> isize {
+        touched
+            .iter()
+            .map(|(b, a)| {
+                isize::from(a.is_some_and(|m| counts(m)))
+                    - isize::from(b.is_some_and(|m| counts(m)))
+            })
+            .sum()
+    };
 
     // Exactly one holder of the unique role, once the organization has members.
     if let Some(unique) = catalog.unique_role() {
-        let holders = after
-            .members
-            .values()
-            .filter(|m| m.role == *unique.key())
-            .count();
-        if !after.members.is_empty() && holders != 1 {
+        let holds = |m: &Member| m.role == *unique.key();
+        let holders = count(before.members.values().filter(|m| holds(m)).count()) + delta(&holds);
+        let members = count(before.members.len()) + delta(&|_| true);
+        if members > 0 && holders != 1 {
             return Err(DirectoryError::UniqueRole(unique.key().clone()));
         }
     }
 
     // Minimum admins: never fall below the minimum once reached, never to zero.
     if let Some(min) = &catalog.policy().min_admins {
-        let was = before.active_with_role(min.role.as_str());
-        let is = after.active_with_role(min.role.as_str());
-        if is < was && (is < min.count as usize || is == 0) {
-            return Err(DirectoryError::TooFewAdmins {
-                role: min.role.clone(),
-                required: min.count,
-            });
+        let admin = |m: &Member| {
+            m.status == super::MemberStatus::Active && m.role.as_str() == min.role.as_str()
+        };
+        let change = delta(&admin);
+        if change < 0 {
+            let was = count(before.active_with_role(min.role.as_str()));
+            let is = was + change;
+            if is < isize::try_from(min.count).unwrap_or(isize::MAX) || is <= 0 {
+                return Err(DirectoryError::TooFewAdmins {
+                    role: min.role.clone(),
+                    required: min.count,
+                });
+            }
         }
     }
 
     // Seats: active members plus pending invitations never exceed the limit.
-    let used = after.seats_used(now);
-    let limit = u64::from(after.org.seat_limit);
-    if used > limit && used > before.seats_used(now) {
+    let pending = |i: &Invitation| i.is_pending(now);
+    let seat_change = delta(&|m: &Member| m.status == super::MemberStatus::Active)
+        + plan
+            .invitations
+            .iter()
+            .map(|(id, after)| {
+                isize::from(pending(after))
+                    - isize::from(before.invitations.get(id).is_some_and(|i| pending(i)))
+            })
+            .sum::<isize>();
+    if seat_change > 0 {
         let before_used = before.seats_used(now);
-        return Err(DirectoryError::SeatsExceeded {
-            limit: after.org.seat_limit,
-            available: limit.saturating_sub(before_used),
-            needed: used.saturating_sub(before_used),
-        });
+        let used = before_used.saturating_add(seat_change.unsigned_abs() as u64);
+        let limit = u64::from(before.org.seat_limit);
+        if used > limit {
+            return Err(DirectoryError::SeatsExceeded {
+                limit: before.org.seat_limit,
+                available: limit.saturating_sub(before_used),
+                needed: used.saturating_sub(before_used),
+            });
+        }
     }
 
-    // Unique user codes and emails. A few touched members are compared with
-    // every other member; a batch (an import) is checked with sets, so the
-    // cost stays linear in the organization's size.
-    if changed.len() <= PAIRWISE_LIMIT {
-        for c in &changed {
-            for m in after.members.values() {
-                if Arc::ptr_eq(c, m) {
-                    continue;
+    // Unique user codes and emails, for the touched members whose code or
+    // email is new. A few are compared with every other member; a batch (an
+    // import) is checked with sets, so the cost stays linear in the
+    // organization's size.
+    let renamed: Vec<&Arc<Member>> = touched
+        .iter()
+        .filter_map(|(b, a)| match (b, a) {
+            (Some(b), Some(a)) if b.email == a.email && b.user_code == a.user_code => None,
+            (_, a) => *a,
+        })
+        .collect();
+    if renamed.is_empty() {
+        // Nothing new to compare.
+    } else if renamed.len() <= PAIRWISE_LIMIT {
+        for c in &renamed {
+            // Untouched members first: a clash with a member the operation
+            // also rewrites is judged on that member's new record below.
+            for (id, m) in &before.members {
+                if *id != c.id && clashes(c, m) && !plan.members.contains_key(id) {
+                    return Err(clash(c, m));
                 }
-                if let (Some(code), Some(other)) = (&c.user_code, &m.user_code) {
-                    if code == other {
-                        return Err(DirectoryError::DuplicateUserCode(code.clone()));
-                    }
-                }
-                if c.email == m.email {
-                    return Err(email_taken(&c.email));
+            }
+            for m in plan.members.values().flatten() {
+                if m.id != c.id && clashes(c, m) {
+                    return Err(clash(c, m));
                 }
             }
         }
     } else {
-        let mut codes = HashSet::with_capacity(after.members.len());
-        let mut emails = HashSet::with_capacity(after.members.len());
-        for m in after.members.values() {
+        let mut codes = HashSet::with_capacity(before.members.len());
+        let mut emails = HashSet::with_capacity(before.members.len());
+        for m in plan.members_after() {
             if let Some(code) = &m.user_code {
                 if !codes.insert(code.as_str()) {
                     return Err(DirectoryError::DuplicateUserCode(code.clone()));
@@ -106,45 +162,50 @@ pub(crate) fn check(
     }
 
     // Unique team codes and names (an organization has few teams).
-    let mut team_codes = HashSet::new();
-    let mut team_names = HashSet::new();
-    for t in after.teams.values() {
-        if let Some(code) = &t.code {
-            if !team_codes.insert(code.as_str()) {
-                return Err(DirectoryError::DuplicateTeamCode(code.clone()));
+    if !plan.teams.is_empty() {
+        let mut team_codes = HashSet::new();
+        let mut team_names = HashSet::new();
+        for t in plan.teams_after() {
+            if let Some(code) = &t.code {
+                if !team_codes.insert(code.as_str()) {
+                    return Err(DirectoryError::DuplicateTeamCode(code.clone()));
+                }
             }
-        }
-        if !team_names.insert(t.name.to_lowercase()) {
-            return Err(DirectoryError::DuplicateTeamName(t.name.clone()));
+            if !team_names.insert(t.name.to_lowercase()) {
+                return Err(DirectoryError::DuplicateTeamName(t.name.clone()));
+            }
         }
     }
 
     Ok(())
 }
 
+/// A touched member as it was and as it would be (`None`: absent).
+type Touched<'a> = (Option<&'a Arc<Member>>, Option<&'a Arc<Member>>);
+
 /// Up to this many touched members are compared pairwise with the others.
 const PAIRWISE_LIMIT: usize = 16;
+
+fn count(n: usize) -> isize {
+    isize::try_from(n).unwrap_or(isize::MAX)
+}
+
+fn clashes(a: &Member, b: &Member) -> bool {
+    a.email == b.email || (a.user_code.is_some() && a.user_code == b.user_code)
+}
+
+fn clash(a: &Member, b: &Member) -> DirectoryError {
+    match &a.user_code {
+        Some(code) if b.user_code.as_ref() == Some(code) => {
+            DirectoryError::DuplicateUserCode(code.clone())
+        }
+        _ => email_taken(&a.email),
+    }
+}
 
 fn email_taken(email: &str) -> DirectoryError {
     DirectoryError::BadAddresses(vec![super::error::BadAddress {
         address: email.to_owned(),
         problem: super::error::AddressProblem::AlreadyMember,
     }])
-}
-
-/// The members of `after` that are not, allocation for allocation, the same
-/// record as in `before`: new or replaced. States keep members in creation
-/// order, so most records are matched by position without a lookup.
-fn changed_members<'a>(before: &OrgState, after: &'a OrgState) -> Vec<&'a Arc<Member>> {
-    let mut changed = Vec::new();
-    for (i, (id, m)) in after.members.iter().enumerate() {
-        let same = match before.members.get_index(i) {
-            Some((bid, b)) if bid == id => Arc::ptr_eq(b, m),
-            _ => before.members.get(id).is_some_and(|b| Arc::ptr_eq(b, m)),
-        };
-        if !same {
-            changed.push(m);
-        }
-    }
-    changed
 }

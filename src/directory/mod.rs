@@ -250,17 +250,19 @@ impl<S: Store, C: Clock> Directory<S, C> {
             let now = self.clock.now();
             let mut plan = Plan::new(&state, now, actor);
             let out = op(&state, &mut plan)?;
-            invariant::check(&state, &plan.after, now)?;
+            invariant::check(&plan, now)?;
             if dry || plan.changes.is_empty() {
                 return Ok(out);
             }
             let version = state.version;
+            let (changes, events) = plan.finish(org, version + 1);
+            // Nothing here holds the snapshot any more: a store that shares
+            // it copy-on-write can update it in place.
             drop(state);
-            let events = plan.events(org, version + 1);
             let commit = Commit {
                 org,
                 expected_version: Some(version),
-                changes: &plan.changes,
+                changes: &changes,
                 events: &events,
             };
             match self.store.commit(commit).await {
@@ -340,13 +342,13 @@ impl<S: Store, C: Clock> Directory<S, C> {
                 status: MemberStatus::Active,
             },
         );
-        invariant::check(&before, &plan.after, now)?;
-        let events = plan.events(new.id, 1);
+        invariant::check(&plan, now)?;
+        let (changes, events) = plan.finish(new.id, 1);
         self.store
             .commit(Commit {
                 org: new.id,
                 expected_version: None,
-                changes: &plan.changes,
+                changes: &changes,
                 events: &events,
             })
             .await
@@ -1394,9 +1396,17 @@ fn updated(m: &Member, u: &ProfileUpdate) -> Member {
     next
 }
 
-/// What an operation will write: the state after, the changes, the events.
-pub(crate) struct Plan {
-    after: OrgState,
+/// What an operation will write: the records it changes (over the state it
+/// read), the changes for the store, the audit events.
+pub(crate) struct Plan<'s> {
+    /// The state the operation read.
+    before: &'s OrgState,
+    /// Records the operation writes, in the order first written; `None`
+    /// deletes. With `before`, they are the state the operation would leave,
+    /// without copying the organization.
+    members: IndexMap<MemberId, Option<Arc<Member>>>,
+    teams: IndexMap<TeamId, Option<Arc<Team>>>,
+    invitations: IndexMap<InvitationId, Arc<Invitation>>,
     changes: Vec<Change>,
     pending: Vec<(String, String, Option<String>, Option<String>)>,
     now: Timestamp,
@@ -1404,16 +1414,62 @@ pub(crate) struct Plan {
     minted: u64,
 }
 
-impl Plan {
-    fn new(state: &OrgState, now: Timestamp, actor: Option<MemberId>) -> Plan {
+impl<'s> Plan<'s> {
+    fn new(state: &'s OrgState, now: Timestamp, actor: Option<MemberId>) -> Plan<'s> {
         Plan {
-            after: state.clone(),
+            before: state,
+            members: IndexMap::new(),
+            teams: IndexMap::new(),
+            invitations: IndexMap::new(),
             changes: Vec::new(),
             pending: Vec::new(),
             now,
             actor,
             minted: 0,
         }
+    }
+
+    /// The member as the operation would leave it.
+    fn member(&self, id: MemberId) -> Option<&Arc<Member>> {
+        match self.members.get(&id) {
+            Some(written) => written.as_ref(),
+            None => self.before.members.get(&id),
+        }
+    }
+
+    /// The team as the operation would leave it.
+    fn team(&self, id: TeamId) -> Option<&Arc<Team>> {
+        match self.teams.get(&id) {
+            Some(written) => written.as_ref(),
+            None => self.before.teams.get(&id),
+        }
+    }
+
+    /// The invitation as the operation would leave it.
+    fn invitation(&self, id: InvitationId) -> Option<&Arc<Invitation>> {
+        self.invitations
+            .get(&id)
+            .or_else(|| self.before.invitations.get(&id))
+    }
+
+    /// The members as the operation would leave them.
+    fn members_after(&self) -> impl Iterator<Item = &Arc<Member>> + '_ {
+        self.before
+            .members
+            .iter()
+            .filter(|(id, _)| !self.members.contains_key(*id))
+            .map(|(_, m)| m)
+            .chain(self.members.values().flatten())
+    }
+
+    /// The teams as the operation would leave them.
+    fn teams_after(&self) -> impl Iterator<Item = &Arc<Team>> + '_ {
+        self.before
+            .teams
+            .iter()
+            .filter(|(id, _)| !self.teams.contains_key(*id))
+            .map(|(_, t)| t)
+            .chain(self.teams.values().flatten())
     }
 
     /// A fresh id, unique in the organization and, being derived from the
@@ -1424,8 +1480,8 @@ impl Plan {
         loop {
             self.minted += 1;
             let mut h = Sha256::new();
-            h.update(self.after.org.id.get().to_le_bytes());
-            h.update(self.after.version.to_le_bytes());
+            h.update(self.before.org.id.get().to_le_bytes());
+            h.update(self.before.version.to_le_bytes());
             h.update(self.minted.to_le_bytes());
             h.update([kind]);
             let d = h.finalize();
@@ -1433,13 +1489,19 @@ impl Plan {
             b.copy_from_slice(&d[..8]);
             let id = u64::from_le_bytes(b) & ((1 << 53) - 1);
             let taken = id == 0
-                || self.after.members.contains_key(&MemberId(id))
-                || self.after.teams.contains_key(&TeamId(id))
-                || self.after.invitations.contains_key(&InvitationId(id));
+                || self.member(MemberId(id)).is_some()
+                || self.team(TeamId(id)).is_some()
+                || self.invitation(InvitationId(id)).is_some();
             if !taken {
                 return id;
             }
         }
+    }
+
+    /// The changes, ready to commit, and the audit events they write.
+    fn finish(mut self, org: OrgId, version: u64) -> (Vec<Change>, Vec<AuditEvent>) {
+        let events = self.events(org, version);
+        (self.changes, events)
     }
 
     fn record(
@@ -1454,46 +1516,41 @@ impl Plan {
     }
 
     fn put_member(&mut self, action: &str, m: Member) {
-        let before = self.after.members.get(&m.id).map(|b| json(&**b));
+        let before = self.member(m.id).map(|b| json(&**b));
         let m = Arc::new(m);
         self.record(action, m.id.to_string(), before, Some(json(&*m)));
-        let change = Change::PutMember(m);
-        self.after.apply(&change);
-        self.changes.push(change);
+        self.members.insert(m.id, Some(Arc::clone(&m)));
+        self.changes.push(Change::PutMember(m));
     }
 
     fn delete_member(&mut self, action: &str, id: MemberId) {
-        let before = self.after.members.get(&id).map(|b| json(&**b));
+        let before = self.member(id).map(|b| json(&**b));
         self.record(action, id.to_string(), before, None);
-        let change = Change::DeleteMember(id);
-        self.after.apply(&change);
-        self.changes.push(change);
+        self.members.insert(id, None);
+        self.changes.push(Change::DeleteMember(id));
     }
 
     fn put_team(&mut self, action: &str, t: Team) {
-        let before = self.after.teams.get(&t.id).map(|b| json(&**b));
+        let before = self.team(t.id).map(|b| json(&**b));
         let t = Arc::new(t);
         self.record(action, t.id.to_string(), before, Some(json(&*t)));
-        let change = Change::PutTeam(t);
-        self.after.apply(&change);
-        self.changes.push(change);
+        self.teams.insert(t.id, Some(Arc::clone(&t)));
+        self.changes.push(Change::PutTeam(t));
     }
 
     fn delete_team(&mut self, action: &str, id: TeamId) {
-        let before = self.after.teams.get(&id).map(|b| json(&**b));
+        let before = self.team(id).map(|b| json(&**b));
         self.record(action, id.to_string(), before, None);
-        let change = Change::DeleteTeam(id);
-        self.after.apply(&change);
-        self.changes.push(change);
+        self.teams.insert(id, None);
+        self.changes.push(Change::DeleteTeam(id));
     }
 
     fn put_invitation(&mut self, action: &str, i: Invitation) {
-        let before = self.after.invitations.get(&i.id).map(|b| json(&**b));
+        let before = self.invitation(i.id).map(|b| json(&**b));
         let i = Arc::new(i);
         self.record(action, i.id.to_string(), before, Some(json(&*i)));
-        let change = Change::PutInvitation(i);
-        self.after.apply(&change);
-        self.changes.push(change);
+        self.invitations.insert(i.id, Arc::clone(&i));
+        self.changes.push(Change::PutInvitation(i));
     }
 
     fn issue(
