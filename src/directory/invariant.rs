@@ -209,3 +209,91 @@ fn email_taken(email: &str) -> DirectoryError {
         problem: super::error::AddressProblem::AlreadyMember,
     }])
 }
+
+#[cfg(test)]
+mod tests {
+    //! The branches no public operation reaches: operations keep these rules
+    //! themselves, the check is the net under them.
+    #![allow(clippy::unwrap_used)]
+
+    use super::super::state::{Change, Member, OrgState, Organization, Timestamp};
+    use super::super::{MemberStatus, Plan};
+    use super::check;
+    use crate::id::{MemberId, OrgId, TeamId};
+    use crate::role::RoleKey;
+    use crate::{preset, DirectoryError, Team};
+    use std::sync::Arc;
+
+    const NOW: Timestamp = Timestamp(1_000);
+
+    fn member(id: u64, role: &str, code: &str, teams: &[TeamId]) -> Member {
+        Member {
+            id: MemberId(id),
+            email: format!("m{id}@acme.test"),
+            user_code: Some(code.to_owned()),
+            user_name: None,
+            display_name: None,
+            phone: None,
+            role: RoleKey::new(role),
+            teams: teams.to_vec(),
+            bots: Vec::new(),
+            status: MemberStatus::Active,
+        }
+    }
+
+    /// The Owner (code C1) and an Agent (code C2) in team 7.
+    fn state() -> OrgState {
+        let mut state = OrgState::new(Organization {
+            id: OrgId(1),
+            name: "Acme".into(),
+            catalog: Arc::new(preset::helpdesk()),
+            seat_limit: 10,
+        });
+        state.apply(&Change::PutTeam(Arc::new(Team {
+            id: TeamId(7),
+            org: OrgId(1),
+            code: None,
+            name: "Team".into(),
+        })));
+        for m in [
+            member(1, "owner", "C1", &[]),
+            member(2, "agent", "C2", &[TeamId(7)]),
+        ] {
+            state.apply(&Change::PutMember(Arc::new(m)));
+        }
+        state
+    }
+
+    #[test]
+    fn a_removed_team_may_not_keep_an_untouched_member() {
+        let state = state();
+        let mut plan = Plan::new(&state, NOW, None);
+        plan.delete_team("t", TeamId(7));
+        assert!(matches!(
+            check(&plan, NOW),
+            Err(DirectoryError::UnknownTeam(TeamId(7)))
+        ));
+        // Taking the member out of the team in the same plan is fine.
+        let mut plan = Plan::new(&state, NOW, None);
+        plan.put_member("t", member(2, "agent", "C2", &[]));
+        plan.delete_team("t", TeamId(7));
+        assert!(check(&plan, NOW).is_ok());
+    }
+
+    #[test]
+    fn codes_are_judged_on_the_records_a_plan_leaves() {
+        let state = state();
+        // Two members swapping codes in one plan leave them unique.
+        let mut plan = Plan::new(&state, NOW, None);
+        plan.put_member("t", member(1, "owner", "C2", &[]));
+        plan.put_member("t", member(2, "agent", "C1", &[TeamId(7)]));
+        assert!(check(&plan, NOW).is_ok());
+        // Taking a code an untouched member holds does not.
+        let mut plan = Plan::new(&state, NOW, None);
+        plan.put_member("t", member(2, "agent", "C1", &[TeamId(7)]));
+        assert!(matches!(
+            check(&plan, NOW),
+            Err(DirectoryError::DuplicateUserCode(ref c)) if c == "C1"
+        ));
+    }
+}
