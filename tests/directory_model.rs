@@ -828,6 +828,15 @@ impl Sim {
         assert_eq!(org, ORG);
         let m = &mut self.model;
         m.invitations.iter_mut().find(|i| i.id == id).unwrap().state = InvitationState::Accepted;
+        // Accepting one invitation settles the others pending for the address.
+        let now = m.now;
+        for i in &mut m.invitations {
+            let pending = i.state == InvitationState::Pending && now < i.expires_at;
+            if pending && i.email.as_deref() == Some(email) {
+                i.state = InvitationState::Revoked;
+                m.events += 1;
+            }
+        }
         m.members.push(MMember {
             id: member,
             email: email.to_owned(),
@@ -868,7 +877,13 @@ impl Sim {
                     InvitationState::Pending => {}
                 }
                 if let Some(e) = &inv.email {
-                    if m.members.iter().any(|x| x.email == *e) {
+                    // A member has the address, or another invitation is
+                    // pending for it.
+                    let invited = m
+                        .invitations
+                        .iter()
+                        .any(|j| j.id != inv.id && m.pending(j) && j.email == inv.email);
+                    if invited || m.members.iter().any(|x| x.email == *e) {
                         broken.push(Rule::BadAddress);
                     }
                 }

@@ -15,8 +15,11 @@ pub struct AuditEvent {
     pub index: u32,
     /// When.
     pub at: Timestamp,
-    /// Who: the acting member, or `None` for the system (organization
-    /// creation, an invitation accepted by a newcomer).
+    /// Who: the acting member. Creating an organization is recorded as the
+    /// founder's act, and accepting an invitation as the new member's (the
+    /// invitation's creator is in the invitation record). `None` would mark a
+    /// change made by the system for the host; no operation of this version
+    /// records one.
     pub actor: Option<MemberId>,
     /// What: the operation's stable name (`change_role`, `remove_member`, …).
     pub action: String,

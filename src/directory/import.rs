@@ -2,7 +2,7 @@
 //! document ("Batch Invite / Update Rules").
 
 use super::error::{DirectoryError, ImportProblem, RowError};
-use super::state::{Member, OrgState};
+use super::state::{Invitation, InvitationState, Member, OrgState};
 use super::{acting, clean, email, require, Clock, Directory, IssuedInvitation, Plan};
 use crate::action::Action;
 use crate::actor::{MemberActor, MemberStatus};
@@ -13,6 +13,7 @@ use crate::store::Store;
 use crate::team::Team;
 use indexmap::IndexMap;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The columns of the template, in order.
 const COLUMNS: [&str; 7] = [
@@ -63,6 +64,10 @@ pub struct ImportReport {
     pub teams_created: usize,
     /// Teams renamed.
     pub teams_renamed: usize,
+    /// Addresses already invited (by [`Directory::invite`]) that the import
+    /// made members of: their pending invitation was kept (its secret still
+    /// works) and now grants the import's role; no second one was issued.
+    pub invitations_updated: usize,
 }
 
 /// One data row, trimmed.
@@ -298,12 +303,17 @@ fn plan_import(
             *entry = (Some(row.team_name.clone()), row.line);
         }
     }
+    // Every team lookup is a map lookup: an import naming thousands of teams
+    // stays linear.
+    let existing_codes: HashMap<&str, &Arc<Team>> = state
+        .teams
+        .values()
+        .filter_map(|t| t.code.as_deref().map(|c| (c, t)))
+        .collect();
     let mut team_ids: HashMap<String, TeamId> = HashMap::new();
+    let mut coded: Vec<(TeamId, String, u64)> = Vec::with_capacity(by_code.len());
     for (code, (name, line)) in &by_code {
-        let existing = state
-            .teams
-            .values()
-            .find(|t| t.code.as_deref() == Some(code.as_str()));
+        let existing = existing_codes.get(code.as_str());
         let (id, final_name) = match existing {
             Some(t) => {
                 let final_name = name.clone().unwrap_or_else(|| t.name.clone());
@@ -331,20 +341,37 @@ fn plan_import(
                 (id, final_name)
             }
         };
-        let clash = plan
-            .teams_after()
-            .any(|t| t.id != id && t.name.to_lowercase() == final_name.to_lowercase());
-        if clash {
-            fail(&mut errors, *line, ImportProblem::TeamNameTaken(final_name));
-        }
+        coded.push((id, final_name, *line));
         team_ids.insert(code.clone(), id);
     }
+    // Team names, compared case-insensitively, over the teams the import
+    // leaves: a coded team whose final name another team has fails its row.
+    let mut by_name: HashMap<String, Vec<TeamId>> = HashMap::new();
+    for t in plan.teams_after() {
+        by_name.entry(t.name.to_lowercase()).or_default().push(t.id);
+    }
+    for (_, final_name, line) in coded {
+        if by_name
+            .get(&final_name.to_lowercase())
+            .is_some_and(|ids| ids.len() > 1)
+        {
+            fail(&mut errors, line, ImportProblem::TeamNameTaken(final_name));
+        }
+    }
 
-    let by_email: HashMap<&str, &std::sync::Arc<Member>> = state
+    let by_email: HashMap<&str, &Arc<Member>> = state
         .members
         .values()
         .map(|m| (m.email.as_str(), m))
         .collect();
+    // Invitations not yet accepted or revoked (expired ones included: they
+    // are what a reissue sends again), by address.
+    let mut open: HashMap<&str, Vec<&Arc<Invitation>>> = HashMap::new();
+    for i in state.invitations.values() {
+        if let (InvitationState::Pending, Some(e)) = (i.state, i.email.as_deref()) {
+            open.entry(e).or_default().push(i);
+        }
+    }
 
     // User codes: unique among the members after the import.
     let mut codes: HashMap<String, String> = state
@@ -385,10 +412,8 @@ fn plan_import(
             .filter_map(|c| team_ids.get(c).copied())
             .collect();
         for (name, _) in &p.team_names {
-            let found = plan
-                .teams_after()
-                .find(|t| t.name.to_lowercase() == name.to_lowercase())
-                .map(|t| t.id);
+            let key = name.to_lowercase();
+            let found = by_name.get(&key).and_then(|ids| ids.first().copied());
             let id = match found {
                 Some(id) => id,
                 None => {
@@ -403,6 +428,7 @@ fn plan_import(
                         },
                     );
                     report.teams_created += 1;
+                    by_name.insert(key, vec![id]);
                     id
                 }
             };
@@ -462,6 +488,12 @@ fn plan_import(
                             }
                         }
                     }
+                    // A member who has not joined yet joins with the role
+                    // the import now gives them: their invitation says so.
+                    if next.role != m.role {
+                        let invitations = open.get(p.email.as_str()).map_or(&[][..], Vec::as_slice);
+                        retarget(plan, invitations, me, &next.role);
+                    }
                     plan.put_member("import_update_member", next);
                     report.members_updated += 1;
                 }
@@ -498,10 +530,39 @@ fn plan_import(
                 report.members_created += 1;
                 // In a dry run the invitation still holds its seat in the
                 // checked state; it is never written nor returned.
-                let issued =
-                    plan.issue(state.org.id, me.id(), Some(p.email.clone()), role_key, ttl)?;
-                if !dry {
-                    report.invitations.push(issued);
+                // An address already invited keeps its one invitation, which
+                // now grants the import's role; otherwise one is issued.
+                let pending: Vec<&Arc<Invitation>> = open
+                    .get(p.email.as_str())
+                    .map(|is| {
+                        is.iter()
+                            .copied()
+                            .filter(|i| i.is_pending(plan.now))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if pending.is_empty() {
+                    let issued =
+                        plan.issue(state.org.id, me.id(), Some(p.email.clone()), role_key, ttl)?;
+                    if !dry {
+                        report.invitations.push(issued);
+                    }
+                } else {
+                    if let Some(i) = pending.iter().find(|i| {
+                        state
+                            .org
+                            .catalog
+                            .role(i.role.as_str())
+                            .is_some_and(|r| r.exceeds(me.role()))
+                    }) {
+                        fail(
+                            &mut errors,
+                            p.first_line,
+                            ImportProblem::TargetExceedsActor(i.role.clone()),
+                        );
+                    }
+                    retarget(plan, &pending, me, &role_key);
+                    report.invitations_updated += 1;
                 }
             }
         }
@@ -512,6 +573,19 @@ fn plan_import(
     } else {
         errors.sort_by_key(|e| e.line);
         Err(DirectoryError::ImportFailed(errors))
+    }
+}
+
+/// Points invitations at `role`, granted now by the importer (who may grant
+/// it: the caller checked).
+fn retarget(plan: &mut Plan, invitations: &[&Arc<Invitation>], me: &MemberActor, role: &RoleKey) {
+    for i in invitations {
+        if i.role != *role {
+            let mut next = Invitation::clone(i);
+            next.role = role.clone();
+            next.created_by = me.id();
+            plan.put_invitation("import_update_invitation", next);
+        }
     }
 }
 

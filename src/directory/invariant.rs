@@ -12,8 +12,8 @@
 use super::error::DirectoryError;
 use super::state::{Invitation, Member, Timestamp};
 use super::Plan;
-use crate::id::TeamId;
-use std::collections::HashSet;
+use crate::id::{InvitationId, TeamId};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// Checks the state `plan` would leave. A violation refuses the operation.
@@ -118,6 +118,28 @@ pub(crate) fn check(plan: &Plan<'_>, now: Timestamp) -> Result<(), DirectoryErro
         }
     }
 
+    // An address has at most one pending invitation: judged for the touched
+    // invitations that are pending, against every other one.
+    let mut invited: HashMap<&str, InvitationId> = HashMap::new();
+    for i in plan.invitations.values().filter(|i| pending(i)) {
+        if let Some(email) = i.email.as_deref() {
+            if invited.insert(email, i.id).is_some() {
+                return Err(already_invited(email));
+            }
+        }
+    }
+    if !invited.is_empty() {
+        let untouched = before
+            .invitations
+            .iter()
+            .filter(|(id, i)| !plan.invitations.contains_key(*id) && pending(i));
+        for (_, i) in untouched {
+            if let Some(email) = i.email.as_deref().filter(|e| invited.contains_key(e)) {
+                return Err(already_invited(email));
+            }
+        }
+    }
+
     // Unique user codes and emails, for the touched members whose code or
     // email is new. A few are compared with every other member; a batch (an
     // import) is checked with sets, so the cost stays linear in the
@@ -201,6 +223,13 @@ fn clash(a: &Member, b: &Member) -> DirectoryError {
         }
         _ => email_taken(&a.email),
     }
+}
+
+fn already_invited(email: &str) -> DirectoryError {
+    DirectoryError::BadAddresses(vec![super::error::BadAddress {
+        address: email.to_owned(),
+        problem: super::error::AddressProblem::AlreadyInvited,
+    }])
 }
 
 fn email_taken(email: &str) -> DirectoryError {

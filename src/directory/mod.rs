@@ -35,6 +35,7 @@ use crate::team::Team;
 use indexmap::IndexMap;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 /// How many times an operation reloads and retries after a version conflict.
@@ -390,17 +391,24 @@ impl<S: Store, C: Clock> Directory<S, C> {
             if addresses.is_empty() {
                 return Err(DirectoryError::NoAddresses);
             }
+            // One pass over the members and invitations, whatever the
+            // number of addresses.
+            let members: HashSet<&str> = state.members.values().map(|m| m.email.as_str()).collect();
+            let invited: HashSet<&str> = state
+                .invitations
+                .values()
+                .filter(|i| i.is_pending(plan.now))
+                .filter_map(|i| i.email.as_deref())
+                .collect();
             let mut bad = Vec::new();
             let mut good = Vec::new();
             for a in &addresses {
                 match email::check(a) {
                     Err(b) => bad.push(b),
                     Ok(e) => {
-                        let problem = if state.members.values().any(|m| m.email == e) {
+                        let problem = if members.contains(e.as_str()) {
                             Some(AddressProblem::AlreadyMember)
-                        } else if state.invitations.values().any(|i| {
-                            i.is_pending(plan.now) && i.email.as_deref() == Some(e.as_str())
-                        }) {
+                        } else if invited.contains(e.as_str()) {
                             Some(AddressProblem::AlreadyInvited)
                         } else {
                             None
@@ -503,15 +511,26 @@ impl<S: Store, C: Clock> Directory<S, C> {
             let mut next = Invitation::clone(inv);
             next.state = InvitationState::Revoked;
             plan.put_invitation("revoke_invitation", next);
-            // A member created by an import who never joined goes with the invitation.
-            if let Some(email) = &inv.email {
-                if let Some(m) = state
-                    .members
-                    .values()
-                    .find(|m| m.email == *email && m.status == MemberStatus::Invited)
-                {
-                    plan.delete_member("revoke_invitation", m.id);
+            // A member created by an import who never joined goes with the
+            // invitation: that is a removal, and needs the right to remove
+            // them, whoever created the invitation.
+            let invited = inv
+                .email
+                .as_deref()
+                .and_then(|e| state.member_by_email(e))
+                .filter(|m| m.status == MemberStatus::Invited);
+            if let Some(m) = invited {
+                require(
+                    &me,
+                    Action::RemoveMember,
+                    &Resource::Member { org, member: m.id },
+                )?;
+                let role = role_in(state, m.role.as_str())?;
+                if role.is_unique() {
+                    return Err(DirectoryError::OwnerProtected);
                 }
+                outranks(&me, m, role)?;
+                plan.delete_member("revoke_invitation", m.id);
             }
             Ok(())
         })
@@ -556,13 +575,22 @@ impl<S: Store, C: Clock> Directory<S, C> {
             }
             if let Some(email) = &inv.email {
                 let joined = state
-                    .members
+                    .member_by_email(email)
+                    .is_some_and(|m| m.status != MemberStatus::Invited);
+                // An address has at most one pending invitation: an expired
+                // one is not reissued over a newer one.
+                let invited = state
+                    .invitations
                     .values()
-                    .any(|m| m.email == *email && m.status != MemberStatus::Invited);
-                if joined {
+                    .any(|i| i.id != inv.id && i.is_pending(plan.now) && i.email == inv.email);
+                if joined || invited {
                     return Err(DirectoryError::BadAddresses(vec![BadAddress {
                         address: email.clone(),
-                        problem: AddressProblem::AlreadyMember,
+                        problem: if joined {
+                            AddressProblem::AlreadyMember
+                        } else {
+                            AddressProblem::AlreadyInvited
+                        },
                     }]));
                 }
             }
@@ -643,52 +671,60 @@ impl<S: Store, C: Clock> Directory<S, C> {
             }
             let mut accepted = Invitation::clone(inv);
             accepted.state = InvitationState::Accepted;
-            if let Some(existing) = state.members.values().find(|m| m.email == email) {
-                if existing.status != MemberStatus::Invited {
-                    return Err(DirectoryError::BadAddresses(vec![BadAddress {
+            // Accepting one invitation settles every other one pending for
+            // the address: it now belongs to a member.
+            settle_pending(state, plan, "accept_invitation", &email, Some(inv.id));
+            match state.member_by_email(&email) {
+                // A link creates a new member and never selects an existing
+                // record: the address it is accepted with is only the
+                // newcomer's claim. A member created by an import joins only
+                // through the invitation issued for their own address.
+                Some(existing)
+                    if existing.status != MemberStatus::Invited || inv.email.is_none() =>
+                {
+                    Err(DirectoryError::BadAddresses(vec![BadAddress {
                         address: email,
                         problem: AddressProblem::AlreadyMember,
-                    }]));
+                    }]))
                 }
-                // A member created by an import joins: the import's data stays,
-                // the newcomer fills what it left empty.
-                plan.actor = Some(existing.id);
-                plan.put_invitation("accept_invitation", accepted);
-                let mut joined = Member::clone(existing);
-                joined.status = MemberStatus::Active;
-                joined.user_code = joined
-                    .user_code
-                    .or_else(|| clean(profile.user_code.clone()));
-                joined.user_name = joined
-                    .user_name
-                    .or_else(|| clean(profile.user_name.clone()));
-                joined.display_name = joined
-                    .display_name
-                    .or_else(|| clean(profile.display_name.clone()));
-                joined.phone = joined.phone.or_else(|| clean(profile.phone.clone()));
-                let id = joined.id;
-                plan.put_member("accept_invitation", joined);
-                return Ok((org, id));
+                Some(existing) => {
+                    // The import's data stays, the newcomer fills what it left
+                    // empty; the role is the one the invitation names.
+                    plan.actor = Some(existing.id);
+                    plan.put_invitation("accept_invitation", accepted);
+                    let mut joined = Member::clone(existing);
+                    joined.status = MemberStatus::Active;
+                    joined.role = inv.role.clone();
+                    joined.user_code = joined.user_code.or(profile.user_code.clone());
+                    joined.user_name = joined.user_name.or(profile.user_name.clone());
+                    joined.display_name = joined.display_name.or(profile.display_name.clone());
+                    joined.phone = joined.phone.or(profile.phone.clone());
+                    let id = joined.id;
+                    plan.put_member("accept_invitation", joined);
+                    Ok((org, id))
+                }
+                None => {
+                    let member = MemberId(plan.new_id(1));
+                    plan.actor = Some(member);
+                    plan.put_invitation("accept_invitation", accepted);
+                    plan.put_member(
+                        "accept_invitation",
+                        Member {
+                            id: member,
+                            email,
+                            user_code: profile.user_code.clone(),
+                            user_name: profile.user_name.clone(),
+                            display_name: profile.display_name.clone(),
+                            phone: profile.phone.clone(),
+                            role: inv.role.clone(),
+                            teams: Vec::new(),
+                            bots: Vec::new(),
+                            status: MemberStatus::Active,
+                        },
+                    );
+                    Ok((org, member))
+                }
             }
-            let member = MemberId(plan.new_id(1));
-            plan.actor = Some(member);
-            plan.put_invitation("accept_invitation", accepted);
-            plan.put_member(
-                "accept_invitation",
-                Member {
-                    id: member,
-                    email,
-                    user_code: clean(profile.user_code.clone()),
-                    user_name: clean(profile.user_name.clone()),
-                    display_name: clean(profile.display_name.clone()),
-                    phone: clean(profile.phone.clone()),
-                    role: inv.role.clone(),
-                    teams: Vec::new(),
-                    bots: Vec::new(),
-                    status: MemberStatus::Active,
-                },
-            );
-            Ok((org, member))
         })
         .await
     }
@@ -789,13 +825,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
             outranks(&me, target, role)?;
             // An invitation still pending for the removed address would hold a
             // seat and let them back in: it goes with them.
-            for inv in state.invitations.values() {
-                if inv.is_pending(plan.now) && inv.email.as_deref() == Some(target.email.as_str()) {
-                    let mut revoked = Invitation::clone(inv);
-                    revoked.state = InvitationState::Revoked;
-                    plan.put_invitation("remove_member", revoked);
-                }
-            }
+            settle_pending(state, plan, "remove_member", &target.email, None);
             plan.delete_member("remove_member", member);
             Ok(())
         })
@@ -1299,6 +1329,24 @@ fn handled_invitation<'s>(
         )?;
     }
     Ok(inv)
+}
+
+/// Revokes every invitation pending for `email` but `keep`: the address has
+/// been settled (it joined, or its member was removed).
+fn settle_pending(
+    state: &OrgState,
+    plan: &mut Plan,
+    action: &str,
+    email: &str,
+    keep: Option<InvitationId>,
+) {
+    for inv in state.invitations.values() {
+        if Some(inv.id) != keep && inv.is_pending(plan.now) && inv.email.as_deref() == Some(email) {
+            let mut revoked = Invitation::clone(inv);
+            revoked.state = InvitationState::Revoked;
+            plan.put_invitation(action, revoked);
+        }
+    }
 }
 
 /// The action that creates an invitation like `inv`.
