@@ -84,7 +84,8 @@ pub use directory::{import_template, ImportMode, ImportReport};
 pub use directory::{
     AddressProblem, AuditEvent, BadAddress, Change, Clock, Directory, DirectoryError, Invitation,
     InvitationState, IssuedInvitation, ManualClock, Member, NewOrganization, OrgState,
-    Organization, Profile, ProfileUpdate, SystemClock, Timestamp,
+    Organization, Profile, ProfileUpdate, SystemClock, Timestamp, LISTED_IN_MESSAGE,
+    MAX_TEXT_CHARS,
 };
 pub use directory::{ImportProblem, RowError};
 pub use executor::block_on;

@@ -54,6 +54,7 @@ pub const CHECKS: &[&str] = &[
     "concurrent_removals",
     "concurrent_transfers",
     "concurrent_acceptance",
+    "inputs_alike",
 ];
 
 /// Runs every check against `store`. Each check uses fresh organization ids,
@@ -72,6 +73,7 @@ pub async fn run<S: Store + Clone>(store: S) -> Result<(), Failure> {
     concurrent_removals(&store, OrgId(base + 5)).await?;
     concurrent_transfers(&store, OrgId(base + 6)).await?;
     concurrent_acceptance(&store, OrgId(base + 7)).await?;
+    inputs_alike(&store, OrgId(base + 8)).await?;
     Ok(())
 }
 
@@ -622,6 +624,127 @@ async fn concurrent_acceptance<S: Store + Clone>(store: &S, org: OrgId) -> Resul
         .count();
     ensure(accepted == 2, C, || {
         format!("{accepted} acceptance events, expected 2 (invitation and member)")
+    })
+}
+
+/// Input the directory refuses is refused the same way on every store, with a
+/// typed error and nothing written: control characters in text fields,
+/// organization ids and secrets beyond what a store holds; an invitation
+/// lifetime past the representable range ends at [`Timestamp::MAX`]; two
+/// spellings of one address are one address.
+async fn inputs_alike<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), Failure> {
+    const C: &str = "inputs_alike";
+    let dir = directory(store).invitation_ttl(u64::MAX);
+    let (owner, _) = organization(&dir, org, preset::helpdesk(), None, 0, "agent", C).await?;
+    let before = snapshot(store, org, C).await?;
+    let invalid = |r: Result<(), DirectoryError>, what: &str| match r {
+        Err(DirectoryError::InvalidInput { .. }) => Ok(()),
+        other => Err(fail(
+            C,
+            format!("{what}: expected InvalidInput, got {other:?}"),
+        )),
+    };
+    invalid(
+        dir.create_team(org, owner, None, "Sales\0")
+            .await
+            .map(|_| ()),
+        "NUL in a team name",
+    )?;
+    invalid(
+        dir.create_team(org, owner, Some("T\u{1b}1"), "Sales")
+            .await
+            .map(|_| ()),
+        "escape in a team code",
+    )?;
+    invalid(
+        dir.update_own_profile(
+            org,
+            owner,
+            crate::directory::ProfileUpdate {
+                display_name: Some(Some("x".repeat(crate::MAX_TEXT_CHARS + 1))),
+                ..crate::directory::ProfileUpdate::default()
+            },
+        )
+        .await,
+        "an overlong display name",
+    )?;
+    #[cfg(feature = "import")]
+    match dir
+        .import_members(
+            org,
+            owner,
+            b"email,user name\nnul@x.test,\"a\0b\"\n",
+            crate::directory::ImportMode::Apply,
+        )
+        .await
+    {
+        Err(DirectoryError::ImportFailed(rows))
+            if rows.len() == 1
+                && rows[0].line == 2
+                && matches!(
+                    rows[0].problem,
+                    crate::directory::ImportProblem::InvalidField {
+                        field: "user name",
+                        ..
+                    }
+                ) => {}
+        other => return Err(fail(C, format!("NUL in an import cell: {other:?}"))),
+    }
+    let hex = "0".repeat(64);
+    for secret in [
+        format!("18446744073709551615.1.{hex}"),
+        format!("{}.18446744073709551615.{hex}", org.get()),
+    ] {
+        match dir
+            .accept_invitation(&secret, profile("crafted@x.test"))
+            .await
+        {
+            Err(DirectoryError::InvitationInvalid) => {}
+            other => return Err(fail(C, format!("secret {secret}: {other:?}"))),
+        }
+    }
+    let after = snapshot(store, org, C).await?;
+    ensure(before == after, C, || {
+        "a refused input changed the store".into()
+    })?;
+    match dir
+        .create_organization(NewOrganization {
+            id: OrgId(u64::MAX),
+            name: "Too far".into(),
+            catalog: preset::helpdesk(),
+            seat_limit: 10,
+            founder: profile("far@x.test"),
+            founder_role: None,
+        })
+        .await
+    {
+        Err(DirectoryError::InvalidInput { .. }) => {}
+        other => return Err(fail(C, format!("organization id 2^64 - 1: {other:?}"))),
+    }
+    // The longest lifetime, and one address in two spellings.
+    let sent = dir
+        .invite(org, owner, "Caf\u{e9}@x.test", "agent")
+        .await
+        .map_err(|e| fail(C, format!("invite with u64::MAX lifetime: {e}")))?;
+    ensure(
+        sent.first().map(|i| i.expires_at) == Some(Timestamp::MAX),
+        C,
+        || format!("expiry {:?}, expected Timestamp::MAX", sent.first()),
+    )?;
+    match dir.invite(org, owner, "CAFE\u{301}@x.test", "agent").await {
+        Err(DirectoryError::BadAddresses(bad))
+            if bad.len() == 1
+                && bad[0].problem == crate::directory::AddressProblem::AlreadyInvited => {}
+        other => return Err(fail(C, format!("a decomposed spelling: {other:?}"))),
+    }
+    let state = store
+        .load(org)
+        .await
+        .map_err(|e| fail(C, e.to_string()))?
+        .ok_or_else(|| fail(C, "missing"))?;
+    let stored = state.invitations.values().last().map(|i| i.expires_at);
+    ensure(stored == Some(Timestamp::MAX), C, || {
+        format!("stored expiry {stored:?}")
     })
 }
 

@@ -1,6 +1,9 @@
 //! Email address lists: one per line or separated by commas.
 
 use super::error::{AddressProblem, BadAddress};
+use caseless::default_case_fold_str;
+use unicode_normalization::UnicodeNormalization;
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
 /// Splits on newlines, commas and semicolons, trims, drops empty entries and
 /// duplicates (keeping the first). Duplicates are judged by the address as it
@@ -40,18 +43,57 @@ pub(crate) fn is_valid(address: &str) -> bool {
             .all(|l| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-'))
 }
 
+/// The form an address is compared and stored in: trimmed, NFC, Unicode
+/// default case folding, NFC again (folding may decompose). Two spellings of
+/// one address — composed or decomposed, any case — are one address.
 pub(crate) fn normalize(address: &str) -> String {
-    address.trim().to_lowercase()
+    let composed: String = address.trim().nfc().collect();
+    default_case_fold_str(&composed).nfc().collect()
 }
 
+/// Characters that print nothing or reorder what is printed: format
+/// characters (zero-width spaces and joiners, bidirectional controls, the
+/// byte-order mark, soft hyphens), controls, private-use and unassigned code
+/// points, and the letters and symbols that render blank (Hangul fillers, the
+/// blank Braille pattern).
+fn is_hidden(c: char) -> bool {
+    matches!(
+        c.general_category(),
+        GeneralCategory::Format
+            | GeneralCategory::Control
+            | GeneralCategory::PrivateUse
+            | GeneralCategory::Unassigned
+            | GeneralCategory::Surrogate
+    ) || matches!(
+        c,
+        '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}' | '\u{2800}'
+    )
+}
+
+/// The Halfwidth and Fullwidth Forms block: letters and digits that imitate
+/// their ASCII counterparts.
+fn is_width_form(c: char) -> bool {
+    ('\u{FF01}'..='\u{FFEF}').contains(&c)
+}
+
+/// The address in its stored form, or why it is refused.
 pub(crate) fn check(address: &str) -> Result<String, BadAddress> {
-    if is_valid(address) {
-        Ok(normalize(address))
+    let given = address.trim();
+    let refuse = |problem| BadAddress {
+        address: given.to_owned(),
+        problem,
+    };
+    if given.chars().any(is_hidden) {
+        return Err(refuse(AddressProblem::HiddenCharacters));
+    }
+    if given.chars().any(is_width_form) {
+        return Err(refuse(AddressProblem::WidthForms));
+    }
+    let normal = normalize(given);
+    if is_valid(&normal) {
+        Ok(normal)
     } else {
-        Err(BadAddress {
-            address: address.to_owned(),
-            problem: AddressProblem::Invalid,
-        })
+        Err(refuse(AddressProblem::Invalid))
     }
 }
 
@@ -65,8 +107,48 @@ mod tests {
             split(" a@x.io,\nB@x.io \r\n, a@x.io ;\n\nc@y.org"),
             ["a@x.io", "B@x.io", "c@y.org"]
         );
-        // Case beyond ASCII, as stored after lowercasing.
+        // Case beyond ASCII, as stored after folding; composed and
+        // decomposed spellings.
         assert_eq!(split("ÄNNE@x.io\nänne@x.io"), ["ÄNNE@x.io"]);
+        assert_eq!(
+            split("caf\u{e9}@x.io\ncafe\u{301}@x.io"),
+            ["caf\u{e9}@x.io"]
+        );
+    }
+
+    #[test]
+    fn normalizes_to_nfc_and_folds_case() {
+        let composed = check("Caf\u{c9}@X.io").unwrap();
+        assert_eq!(composed, "caf\u{e9}@x.io");
+        assert_eq!(check("CAFE\u{301}@x.io").unwrap(), composed);
+        // Case folding, not lowercasing: ß and ss are one address.
+        assert_eq!(
+            check("STRASSE@x.io").unwrap(),
+            check("straße@x.io").unwrap()
+        );
+    }
+
+    #[test]
+    fn refuses_hidden_characters_and_width_forms() {
+        for hidden in [
+            "a\u{200B}b@x.io",
+            "\u{202E}ab@x.io",
+            "ab@x\u{2066}.io",
+            "a\u{FEFF}@x.io",
+            "a\u{AD}b@x.io",
+            "a\u{3164}@x.io",
+            "a\u{E000}@x.io",
+        ] {
+            assert_eq!(
+                check(hidden).unwrap_err().problem,
+                AddressProblem::HiddenCharacters,
+                "{hidden:?}"
+            );
+        }
+        assert_eq!(
+            check("\u{FF41}dmin@x.io").unwrap_err().problem,
+            AddressProblem::WidthForms
+        );
     }
 
     #[test]

@@ -25,6 +25,13 @@ pub enum AddressProblem {
     AlreadyMember,
     /// A pending invitation already exists for it.
     AlreadyInvited,
+    /// It contains characters that print nothing or reorder the text around
+    /// them (zero-width spaces, bidirectional controls, …), which would let
+    /// two addresses look alike.
+    HiddenCharacters,
+    /// It contains full-width or half-width forms, which imitate other
+    /// characters (`ａ` for `a`).
+    WidthForms,
 }
 
 impl fmt::Display for BadAddress {
@@ -33,8 +40,13 @@ impl fmt::Display for BadAddress {
             AddressProblem::Invalid => "is not a valid email address",
             AddressProblem::AlreadyMember => "already belongs to a member",
             AddressProblem::AlreadyInvited => "already has a pending invitation",
+            AddressProblem::HiddenCharacters => {
+                "contains invisible or bidirectional-control characters"
+            }
+            AddressProblem::WidthForms => "contains full-width or half-width characters",
         };
-        write!(f, "`{}` {why}", self.address)
+        // Escaped, so that what the address hides is shown.
+        write!(f, "`{}` {why}", self.address.escape_debug())
     }
 }
 
@@ -110,7 +122,8 @@ pub enum DirectoryError {
         /// Seats the operation needed.
         needed: u64,
     },
-    /// One or more addresses are invalid or taken; each is listed.
+    /// One or more addresses are invalid or taken; each is in the list, and
+    /// the message names the first [`LISTED_IN_MESSAGE`] and how many more.
     #[error("no invitation was sent: {}", list(.0))]
     BadAddresses(Vec<BadAddress>),
     /// Nothing to do: no address was given.
@@ -158,7 +171,9 @@ pub enum DirectoryError {
         /// Why the creator may no longer grant it.
         reason: Option<Reason>,
     },
-    /// A batch import failed; every failing row is listed, nothing was written.
+    /// A batch import failed, nothing was written; every failing row is in
+    /// the list, and the message names the first [`LISTED_IN_MESSAGE`] and how
+    /// many more.
     #[error("the import failed, nothing was written: {}", rows(.0))]
     ImportFailed(Vec<RowError>),
     /// Too many concurrent writers changed the organization; try again.
@@ -176,11 +191,25 @@ fn withdrawn(reason: Option<&Reason>) -> String {
     }
 }
 
-fn list(bad: &[BadAddress]) -> String {
-    bad.iter()
+/// How many entries an error's message lists; the error itself keeps them all.
+pub const LISTED_IN_MESSAGE: usize = 100;
+
+/// The first [`LISTED_IN_MESSAGE`] entries joined, and how many more there are.
+fn listed<T: fmt::Display>(items: &[T]) -> String {
+    let mut text = items
+        .iter()
+        .take(LISTED_IN_MESSAGE)
         .map(ToString::to_string)
         .collect::<Vec<_>>()
-        .join("; ")
+        .join("; ");
+    if items.len() > LISTED_IN_MESSAGE {
+        text.push_str(&format!("; and {} more", items.len() - LISTED_IN_MESSAGE));
+    }
+    text
+}
+
+fn list(bad: &[BadAddress]) -> String {
+    listed(bad)
 }
 
 /// One failing row of an import.
@@ -209,8 +238,17 @@ pub enum ImportProblem {
     #[error("the header has no `email` column")]
     NoEmailColumn,
     /// The email is not valid.
-    #[error("`{0}` is not a valid email address")]
+    #[error("`{}` is not a valid email address", .0.escape_debug())]
     InvalidEmail(String),
+    /// A text cell is refused (a control character, or longer than
+    /// [`crate::MAX_TEXT_CHARS`]).
+    #[error("invalid {field}: {problem}")]
+    InvalidField {
+        /// The column.
+        field: &'static str,
+        /// What is wrong.
+        problem: &'static str,
+    },
     /// Another member has this user code.
     #[error("user code `{0}` is already used by another member")]
     UserCodeTaken(String),
@@ -235,9 +273,5 @@ pub enum ImportProblem {
 }
 
 fn rows(errors: &[RowError]) -> String {
-    errors
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ")
+    listed(errors)
 }

@@ -3,7 +3,7 @@
 
 use super::error::{DirectoryError, ImportProblem, RowError};
 use super::state::{Invitation, InvitationState, Member, OrgState};
-use super::{acting, clean, email, require, Clock, Directory, IssuedInvitation, Plan};
+use super::{acting, email, require, text, Clock, Directory, IssuedInvitation, Plan};
 use crate::action::Action;
 use crate::actor::{MemberActor, MemberStatus};
 use crate::id::{MemberId, OrgId, TeamId};
@@ -262,6 +262,24 @@ fn plan_import(
                 continue;
             }
         };
+        let cells = [
+            ("user code", &row.user_code),
+            ("user name", &row.user_name),
+            ("display name", &row.display_name),
+            ("team code", &row.team_code),
+            ("team name", &row.team_name),
+        ];
+        let bad = cells
+            .into_iter()
+            .find_map(|(field, cell)| text::check(cell).err().map(|problem| (field, problem)));
+        if let Some((field, problem)) = bad {
+            fail(
+                &mut errors,
+                row.line,
+                ImportProblem::InvalidField { field, problem },
+            );
+            continue;
+        }
         let p = people.entry(address.clone()).or_insert_with(|| Person {
             first_line: row.line,
             email: address,
@@ -518,8 +536,8 @@ fn plan_import(
                         id,
                         email: p.email.clone(),
                         user_code: p.user_code.as_ref().map(|(c, _)| c.clone()),
-                        user_name: clean(p.user_name.clone()),
-                        display_name: clean(p.display_name.clone()),
+                        user_name: p.user_name.clone(),
+                        display_name: p.display_name.clone(),
                         phone: None,
                         role: role_key.clone(),
                         teams,

@@ -15,12 +15,16 @@ mod import;
 mod invariant;
 mod secret;
 mod state;
+mod text;
 
 pub use audit::AuditEvent;
-pub use error::{AddressProblem, BadAddress, DirectoryError, ImportProblem, RowError};
+pub use error::{
+    AddressProblem, BadAddress, DirectoryError, ImportProblem, RowError, LISTED_IN_MESSAGE,
+};
 #[cfg(feature = "import")]
 pub use import::{import_template, ImportMode, ImportReport};
 pub use state::{Change, Invitation, InvitationState, Member, OrgState, Organization, Timestamp};
+pub use text::MAX_TEXT_CHARS;
 
 use crate::action::Action;
 use crate::actor::{Actor, MemberActor, MemberStatus};
@@ -40,6 +44,11 @@ use std::sync::Arc;
 
 /// How many times an operation reloads and retries after a version conflict.
 const MAX_ATTEMPTS: usize = 128;
+
+/// The largest organization id a store holds (SQL stores keep ids as signed
+/// 64-bit integers): checked when an organization is created, so that every
+/// store accepts the same ids.
+const MAX_STORED_ID: u64 = i64::MAX as u64;
 
 /// Seven days.
 const DEFAULT_INVITATION_TTL: u64 = 7 * 24 * 60 * 60;
@@ -203,7 +212,9 @@ impl<S: Store, C: Clock> Directory<S, C> {
         }
     }
 
-    /// The same directory with invitations valid for `secs` seconds (default seven days).
+    /// The same directory with invitations valid for `secs` seconds (default
+    /// seven days). A lifetime that would end past [`Timestamp::MAX`] ends
+    /// there: `u64::MAX` means "until revoked", on every store alike.
     #[must_use]
     pub fn invitation_ttl(mut self, secs: u64) -> Self {
         self.invitation_ttl = secs;
@@ -214,6 +225,11 @@ impl<S: Store, C: Clock> Directory<S, C> {
     #[must_use]
     pub fn store(&self) -> &S {
         &self.store
+    }
+
+    /// The clock's time, no later than [`Timestamp::MAX`].
+    fn now(&self) -> Timestamp {
+        self.clock.now().min(Timestamp::MAX)
     }
 
     /// Loads, decides, checks invariants, commits on the version read; retries on conflict.
@@ -248,7 +264,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
                 .load(org)
                 .await?
                 .ok_or(DirectoryError::UnknownOrganization(org))?;
-            let now = self.clock.now();
+            let now = self.now();
             let mut plan = Plan::new(&state, now, actor);
             let out = op(&state, &mut plan)?;
             invariant::check(&plan, now)?;
@@ -285,7 +301,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
             .load(org)
             .await?
             .ok_or(DirectoryError::UnknownOrganization(org))?;
-        op(&state, self.clock.now())
+        op(&state, self.now())
     }
 
     /// Creates an organization with its catalog, seat limit and founder. The
@@ -301,6 +317,12 @@ impl<S: Store, C: Clock> Directory<S, C> {
         &self,
         new: NewOrganization,
     ) -> Result<MemberId, DirectoryError> {
+        if new.id.get() > MAX_STORED_ID {
+            return Err(DirectoryError::InvalidInput {
+                field: "organization id",
+                problem: "it is beyond 2^63 - 1, which stores cannot hold",
+            });
+        }
         if self.store.load(new.id).await?.is_some() {
             return Err(DirectoryError::OrganizationExists(new.id));
         }
@@ -316,14 +338,16 @@ impl<S: Store, C: Clock> Directory<S, C> {
         };
         let email = email::check(new.founder.email.as_deref().unwrap_or(""))
             .map_err(|b| DirectoryError::BadAddresses(vec![b]))?;
+        let founder = profile_fields(&new.founder)?;
+        let name = required("organization name", &new.name)?;
         let organization = Organization {
             id: new.id,
-            name: new.name,
+            name,
             catalog: Arc::new(new.catalog),
             seat_limit: new.seat_limit,
         };
         let before = OrgState::new(organization.clone());
-        let now = self.clock.now();
+        let now = self.now();
         let mut plan = Plan::new(&before, now, None);
         let id = MemberId(plan.new_id(0));
         plan.actor = Some(id);
@@ -333,10 +357,10 @@ impl<S: Store, C: Clock> Directory<S, C> {
             Member {
                 id,
                 email,
-                user_code: clean(new.founder.user_code),
-                user_name: clean(new.founder.user_name),
-                display_name: clean(new.founder.display_name),
-                phone: clean(new.founder.phone),
+                user_code: founder.user_code,
+                user_name: founder.user_name,
+                display_name: founder.display_name,
+                phone: founder.phone,
                 role,
                 teams: Vec::new(),
                 bots: Vec::new(),
@@ -623,6 +647,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
     ) -> Result<(OrgId, MemberId), DirectoryError> {
         let (org, id) = secret::ids(secret).ok_or(DirectoryError::InvitationInvalid)?;
         let hash = secret::hash(secret);
+        let profile = profile_fields(&profile)?;
         let org_exists = self.store.load(org).await?.is_some();
         if !org_exists {
             return Err(DirectoryError::InvitationInvalid);
@@ -951,7 +976,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
                 &Resource::Member { org, member: actor },
             )?;
             let current = member_in(state, actor)?;
-            let next = updated(current, &update);
+            let next = updated(current, &update)?;
             // An update that changes nothing writes nothing.
             if next != *current {
                 plan.put_member("update_own_profile", next);
@@ -981,7 +1006,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
             require(&me, Action::EditMember, &Resource::Member { org, member })?;
             let target = member_in(state, member)?;
             outranks(&me, target, role_in(state, target.role.as_str())?)?;
-            let next = updated(target, &update);
+            let next = updated(target, &update)?;
             if next != *target {
                 plan.put_member("update_member_profile", next);
             }
@@ -1013,7 +1038,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
                 Team {
                     id,
                     org,
-                    code: clean(code.map(str::to_owned)),
+                    code: field("team code", code)?,
                     name: team_name(name)?,
                 },
             );
@@ -1043,7 +1068,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
                 .get(&team)
                 .ok_or(DirectoryError::UnknownTeam(team))?;
             let mut next = Team::clone(t);
-            next.code = clean(code.map(str::to_owned));
+            next.code = field("team code", code)?;
             next.name = team_name(name)?;
             plan.put_team("rename_team", next);
             Ok(())
@@ -1411,37 +1436,53 @@ fn seats(state: &OrgState, now: Timestamp, needed: u64) -> Result<(), DirectoryE
     }
 }
 
-fn clean(value: Option<String>) -> Option<String> {
-    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+/// A text field as stored (trimmed, `None` when empty), or why it is refused.
+fn field(name: &'static str, value: Option<&str>) -> Result<Option<String>, DirectoryError> {
+    value.map_or(Ok(None), |v| {
+        text::check(v).map_err(|problem| DirectoryError::InvalidInput {
+            field: name,
+            problem,
+        })
+    })
+}
+
+/// A text field that may not be empty.
+fn required(name: &'static str, value: &str) -> Result<String, DirectoryError> {
+    field(name, Some(value))?.ok_or(DirectoryError::InvalidInput {
+        field: name,
+        problem: "it is empty",
+    })
 }
 
 fn team_name(name: &str) -> Result<String, DirectoryError> {
-    let name = name.trim();
-    if name.is_empty() {
-        Err(DirectoryError::InvalidInput {
-            field: "team name",
-            problem: "it is empty",
-        })
-    } else {
-        Ok(name.to_owned())
-    }
+    required("team name", name)
 }
 
-fn updated(m: &Member, u: &ProfileUpdate) -> Member {
+/// The profile's text fields as stored; the email is checked as an address
+/// where it is used.
+fn profile_fields(p: &Profile) -> Result<Profile, DirectoryError> {
+    Ok(Profile {
+        email: p.email.clone(),
+        user_code: field("user code", p.user_code.as_deref())?,
+        user_name: field("user name", p.user_name.as_deref())?,
+        display_name: field("display name", p.display_name.as_deref())?,
+        phone: field("phone", p.phone.as_deref())?,
+    })
+}
+
+fn updated(m: &Member, u: &ProfileUpdate) -> Result<Member, DirectoryError> {
     let mut next = m.clone();
-    if let Some(v) = &u.user_code {
-        next.user_code = clean(v.clone());
-    }
-    if let Some(v) = &u.user_name {
-        next.user_name = clean(v.clone());
-    }
-    if let Some(v) = &u.display_name {
-        next.display_name = clean(v.clone());
-    }
-    if let Some(v) = &u.phone {
-        next.phone = clean(v.clone());
-    }
-    next
+    let set = |slot: &mut Option<String>, name, value: &Option<Option<String>>| {
+        if let Some(v) = value {
+            *slot = field(name, v.as_deref())?;
+        }
+        Ok::<(), DirectoryError>(())
+    };
+    set(&mut next.user_code, "user code", &u.user_code)?;
+    set(&mut next.user_name, "user name", &u.user_name)?;
+    set(&mut next.display_name, "display name", &u.display_name)?;
+    set(&mut next.phone, "phone", &u.phone)?;
+    Ok(next)
 }
 
 /// What an operation will write: the records it changes (over the state it

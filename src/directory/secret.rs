@@ -23,13 +23,17 @@ pub(crate) fn hash(secret: &str) -> [u8; 32] {
     Sha256::digest(secret.as_bytes()).into()
 }
 
-/// Parses the ids out of a secret; `None` when malformed.
+/// Parses the ids out of a secret; `None` when malformed, or when an id is
+/// beyond what the directory issues (organization ids up to 2^63 − 1,
+/// invitation ids up to 2^53 − 1), so that a crafted secret is invalid on
+/// every store alike and never reaches one.
 pub(crate) fn ids(secret: &str) -> Option<(OrgId, InvitationId)> {
     let mut parts = secret.splitn(3, '.');
-    let org = parts.next()?.parse().ok()?;
-    let inv = parts.next()?.parse().ok()?;
+    let org: u64 = parts.next()?.parse().ok()?;
+    let inv: u64 = parts.next()?.parse().ok()?;
     let rest = parts.next()?;
-    (rest.len() == 64 && rest.bytes().all(|b| b.is_ascii_hexdigit()))
+    let in_range = org <= i64::MAX as u64 && inv < 1 << 53;
+    (in_range && rest.len() == 64 && rest.bytes().all(|b| b.is_ascii_hexdigit()))
         .then_some((OrgId(org), InvitationId(inv)))
 }
 
@@ -50,6 +54,14 @@ mod tests {
         assert!(!equal(&hash(&s), &hash("3.9.x")));
         assert_eq!(ids("3.9.short"), None);
         assert_eq!(ids("x.9.00"), None);
+        let hex = "0".repeat(64);
+        assert_eq!(ids(&format!("18446744073709551615.1.{hex}")), None);
+        assert_eq!(ids(&format!("9223372036854775808.1.{hex}")), None);
+        assert_eq!(ids(&format!("1.9007199254740992.{hex}")), None);
+        assert_eq!(
+            ids(&format!("9223372036854775807.9007199254740991.{hex}")),
+            Some((OrgId(i64::MAX as u64), InvitationId((1 << 53) - 1)))
+        );
         assert_ne!(generate(OrgId(3), InvitationId(9)).unwrap(), s);
     }
 }

@@ -15,10 +15,15 @@ use std::sync::Arc;
 pub struct Timestamp(pub u64);
 
 impl Timestamp {
-    /// The timestamp `secs` seconds later, saturating.
+    /// The latest time the directory records: 2^63 − 1 seconds, what every
+    /// store can hold. Later times (an invitation lifetime of `u64::MAX`, a
+    /// clock set past it) are taken as this one, the same on every store.
+    pub const MAX: Timestamp = Timestamp(i64::MAX as u64);
+
+    /// The timestamp `secs` seconds later, saturating at [`Timestamp::MAX`].
     #[must_use]
     pub fn plus(self, secs: u64) -> Timestamp {
-        Timestamp(self.0.saturating_add(secs))
+        Timestamp(self.0.saturating_add(secs)).min(Timestamp::MAX)
     }
 }
 
@@ -40,7 +45,7 @@ pub struct Organization {
 pub struct Member {
     /// The member.
     pub id: MemberId,
-    /// Email, lowercased; unique in the organization.
+    /// Email in its stored form (NFC, case-folded); unique in the organization.
     pub email: String,
     /// External user code; unique in the organization when set.
     pub user_code: Option<String>,
@@ -77,7 +82,7 @@ pub enum InvitationState {
 pub struct Invitation {
     /// The invitation.
     pub id: InvitationId,
-    /// The invited email, lowercased; `None` for a link anyone may use once.
+    /// The invited email in its stored form; `None` for a link anyone may use once.
     pub email: Option<String>,
     /// The role it grants.
     pub role: RoleKey,
@@ -179,10 +184,11 @@ impl OrgState {
         self.org.catalog.role(member.role.as_str())
     }
 
-    /// The member with this email (compared lowercased).
+    /// The member with this email, compared in the stored form (NFC and
+    /// case-folded).
     #[must_use]
     pub fn member_by_email(&self, email: &str) -> Option<&Arc<Member>> {
-        let email = email.trim().to_lowercase();
+        let email = super::email::normalize(email);
         self.members.values().find(|m| m.email == email)
     }
 
