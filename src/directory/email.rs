@@ -47,7 +47,12 @@ pub(crate) fn is_valid(address: &str) -> bool {
 /// default case folding, NFC again (folding may decompose). Two spellings of
 /// one address — composed or decomposed, any case — are one address.
 pub(crate) fn normalize(address: &str) -> String {
-    let composed: String = address.trim().nfc().collect();
+    let address = address.trim();
+    if address.is_ascii() {
+        // ASCII is its own NFC, and folds to its lowercase.
+        return address.to_ascii_lowercase();
+    }
+    let composed: String = address.nfc().collect();
     default_case_fold_str(&composed).nfc().collect()
 }
 
@@ -57,6 +62,9 @@ pub(crate) fn normalize(address: &str) -> String {
 /// points, and the letters and symbols that render blank (Hangul fillers, the
 /// blank Braille pattern).
 fn is_hidden(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_control();
+    }
     matches!(
         c.general_category(),
         GeneralCategory::Format
@@ -86,7 +94,7 @@ pub(crate) fn check(address: &str) -> Result<String, BadAddress> {
     if given.chars().any(is_hidden) {
         return Err(refuse(AddressProblem::HiddenCharacters));
     }
-    if given.chars().any(is_width_form) {
+    if !given.is_ascii() && given.chars().any(is_width_form) {
         return Err(refuse(AddressProblem::WidthForms));
     }
     let normal = normalize(given);
