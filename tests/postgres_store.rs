@@ -118,6 +118,14 @@ async fn damaged_rows_are_typed_errors_never_access() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rows_that_break_the_data_rules_are_typed_errors_never_access() {
+    let Some(url) = url("rows_that_break_the_data_rules_are_typed_errors_never_access") else {
+        return;
+    };
+    rule_breaking_rows_are_errors(connect(&url).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failure_at_any_statement_writes_nothing() {
     let Some(url) = url("a_failure_at_any_statement_writes_nothing") else {
         return;

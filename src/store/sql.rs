@@ -2,7 +2,7 @@
 //! commit protocol and the decoding of stored rows, over sqlx's `Any` driver
 //! so that SQLite and PostgreSQL share every statement but their dialect.
 
-use super::{Commit, StoreError};
+use super::{Commit, StoreError, StoredRecord};
 use crate::catalog::{Catalog, Policy};
 use crate::directory::{
     AuditEvent, Change, Invitation, InvitationState, Member, OrgState, Organization, Timestamp,
@@ -648,8 +648,11 @@ impl SqlCore {
 }
 
 /// Decodes an organization's rows. Everything is checked: permission and
-/// scope bits this crate does not know, role keys missing from the catalog,
-/// malformed values — each is [`StoreError::Corrupt`], never access.
+/// scope bits this crate does not know, flags other than 0 and 1, role keys
+/// missing from the catalog, malformed values, and then the rules the rows
+/// keep together (one holder of the unique role, members' teams exist,
+/// unique emails, user codes, team codes and names) — each is
+/// [`StoreError::Corrupt`], never access.
 fn decode(
     org: OrgId,
     row: &AnyRow,
@@ -679,10 +682,20 @@ fn decode(
             .team_reach(reach(&get::<String>(r, "team_reach")?)?)
             .bot_reach(reach(&get::<String>(r, "bot_reach")?)?)
             .knowledge(knowledge);
-        if get::<i64>(r, "is_unique")? != 0 {
+        // Flags are exactly 0 or 1: any other value is damage, not "true".
+        let flag = |col: &str| -> Result<bool, StoreError> {
+            match get::<i64>(r, col)? {
+                0 => Ok(false),
+                1 => Ok(true),
+                other => Err(corrupt(format!(
+                    "purview_roles role_key `{key}`: {col} is {other}, not 0 or 1"
+                ))),
+            }
+        };
+        if flag("is_unique")? {
             b = b.unique();
         }
-        if get::<i64>(r, "is_disabled")? != 0 {
+        if flag("is_disabled")? {
             b = b.disabled();
         }
         decoded_roles.push(b.build());
@@ -772,6 +785,13 @@ fn decode(
     state.members = member_map;
     state.teams = team_map;
     state.invitations = invitation_map;
+    if let Some(broken) = state.broken_rule() {
+        let row = match broken.record {
+            StoredRecord::Member(id) => format!("purview_members member_id {}", id.0),
+            StoredRecord::Team(id) => format!("purview_teams team_id {}", id.0),
+        };
+        return Err(corrupt(format!("{row}: {}", broken.problem)));
+    }
     Ok(state)
 }
 
