@@ -109,12 +109,26 @@ const MIGRATIONS: &[&[&str]] = &[&[
 pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// The shared core of [`crate::SqliteStore`] and [`crate::PostgresStore`].
-#[derive(Clone, Debug)]
+///
+/// Its `Debug` shows the dialect and the pool's counts, never the pool's
+/// connect options (which hold the password).
+#[derive(Clone)]
 pub(crate) struct SqlCore {
     pub(crate) pool: AnyPool,
     pub(crate) dialect: Dialect,
     /// Statements left before an injected failure; negative when none is armed.
     fail_after: Arc<AtomicI64>,
+}
+
+impl std::fmt::Debug for SqlCore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqlCore")
+            .field("dialect", &self.dialect)
+            .field("connections", &self.pool.size())
+            .field("idle", &self.pool.num_idle())
+            .field("closed", &self.pool.is_closed())
+            .finish_non_exhaustive()
+    }
 }
 
 pub(crate) fn backend(e: impl std::fmt::Display) -> StoreError {
