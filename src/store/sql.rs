@@ -813,18 +813,19 @@ fn id_of(row: &AnyRow, col: &str) -> Result<u64, StoreError> {
     id(row, col)
 }
 
-/// What both SQL stores offer beyond opening: raw statements, failure
-/// injection, closing, and the [`Store`](super::Store) implementation, all
-/// delegated to their [`SqlCore`].
+/// What both SQL stores offer beyond opening: raw statements and failure
+/// injection (feature `testkit`), closing, and the [`Store`](super::Store)
+/// implementation, all delegated to their [`SqlCore`].
 macro_rules! sql_store_common {
     ($store:ident) => {
         impl $store {
-            /// Runs one SQL statement as it is — for tests that damage stored
-            /// rows on purpose, and for maintenance. Returns the rows affected.
+            /// Runs one SQL statement as it is, for tests that damage stored
+            /// rows on purpose (feature `testkit`). Returns the rows affected.
             ///
             /// # Errors
             ///
             /// [`StoreError::Backend`] when the statement fails.
+            #[cfg(feature = "testkit")]
             pub async fn execute_raw(&self, sql: &str) -> Result<u64, StoreError> {
                 let done = sqlx::query(sql)
                     .execute(&self.core.pool)
