@@ -79,6 +79,14 @@ pub enum CatalogProblem {
     /// The catalog has no roles.
     #[error("the catalog has no roles")]
     Empty,
+    /// A role's key is empty or only whitespace: nothing could name it.
+    #[error("role {name:?} has a blank key {:?}: a role key needs a character other than whitespace", .key.as_str())]
+    BlankRoleKey {
+        /// The key as given.
+        key: RoleKey,
+        /// The role's display name, to find it by.
+        name: String,
+    },
     /// Two roles share a key.
     #[error("role key `{0}` is used more than once")]
     DuplicateRole(RoleKey),
@@ -120,6 +128,10 @@ pub enum CatalogProblem {
         /// The unknown key.
         key: RoleKey,
     },
+    /// `policy.owner_successor` names the unique role itself: a transfer
+    /// would leave its old holder holding the unique role too.
+    #[error("policy.owner_successor names `{0}`, the unique role itself: the old holder of the unique role must get another role on a transfer")]
+    SuccessorIsUnique(RoleKey),
 }
 
 fn join(keys: &[RoleKey]) -> String {
@@ -154,8 +166,8 @@ impl Catalog {
     ///
     /// # Errors
     ///
-    /// [`CatalogError`] listing every problem: no roles, duplicate keys, more
-    /// than one unique role.
+    /// [`CatalogError`] listing every problem: no roles, a blank role key,
+    /// duplicate keys, more than one unique role.
     pub fn new(
         name: impl Into<String>,
         roles: impl IntoIterator<Item = Role>,
@@ -175,8 +187,9 @@ impl Catalog {
     ///
     /// # Errors
     ///
-    /// [`CatalogError`] listing every problem: no roles, duplicate keys, more
-    /// than one unique role, a policy naming an unknown role, a role
+    /// [`CatalogError`] listing every problem: no roles, a blank role key,
+    /// duplicate keys, more than one unique role, a policy naming an unknown
+    /// role or naming the unique role as its own successor, a role
     /// referencing a knowledge base not in the list.
     ///
     /// # Examples
@@ -214,7 +227,8 @@ impl Catalog {
     ///
     /// # Errors
     ///
-    /// [`CatalogError`] when the policy names a role that does not exist.
+    /// [`CatalogError`] when the policy names a role that does not exist, or
+    /// names the unique role as the successor of its own holder.
     pub fn with_policy(self, policy: Policy) -> Result<Catalog, CatalogError> {
         let Catalog {
             name,
@@ -302,6 +316,12 @@ impl Catalog {
         }
         let mut map: IndexMap<RoleKey, Role> = IndexMap::with_capacity(roles.len());
         for role in roles {
+            if role.key().as_str().trim().is_empty() {
+                problems.push(CatalogProblem::BlankRoleKey {
+                    key: role.key().clone(),
+                    name: role.name().to_owned(),
+                });
+            }
             if map.contains_key(role.key()) {
                 problems.push(CatalogProblem::DuplicateRole(role.key().clone()));
             } else {
@@ -349,6 +369,11 @@ impl Catalog {
         if let Some(m) = &matrix {
             for k in &m.columns {
                 check("matrix.columns", k);
+            }
+        }
+        if let Some(k) = &policy.owner_successor {
+            if map.get(k).is_some_and(Role::is_unique) {
+                problems.push(CatalogProblem::SuccessorIsUnique(k.clone()));
             }
         }
         if problems.is_empty() {
@@ -515,8 +540,9 @@ impl Catalog {
     /// # Errors
     ///
     /// [`CatalogError`] with every problem found: syntax, unknown permission
-    /// or scope names (each named), duplicate keys, several unique roles, an
-    /// empty catalog, references to roles or knowledge bases that do not exist.
+    /// or scope names (each named), blank or duplicate keys, several unique
+    /// roles, an empty catalog, references to roles or knowledge bases that do
+    /// not exist, the unique role named as its own successor.
     pub fn from_json(text: &str) -> Result<Catalog, CatalogError> {
         let file: CatalogFile = serde_json::from_str(text).map_err(|e| CatalogError {
             problems: vec![CatalogProblem::Syntax(e.to_string())],

@@ -279,3 +279,107 @@ fn knowledge_base_ids_beyond_toml_s_range_are_refused() {
     .unwrap();
     assert_eq!(Catalog::from_toml(&ok.to_toml()).unwrap(), ok);
 }
+
+#[test]
+fn a_blank_role_key_is_refused_from_json_toml_and_code() {
+    use purview::{Policy, Role};
+    for key in ["", " ", " \t\n"] {
+        let expected = vec![CatalogProblem::BlankRoleKey {
+            key: RoleKey::new(key),
+            name: "Nameless".into(),
+        }];
+        let json = format!(
+            r#"{{"name": "x", "roles": [{{"key": "a", "name": "A"}}, {{"key": {}, "name": "Nameless"}}]}}"#,
+            serde_json::to_string(key).unwrap()
+        );
+        let err = Catalog::from_json(&json).unwrap_err();
+        assert_eq!(err.problems, expected, "{key:?} from JSON");
+        assert!(err.to_string().contains("Nameless"), "{err}");
+        assert!(err.to_string().contains("blank"), "{err}");
+        let toml = format!(
+            "name = \"x\"\n\n[[roles]]\nkey = \"a\"\nname = \"A\"\n\n[[roles]]\nkey = {}\nname = \"Nameless\"\n",
+            serde_json::to_string(key).unwrap()
+        );
+        let err = Catalog::from_toml(&toml).unwrap_err();
+        assert_eq!(err.problems, expected, "{key:?} from TOML");
+        let roles = [
+            Role::builder("a", "A").build(),
+            Role::builder(key, "Nameless").build(),
+        ];
+        let err = Catalog::new("x", roles.clone()).unwrap_err();
+        assert_eq!(err.problems, expected, "{key:?} from Catalog::new");
+        let err = Catalog::with_parts("x", roles, Policy::default(), []).unwrap_err();
+        assert_eq!(err.problems, expected, "{key:?} from Catalog::with_parts");
+    }
+}
+
+#[test]
+fn a_successor_that_is_the_unique_role_itself_is_refused() {
+    use purview::{Policy, Role};
+    let expected = vec![CatalogProblem::SuccessorIsUnique(RoleKey::new("owner"))];
+    let json = r#"{"name": "x", "policy": {"owner_successor": "owner"},
+        "roles": [{"key": "owner", "name": "Owner", "unique": true}, {"key": "a", "name": "A"}]}"#;
+    let err = Catalog::from_json(json).unwrap_err();
+    assert_eq!(err.problems, expected);
+    let message = err.to_string();
+    assert!(
+        message.contains("policy.owner_successor") && message.contains("`owner`"),
+        "{message}"
+    );
+    let toml = "name = \"x\"\n\n[policy]\nowner_successor = \"owner\"\n\n\
+                [[roles]]\nkey = \"owner\"\nname = \"Owner\"\nunique = true\n\n\
+                [[roles]]\nkey = \"a\"\nname = \"A\"\n";
+    assert_eq!(Catalog::from_toml(toml).unwrap_err().problems, expected);
+    let roles = [
+        Role::builder("owner", "Owner").unique().build(),
+        Role::builder("a", "A").build(),
+    ];
+    let policy = Policy {
+        owner_successor: Some(RoleKey::new("owner")),
+        ..Policy::default()
+    };
+    let err = Catalog::with_parts("x", roles.clone(), policy.clone(), []).unwrap_err();
+    assert_eq!(err.problems, expected);
+    let err = Catalog::new("x", roles.clone())
+        .unwrap()
+        .with_policy(policy)
+        .unwrap_err();
+    assert_eq!(err.problems, expected);
+    // Another role as the successor is fine.
+    let policy = Policy {
+        owner_successor: Some(RoleKey::new("a")),
+        ..Policy::default()
+    };
+    assert!(Catalog::with_parts("x", roles, policy, []).is_ok());
+}
+
+#[test]
+fn blank_keys_and_a_unique_successor_are_reported_with_every_other_problem() {
+    let json = r#"{"name": "x", "policy": {"owner_successor": "owner", "default_role": "ghost"},
+        "roles": [{"key": "owner", "name": "Owner", "unique": true},
+                  {"key": "", "name": "Empty"},
+                  {"key": "  ", "name": "Spaces", "permissions": ["nope"]}]}"#;
+    let err = Catalog::from_json(json).unwrap_err();
+    assert_eq!(
+        err.problems,
+        vec![
+            CatalogProblem::UnknownPermission {
+                role: RoleKey::new("  "),
+                name: "nope".into()
+            },
+            CatalogProblem::BlankRoleKey {
+                key: RoleKey::new(""),
+                name: "Empty".into()
+            },
+            CatalogProblem::BlankRoleKey {
+                key: RoleKey::new("  "),
+                name: "Spaces".into()
+            },
+            CatalogProblem::UnknownRole {
+                place: "policy.default_role",
+                key: RoleKey::new("ghost")
+            },
+            CatalogProblem::SuccessorIsUnique(RoleKey::new("owner")),
+        ]
+    );
+}

@@ -118,9 +118,60 @@ async fn damaged_rows_are_typed_errors_never_access() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rows_that_break_the_data_rules_are_typed_errors_never_access() {
+    let Some(url) = url("rows_that_break_the_data_rules_are_typed_errors_never_access") else {
+        return;
+    };
+    rule_breaking_rows_are_errors(connect(&url).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failure_at_any_statement_writes_nothing() {
     let Some(url) = url("a_failure_at_any_statement_writes_nothing") else {
         return;
     };
     failure_at_every_statement(connect(&url).await).await;
+}
+
+/// `url` with `password` in its user info, keeping its user (`postgres` when
+/// it names none), host, database and parameters.
+fn with_password(url: &str, password: &str) -> String {
+    let (scheme, rest) = url.split_once("://").expect("a URL with a scheme");
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let (user, host) = match authority.rsplit_once('@') {
+        Some((info, host)) => (info.split(':').next().unwrap_or("postgres"), host),
+        None => ("postgres", authority),
+    };
+    format!("{scheme}://{user}:{password}@{host}{tail}")
+}
+
+/// `url` with `password` as a query parameter.
+fn with_password_parameter(url: &str, password: &str) -> String {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}password={password}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn debug_output_never_shows_the_password() {
+    let Some(url) = url("debug_output_never_shows_the_password") else {
+        return;
+    };
+    for (password, url) in [
+        ("s3cr3t-pw", with_password(&url, "s3cr3t-pw")),
+        ("s3cr3t-qp", with_password_parameter(&url, "s3cr3t-qp")),
+    ] {
+        // Trust authentication accepts any password.
+        let store = connect(&url).await;
+        for printed in [
+            format!("{store:?}"),
+            format!("{store:#?}"),
+            format!("{:?}", Directory::new(store.clone())),
+            format!("{:#?}", Directory::new(store.clone())),
+        ] {
+            assert!(!printed.contains(password), "{printed}");
+            assert!(printed.contains("PostgresStore"), "{printed}");
+        }
+        store.close().await;
+    }
 }

@@ -1,7 +1,7 @@
 //! The SQLite store: the conformance suite (concurrency included), a file
 //! that keeps everything across reopen, WAL mode, concurrent writers from
 //! many tasks, strict decoding of damaged rows, and failure injection at every
-//! statement of a commit.
+//! statement of a commit; rows that break the data rules together are refused.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod sql_common;
@@ -55,6 +55,11 @@ async fn concurrent_writers_from_many_tasks() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn damaged_rows_are_typed_errors_never_access() {
     damaged_rows_are_errors(open("damaged").await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rows_that_break_the_data_rules_are_typed_errors_never_access() {
+    rule_breaking_rows_are_errors(open("rules").await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

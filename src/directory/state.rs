@@ -230,6 +230,80 @@ impl OrgState {
             .count()
     }
 
+    /// The first record, in stored order, that breaks a rule of the data
+    /// itself. Every operation keeps these rules, so a state that breaks one
+    /// was damaged outside the crate and must not be used: at most one member
+    /// holds the unique role; every team a member is in exists; members'
+    /// emails (compared lowercased) and user codes are unique; teams' codes,
+    /// and their names compared case-insensitively as the directory compares
+    /// them, are unique. One pass over members and teams, with hash maps.
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
+    pub(crate) fn broken_rule(&self) -> Option<crate::store::BrokenRule> {
+        use crate::store::{BrokenRule, StoredRecord};
+        use std::collections::HashMap;
+
+        let unique = self.org.catalog.unique_role().map(Role::key);
+        let mut holder: Option<MemberId> = None;
+        let mut emails: HashMap<String, MemberId> = HashMap::with_capacity(self.members.len());
+        let mut codes: HashMap<&str, MemberId> = HashMap::with_capacity(self.members.len());
+        for m in self.members.values() {
+            let broken = |problem: String| {
+                Some(BrokenRule {
+                    record: StoredRecord::Member(m.id),
+                    problem,
+                })
+            };
+            if unique == Some(&m.role) {
+                if let Some(first) = holder {
+                    return broken(format!(
+                        "holds the unique role `{}`, as member_id {} does",
+                        m.role, first.0
+                    ));
+                }
+                holder = Some(m.id);
+            }
+            if let Some(t) = m.teams.iter().find(|t| !self.teams.contains_key(*t)) {
+                return broken(format!("is in team_id {}, which does not exist", t.0));
+            }
+            if let Some(first) = emails.insert(m.email.to_lowercase(), m.id) {
+                return broken(format!(
+                    "has email `{}`, as member_id {} does",
+                    m.email, first.0
+                ));
+            }
+            if let Some(code) = &m.user_code {
+                if let Some(first) = codes.insert(code.as_str(), m.id) {
+                    return broken(format!(
+                        "has user code `{code}`, as member_id {} does",
+                        first.0
+                    ));
+                }
+            }
+        }
+        let mut team_codes: HashMap<&str, TeamId> = HashMap::with_capacity(self.teams.len());
+        let mut team_names: HashMap<String, &Team> = HashMap::with_capacity(self.teams.len());
+        for t in self.teams.values() {
+            let broken = |problem: String| {
+                Some(BrokenRule {
+                    record: StoredRecord::Team(t.id),
+                    problem,
+                })
+            };
+            if let Some(code) = &t.code {
+                if let Some(first) = team_codes.insert(code.as_str(), t.id) {
+                    return broken(format!("has code `{code}`, as team_id {} does", first.0));
+                }
+            }
+            if let Some(first) = team_names.insert(t.name.to_lowercase(), t) {
+                return broken(format!(
+                    "has name `{}`, as team_id {} does with `{}` (team names are compared case-insensitively)",
+                    t.name, first.id.0, first.name
+                ));
+            }
+        }
+        None
+    }
+
     /// Members per role, in catalog order (every role listed, zero included).
     #[must_use]
     pub fn role_counts(&self) -> IndexMap<RoleKey, usize> {

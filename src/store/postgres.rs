@@ -5,7 +5,9 @@ use super::{Commit, Store, StoreError};
 use crate::directory::{AuditEvent, OrgState};
 use crate::id::OrgId;
 use sqlx::any::AnyPoolOptions;
-use sqlx::postgres::PgListener;
+use sqlx::postgres::{PgConnectOptions, PgListener};
+use std::fmt;
+use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -36,10 +38,44 @@ use std::time::Duration;
 /// # let _ = (org, version);
 /// # Ok(()) }
 /// ```
-#[derive(Clone, Debug)]
+///
+/// Its [`Debug`](fmt::Debug) output names the server, user and database but
+/// never the password, so a store (or a directory over it) can be logged.
+#[derive(Clone)]
 pub struct PostgresStore {
     core: SqlCore,
+    /// The URL connected to, password included (for [`PostgresStore::subscribe`]).
     url: String,
+    /// The URL without its password or parameters, for `Debug`.
+    shown: String,
+}
+
+impl fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PostgresStore")
+            .field("database", &self.shown)
+            .field("core", &self.core)
+            .finish()
+    }
+}
+
+/// The database a URL names, as sqlx reads it, with no password and no
+/// parameters: `postgres://user@host:port/database`.
+fn shown(url: &str) -> String {
+    match PgConnectOptions::from_str(url) {
+        Ok(o) => {
+            let host = o.get_socket().map_or_else(
+                || format!("{}:{}", o.get_host(), o.get_port()),
+                |socket| socket.display().to_string(),
+            );
+            format!(
+                "postgres://{}@{host}/{}",
+                o.get_username(),
+                o.get_database().unwrap_or_default()
+            )
+        }
+        Err(_) => "(a URL sqlx cannot read)".to_owned(),
+    }
 }
 
 /// A subscription to committed changes: one `(organization, version)` per
@@ -101,6 +137,7 @@ impl PostgresStore {
         Ok(PostgresStore {
             core,
             url: url.to_owned(),
+            shown: shown(url),
         })
     }
 
@@ -125,5 +162,20 @@ mod tests {
         assert_eq!(super::parse("7:12"), Some((crate::OrgId(7), 12)));
         assert_eq!(super::parse("7"), None);
         assert_eq!(super::parse("x:1"), None);
+    }
+
+    #[test]
+    fn the_shown_url_has_no_password_and_no_parameters() {
+        for url in [
+            "postgres://ann:s3cr3t@db.example:6543/app",
+            "postgres://ann:s3cr3t@db.example:6543/app?sslmode=disable",
+            "postgres://ann@db.example:6543/app?password=s3cr3t",
+            "postgres://ann@db.example:6543/app?pass%77ord=s3cr3t",
+            "postgres://ann:s3cr%40t@db.example:6543/app",
+        ] {
+            let shown = super::shown(url);
+            assert_eq!(shown, "postgres://ann@db.example:6543/app", "{url}");
+        }
+        assert!(!super::shown("postgres://ann:s3cr3t@[::1").contains("s3cr3t"));
     }
 }

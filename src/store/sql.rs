@@ -2,7 +2,7 @@
 //! commit protocol and the decoding of stored rows, over sqlx's `Any` driver
 //! so that SQLite and PostgreSQL share every statement but their dialect.
 
-use super::{Commit, StoreError};
+use super::{Commit, StoreError, StoredRecord};
 use crate::catalog::{Catalog, Policy};
 use crate::directory::{
     AuditEvent, Change, Invitation, InvitationState, Member, OrgState, Organization, Timestamp,
@@ -109,12 +109,26 @@ const MIGRATIONS: &[&[&str]] = &[&[
 pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// The shared core of [`crate::SqliteStore`] and [`crate::PostgresStore`].
-#[derive(Clone, Debug)]
+///
+/// Its `Debug` shows the dialect and the pool's counts, never the pool's
+/// connect options (which hold the password).
+#[derive(Clone)]
 pub(crate) struct SqlCore {
     pub(crate) pool: AnyPool,
     pub(crate) dialect: Dialect,
     /// Statements left before an injected failure; negative when none is armed.
     fail_after: Arc<AtomicI64>,
+}
+
+impl std::fmt::Debug for SqlCore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqlCore")
+            .field("dialect", &self.dialect)
+            .field("connections", &self.pool.size())
+            .field("idle", &self.pool.num_idle())
+            .field("closed", &self.pool.is_closed())
+            .finish_non_exhaustive()
+    }
 }
 
 pub(crate) fn backend(e: impl std::fmt::Display) -> StoreError {
@@ -648,8 +662,11 @@ impl SqlCore {
 }
 
 /// Decodes an organization's rows. Everything is checked: permission and
-/// scope bits this crate does not know, role keys missing from the catalog,
-/// malformed values — each is [`StoreError::Corrupt`], never access.
+/// scope bits this crate does not know, flags other than 0 and 1, role keys
+/// missing from the catalog, malformed values, and then the rules the rows
+/// keep together (one holder of the unique role, members' teams exist,
+/// unique emails, user codes, team codes and names) — each is
+/// [`StoreError::Corrupt`], never access.
 fn decode(
     org: OrgId,
     row: &AnyRow,
@@ -679,10 +696,20 @@ fn decode(
             .team_reach(reach(&get::<String>(r, "team_reach")?)?)
             .bot_reach(reach(&get::<String>(r, "bot_reach")?)?)
             .knowledge(knowledge);
-        if get::<i64>(r, "is_unique")? != 0 {
+        // Flags are exactly 0 or 1: any other value is damage, not "true".
+        let flag = |col: &str| -> Result<bool, StoreError> {
+            match get::<i64>(r, col)? {
+                0 => Ok(false),
+                1 => Ok(true),
+                other => Err(corrupt(format!(
+                    "purview_roles role_key `{key}`: {col} is {other}, not 0 or 1"
+                ))),
+            }
+        };
+        if flag("is_unique")? {
             b = b.unique();
         }
-        if get::<i64>(r, "is_disabled")? != 0 {
+        if flag("is_disabled")? {
             b = b.disabled();
         }
         decoded_roles.push(b.build());
@@ -772,6 +799,13 @@ fn decode(
     state.members = member_map;
     state.teams = team_map;
     state.invitations = invitation_map;
+    if let Some(broken) = state.broken_rule() {
+        let row = match broken.record {
+            StoredRecord::Member(id) => format!("purview_members member_id {}", id.0),
+            StoredRecord::Team(id) => format!("purview_teams team_id {}", id.0),
+        };
+        return Err(corrupt(format!("{row}: {}", broken.problem)));
+    }
     Ok(state)
 }
 
@@ -779,18 +813,19 @@ fn id_of(row: &AnyRow, col: &str) -> Result<u64, StoreError> {
     id(row, col)
 }
 
-/// What both SQL stores offer beyond opening: raw statements, failure
-/// injection, closing, and the [`Store`](super::Store) implementation, all
-/// delegated to their [`SqlCore`].
+/// What both SQL stores offer beyond opening: raw statements and failure
+/// injection (feature `testkit`), closing, and the [`Store`](super::Store)
+/// implementation, all delegated to their [`SqlCore`].
 macro_rules! sql_store_common {
     ($store:ident) => {
         impl $store {
-            /// Runs one SQL statement as it is — for tests that damage stored
-            /// rows on purpose, and for maintenance. Returns the rows affected.
+            /// Runs one SQL statement as it is, for tests that damage stored
+            /// rows on purpose (feature `testkit`). Returns the rows affected.
             ///
             /// # Errors
             ///
             /// [`StoreError::Backend`] when the statement fails.
+            #[cfg(feature = "testkit")]
             pub async fn execute_raw(&self, sql: &str) -> Result<u64, StoreError> {
                 let done = sqlx::query(sql)
                     .execute(&self.core.pool)

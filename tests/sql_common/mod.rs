@@ -270,30 +270,106 @@ pub async fn damaged_rows_are_errors<S: SqlStore>(store: S) {
         ),
     ];
     for (what, sql) in damages {
-        let org = fresh_org();
-        let dir = Directory::new(store.clone());
-        let owner = populated(&dir, org).await;
-        let changed = store
-            .raw(&sql.replace("{org}", &org.0.to_string()))
-            .await
-            .unwrap();
-        assert!(changed >= 1, "{what}: the damage touched no row");
-        assert!(
-            matches!(store.load(org).await, Err(StoreError::Corrupt(_))),
-            "{what}: load must report corruption"
-        );
-        // Nothing is granted from it, and nothing is written.
-        let version = store.version(org).await.unwrap();
-        assert!(matches!(
+        assert_damage_is_corrupt(&store, what, sql, "").await;
+    }
+}
+
+/// Rows that decode one by one but together break a rule of the data — two
+/// holders of the unique role, a flag that is neither 0 nor 1, a member in a
+/// team that does not exist, two members or teams sharing what must be
+/// unique — are a typed error naming the table and the row, never access.
+pub async fn rule_breaking_rows_are_errors<S: SqlStore>(store: S) {
+    let damages: [(&str, &str, &str); 8] = [
+        (
+            "two holders of the unique role",
+            "UPDATE purview_members SET role_key = 'owner' WHERE org_id = {org} AND email = 'a@acme.test'",
+            "purview_members member_id ",
+        ),
+        (
+            "is_unique = 7",
+            "UPDATE purview_roles SET is_unique = 7 WHERE org_id = {org} AND role_key = 'owner'",
+            "purview_roles role_key `owner`: is_unique",
+        ),
+        (
+            "is_disabled = -1",
+            "UPDATE purview_roles SET is_disabled = -1 WHERE org_id = {org} AND role_key = 'agent'",
+            "purview_roles role_key `agent`: is_disabled",
+        ),
+        (
+            "a member in a team that does not exist",
+            "UPDATE purview_members SET teams = '[987654321]' WHERE org_id = {org} AND email = 'a@acme.test'",
+            "purview_members member_id ",
+        ),
+        (
+            "two members with one email",
+            "UPDATE purview_members SET email = 'a@acme.test' WHERE org_id = {org} AND email = 'b@acme.test'",
+            "purview_members member_id ",
+        ),
+        (
+            "two members with one user code",
+            "UPDATE purview_members SET user_code = 'A1' WHERE org_id = {org} AND email = 'b@acme.test'",
+            "purview_members member_id ",
+        ),
+        (
+            "two teams with one code",
+            "UPDATE purview_teams SET code = 'T1' WHERE org_id = {org} AND name = 'Tier two'",
+            "purview_teams team_id ",
+        ),
+        (
+            "two teams with one name differing in case",
+            "UPDATE purview_teams SET name = 'TIER ONE' WHERE org_id = {org} AND name = 'Tier two'",
+            "purview_teams team_id ",
+        ),
+    ];
+    for (what, sql, names) in damages {
+        assert_damage_is_corrupt(&store, what, sql, names).await;
+    }
+}
+
+/// Damages a fresh populated organization with `sql` (`{org}` stands for its
+/// id) and checks that loading it is [`StoreError::Corrupt`] with a message
+/// containing `names`, and that directory operations refuse with it too,
+/// writing nothing.
+async fn assert_damage_is_corrupt<S: SqlStore>(store: &S, what: &str, sql: &str, names: &str) {
+    let org = fresh_org();
+    let dir = Directory::new(store.clone());
+    let owner = populated(&dir, org).await;
+    let changed = store
+        .raw(&sql.replace("{org}", &org.0.to_string()))
+        .await
+        .unwrap();
+    assert!(changed >= 1, "{what}: the damage touched no row");
+    match store.load(org).await {
+        Err(StoreError::Corrupt(message)) => {
+            assert!(message.contains(names), "{what}: `{names}` in `{message}`");
+        }
+        Err(e) => panic!("{what}: load must report corruption, not {e}"),
+        Ok(_) => panic!("{what}: load must report corruption, not a state"),
+    }
+    // Nothing is granted from it, and nothing is written.
+    let version = store.version(org).await.unwrap();
+    assert!(
+        matches!(
             dir.actor(org, owner).await,
             Err(DirectoryError::Store(StoreError::Corrupt(_)))
-        ));
-        assert!(matches!(
+        ),
+        "{what}: actor"
+    );
+    assert!(
+        matches!(
+            dir.snapshot(org).await,
+            Err(DirectoryError::Store(StoreError::Corrupt(_)))
+        ),
+        "{what}: snapshot"
+    );
+    assert!(
+        matches!(
             dir.invite(org, owner, "x@acme.test", "agent").await,
             Err(DirectoryError::Store(StoreError::Corrupt(_)))
-        ));
-        assert_eq!(store.version(org).await.unwrap(), version, "{what}");
-    }
+        ),
+        "{what}: invite"
+    );
+    assert_eq!(store.version(org).await.unwrap(), version, "{what}");
 }
 
 /// A failure at any statement of a commit leaves nothing half-written.
