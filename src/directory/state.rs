@@ -265,7 +265,7 @@ impl OrgState {
             if let Some(t) = m.teams.iter().find(|t| !self.teams.contains_key(*t)) {
                 return broken(format!("is in team_id {}, which does not exist", t.0));
             }
-            if let Some(first) = emails.insert(m.email.to_lowercase(), m.id) {
+            if let Some(first) = emails.insert(super::email::normalize(&m.email), m.id) {
                 return broken(format!(
                     "has email `{}`, as member_id {} does",
                     m.email, first.0
@@ -279,6 +279,12 @@ impl OrgState {
                     ));
                 }
             }
+        }
+        if let (Some(role), None, Some(m)) = (unique, holder, self.members.values().next()) {
+            return Some(BrokenRule {
+                record: StoredRecord::Member(m.id),
+                problem: format!("no member holds the unique role `{role}`; exactly one must"),
+            });
         }
         let mut team_codes: HashMap<&str, TeamId> = HashMap::with_capacity(self.teams.len());
         let mut team_names: HashMap<String, &Team> = HashMap::with_capacity(self.teams.len());

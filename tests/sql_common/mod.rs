@@ -274,12 +274,17 @@ pub async fn damaged_rows_are_errors<S: SqlStore>(store: S) {
     }
 }
 
-/// Rows that decode one by one but together break a rule of the data — two
-/// holders of the unique role, a flag that is neither 0 nor 1, a member in a
+/// Rows that decode one by one but together break a rule of the data — no
+/// holder or two holders of the unique role, a flag that is neither 0 nor 1, a member in a
 /// team that does not exist, two members or teams sharing what must be
 /// unique — are a typed error naming the table and the row, never access.
 pub async fn rule_breaking_rows_are_errors<S: SqlStore>(store: S) {
-    let damages: [(&str, &str, &str); 8] = [
+    let damages: [(&str, &str, &str); 9] = [
+        (
+            "no holder of the unique role",
+            "UPDATE purview_members SET role_key = 'primary_admin' WHERE org_id = {org} AND role_key = 'owner'",
+            "purview_members member_id ",
+        ),
         (
             "two holders of the unique role",
             "UPDATE purview_members SET role_key = 'owner' WHERE org_id = {org} AND email = 'a@acme.test'",
