@@ -312,7 +312,10 @@ impl<S: Store, C: Clock> Directory<S, C> {
     ///
     /// [`DirectoryError::OrganizationExists`]; [`DirectoryError::BadAddresses`]
     /// for the founder's email; [`DirectoryError::UnknownRole`] when no founder
-    /// role can be chosen; [`DirectoryError::SeatsExceeded`] for a zero limit.
+    /// role can be chosen; [`DirectoryError::SeatsExceeded`] for a zero limit;
+    /// [`DirectoryError::InvalidInput`] for an id beyond 2^63 − 1 (what every
+    /// store holds), an empty name, or a text field with a control character
+    /// or longer than [`MAX_TEXT_CHARS`].
     pub async fn create_organization(
         &self,
         new: NewOrganization,
@@ -507,12 +510,18 @@ impl<S: Store, C: Clock> Directory<S, C> {
     }
 
     /// Revokes a pending invitation. Its creator may revoke it, and so may
-    /// anyone with invitation management.
+    /// anyone with invitation management. When the invitation is that of a
+    /// member created by an import who has not joined, the member is removed
+    /// with it — which needs the right to remove them (member removal, not
+    /// the Owner, not a member whose role exceeds the actor's), whoever
+    /// created the invitation.
     ///
     /// # Errors
     ///
     /// [`DirectoryError::Denied`], [`DirectoryError::UnknownInvitation`],
-    /// [`DirectoryError::InvitationUsed`], [`DirectoryError::InvitationRevoked`].
+    /// [`DirectoryError::InvitationUsed`], [`DirectoryError::InvitationRevoked`],
+    /// [`DirectoryError::OwnerProtected`] and
+    /// [`DirectoryError::TargetExceedsActor`] for the member it would remove.
     pub async fn revoke_invitation(
         &self,
         org: OrgId,
@@ -627,10 +636,19 @@ impl<S: Store, C: Clock> Directory<S, C> {
         .await
     }
 
-    /// Accepts an invitation with its secret and creates the member. A link
-    /// needs `profile.email`; an email invitation uses its own address.
-    /// Single use: of concurrent acceptances of one invitation, exactly one
-    /// succeeds.
+    /// Accepts an invitation with its secret and creates the member, with
+    /// the role the invitation names. Single use: of concurrent acceptances
+    /// of one invitation, exactly one succeeds.
+    ///
+    /// An email invitation uses its own address (`profile.email` is
+    /// ignored); if an import created a member for that address, that member
+    /// joins, keeping the import's data. A link needs `profile.email`, and
+    /// always creates a new member: an address that belongs to any member —
+    /// one created by an import and not yet joined included — is refused, so
+    /// a link never selects an existing record. **The address given with a
+    /// link is only the newcomer's claim: the host must verify it (a
+    /// confirmation email) before trusting it.** Accepting an invitation
+    /// revokes every other invitation pending for the same address.
     ///
     /// # Errors
     ///
@@ -639,7 +657,9 @@ impl<S: Store, C: Clock> Directory<S, C> {
     /// [`DirectoryError::InvitationRevoked`],
     /// [`DirectoryError::InvitationWithdrawn`] when its creator may no longer
     /// grant it (removed, disabled, or demoted below its role),
-    /// [`DirectoryError::BadAddresses`], [`DirectoryError::DuplicateUserCode`].
+    /// [`DirectoryError::BadAddresses`], [`DirectoryError::DuplicateUserCode`],
+    /// [`DirectoryError::InvalidInput`] for a profile field with a control
+    /// character or longer than [`MAX_TEXT_CHARS`].
     pub async fn accept_invitation(
         &self,
         secret: &str,
@@ -961,7 +981,9 @@ impl<S: Store, C: Clock> Directory<S, C> {
     ///
     /// # Errors
     ///
-    /// [`DirectoryError::Denied`], [`DirectoryError::DuplicateUserCode`].
+    /// [`DirectoryError::Denied`], [`DirectoryError::DuplicateUserCode`],
+    /// [`DirectoryError::InvalidInput`] for a value with a control character or
+    /// longer than [`MAX_TEXT_CHARS`].
     pub async fn update_own_profile(
         &self,
         org: OrgId,
@@ -993,7 +1015,8 @@ impl<S: Store, C: Clock> Directory<S, C> {
     /// # Errors
     ///
     /// [`DirectoryError::Denied`], [`DirectoryError::TargetExceedsActor`],
-    /// [`DirectoryError::DuplicateUserCode`], [`DirectoryError::UnknownMember`].
+    /// [`DirectoryError::DuplicateUserCode`], [`DirectoryError::UnknownMember`],
+    /// [`DirectoryError::InvalidInput`] as for one's own profile.
     pub async fn update_member_profile(
         &self,
         org: OrgId,
@@ -1021,7 +1044,8 @@ impl<S: Store, C: Clock> Directory<S, C> {
     ///
     /// [`DirectoryError::Denied`], [`DirectoryError::DuplicateTeamCode`],
     /// [`DirectoryError::DuplicateTeamName`], [`DirectoryError::InvalidInput`]
-    /// for an empty name.
+    /// for an empty name, or a code or name with a control character or longer
+    /// than [`MAX_TEXT_CHARS`].
     pub async fn create_team(
         &self,
         org: OrgId,
