@@ -2323,3 +2323,27 @@ fn an_error_lists_the_first_hundred_problems_and_counts_the_rest() {
     assert!(text.ends_with("; and 199900 more"), "{text}");
     assert!(text.contains("`bad99`") && !text.contains("`bad100`"));
 }
+
+#[cfg(feature = "import")]
+#[test]
+fn a_role_change_before_joining_is_granted_through_the_invitation() {
+    let f = Fx::workspace(10);
+    let lead = f.join("lead@acme.test", "lead");
+    let report = import(&f, f.owner, "email,role\nx@acme.test,Member\n");
+    let x = f.state(ORG).member_by_email("x@acme.test").unwrap().id;
+    // The lead changes roles but may not invite: they cannot grant the
+    // invitation anew.
+    let e = f.refused(f.dir.change_role(ORG, lead, x, "lead"));
+    assert_matches!(e, DirectoryError::Denied(Reason::MissingPermission { .. }));
+    f.run(f.dir.change_role(ORG, f.owner, x, "lead"));
+    let invitation = &f.state(ORG).invitations[&report.invitations[0].id];
+    assert_eq!(
+        (invitation.role.as_str(), invitation.created_by),
+        ("lead", f.owner)
+    );
+    let (_, joined) = f.run(
+        f.dir
+            .accept_invitation(&report.invitations[0].secret, full("x@acme.test")),
+    );
+    assert_eq!((joined, f.role(x)), (x, "lead".to_owned()));
+}

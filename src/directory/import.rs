@@ -3,7 +3,7 @@
 
 use super::error::{DirectoryError, ImportProblem, RowError};
 use super::state::{Invitation, InvitationState, Member, OrgState};
-use super::{acting, email, require, text, Clock, Directory, IssuedInvitation, Plan};
+use super::{acting, email, require, retarget, text, Clock, Directory, IssuedInvitation, Plan};
 use crate::action::Action;
 use crate::actor::{MemberActor, MemberStatus};
 use crate::id::{MemberId, OrgId, TeamId};
@@ -510,7 +510,13 @@ fn plan_import(
                     // the import now gives them: their invitation says so.
                     if next.role != m.role {
                         let invitations = open.get(p.email.as_str()).map_or(&[][..], Vec::as_slice);
-                        retarget(plan, invitations, me, &next.role);
+                        retarget(
+                            plan,
+                            invitations.iter().copied(),
+                            me.id(),
+                            &next.role,
+                            "import_update_invitation",
+                        );
                     }
                     plan.put_member("import_update_member", next);
                     report.members_updated += 1;
@@ -579,7 +585,13 @@ fn plan_import(
                             ImportProblem::TargetExceedsActor(i.role.clone()),
                         );
                     }
-                    retarget(plan, &pending, me, &role_key);
+                    retarget(
+                        plan,
+                        pending.iter().copied(),
+                        me.id(),
+                        &role_key,
+                        "import_update_invitation",
+                    );
                     report.invitations_updated += 1;
                 }
             }
@@ -591,19 +603,6 @@ fn plan_import(
     } else {
         errors.sort_by_key(|e| e.line);
         Err(DirectoryError::ImportFailed(errors))
-    }
-}
-
-/// Points invitations at `role`, granted now by the importer (who may grant
-/// it: the caller checked).
-fn retarget(plan: &mut Plan, invitations: &[&Arc<Invitation>], me: &MemberActor, role: &RoleKey) {
-    for i in invitations {
-        if i.role != *role {
-            let mut next = Invitation::clone(i);
-            next.role = role.clone();
-            next.created_by = me.id();
-            plan.put_invitation("import_update_invitation", next);
-        }
     }
 }
 

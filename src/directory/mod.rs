@@ -781,7 +781,9 @@ impl<S: Store, C: Clock> Directory<S, C> {
     /// [`Directory::transfer_ownership`]); the member's role or the new role
     /// exceeds the actor's; the catalog requires a filled profile and the
     /// member's name, display name or phone is empty; it would leave too few
-    /// Admins.
+    /// Admins. A member created by an import who has not joined yet gets the
+    /// new role through their invitation, which now grants it on the actor's
+    /// authority: that also needs the right to invite to the role.
     ///
     /// # Errors
     ///
@@ -836,6 +838,23 @@ impl<S: Store, C: Clock> Directory<S, C> {
             }
             if target.role == *new_role.key() {
                 return Ok(());
+            }
+            if target.status == MemberStatus::Invited {
+                // A member who has not joined gets their role from their
+                // invitation: changing it grants the invitation anew, which
+                // needs the right to invite to that role.
+                require(
+                    &me,
+                    Action::InviteMembers,
+                    &Resource::Invitation {
+                        org,
+                        role: new_role,
+                    },
+                )?;
+                let open = state.invitations.values().filter(|i| {
+                    i.state == InvitationState::Pending && i.email.as_deref() == Some(&target.email)
+                });
+                retarget(plan, open, me.id(), new_role.key(), "change_role");
             }
             let mut next = Member::clone(target);
             next.role = new_role.key().clone();
@@ -1394,6 +1413,26 @@ fn settle_pending(
             let mut revoked = Invitation::clone(inv);
             revoked.state = InvitationState::Revoked;
             plan.put_invitation(action, revoked);
+        }
+    }
+}
+
+/// Points the invitations of a member who has not joined at `role`, granted
+/// now by `by` (who may grant it: the caller checked). Their invitation is
+/// what grants them a role when they join.
+fn retarget<'i>(
+    plan: &mut Plan,
+    invitations: impl Iterator<Item = &'i Arc<Invitation>>,
+    by: MemberId,
+    role: &RoleKey,
+    action: &str,
+) {
+    for i in invitations {
+        if i.role != *role {
+            let mut next = Invitation::clone(i);
+            next.role = role.clone();
+            next.created_by = by;
+            plan.put_invitation(action, next);
         }
     }
 }
