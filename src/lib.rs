@@ -16,7 +16,11 @@
 //!   [`Decision`] with a [`Reason`]; [`ConversationFilter`] is the same rule
 //!   as a list or query filter.
 //!
-//! Directory operations and storage:
+//! Directory operations and storage, in three layers:
+//! - records (`src/record/`): what a store keeps — [`OrgState`] with its
+//!   [`Member`]s, teams and [`Invitation`]s, the [`Change`]s that move it,
+//!   and [`AuditEvent`]s; pure data that the stores and the directory both
+//!   build on, neither importing the other;
 //! - [`Directory`]: invitations, role changes, removal, ownership transfer,
 //!   teams, bot grants, each checked by `can` and the invariants and written
 //!   atomically with its [`AuditEvent`]s, or refused with a
@@ -46,6 +50,7 @@ mod knowledge;
 mod matrix;
 mod permission;
 pub mod preset;
+mod record;
 mod resource;
 mod role;
 mod scope;
@@ -82,13 +87,14 @@ pub use cache::ActorCache;
 #[cfg(feature = "import")]
 pub use directory::{import_template, ImportMode, ImportReport};
 pub use directory::{
-    AddressProblem, AuditEvent, BadAddress, Change, Clock, Directory, DirectoryError, Invitation,
-    InvitationState, IssuedInvitation, ManualClock, Member, NewOrganization, OrgState,
-    Organization, Profile, ProfileUpdate, SystemClock, Timestamp, LISTED_IN_MESSAGE,
-    MAX_TEXT_CHARS,
+    AddressProblem, BadAddress, Clock, Directory, DirectoryError, IssuedInvitation, ManualClock,
+    NewOrganization, Profile, ProfileUpdate, SystemClock, LISTED_IN_MESSAGE, MAX_TEXT_CHARS,
 };
 pub use directory::{ImportProblem, RowError};
 pub use executor::block_on;
+pub use record::{
+    AuditEvent, Change, Invitation, InvitationState, Member, OrgState, Organization, Timestamp,
+};
 #[cfg(feature = "sqlite")]
 pub use store::SqliteStore;
 #[cfg(feature = "postgres")]

@@ -21,11 +21,10 @@
 //! ```
 
 use crate::actor::MemberStatus;
-use crate::directory::{
-    Directory, DirectoryError, ManualClock, NewOrganization, OrgState, Profile, Timestamp,
-};
+use crate::directory::{Directory, DirectoryError, ManualClock, NewOrganization, Profile};
 use crate::id::{MemberId, OrgId};
 use crate::preset;
+use crate::record::{OrgState, Timestamp};
 use crate::store::{Commit, Store, StoreError};
 use std::future::Future;
 use std::pin::Pin;
@@ -291,14 +290,14 @@ async fn version_conflict<S: Store + Clone>(store: &S, org: OrgId) -> Result<(),
         .map_err(|e| fail(C, e.to_string()))?
         .ok_or_else(|| fail(C, "missing"))?;
     let stale = state.version;
-    let mut m = crate::directory::Member::clone(
+    let mut m = crate::record::Member::clone(
         state
             .members
             .get(&founder)
             .ok_or_else(|| fail(C, "founder missing"))?,
     );
     m.user_name = Some("first".into());
-    let first = [crate::directory::Change::PutMember(std::sync::Arc::new(
+    let first = [crate::record::Change::PutMember(std::sync::Arc::new(
         m.clone(),
     ))];
     let v = store
@@ -314,7 +313,7 @@ async fn version_conflict<S: Store + Clone>(store: &S, org: OrgId) -> Result<(),
         format!("version {v} after committing on {stale}")
     })?;
     m.user_name = Some("second".into());
-    let second = [crate::directory::Change::PutMember(std::sync::Arc::new(m))];
+    let second = [crate::record::Change::PutMember(std::sync::Arc::new(m))];
     let before = snapshot(store, org, C).await?;
     let r = store
         .commit(Commit {

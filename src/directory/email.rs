@@ -1,8 +1,7 @@
 //! Email address lists: one per line or separated by commas.
 
 use super::error::{AddressProblem, BadAddress};
-use caseless::default_case_fold_str;
-use unicode_normalization::UnicodeNormalization;
+pub(crate) use crate::record::normalize;
 use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
 /// Splits on newlines, commas and semicolons, trims, drops empty entries and
@@ -41,19 +40,6 @@ pub(crate) fn is_valid(address: &str) -> bool {
         && domain
             .split('.')
             .all(|l| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-'))
-}
-
-/// The form an address is compared and stored in: trimmed, NFC, Unicode
-/// default case folding, NFC again (folding may decompose). Two spellings of
-/// one address — composed or decomposed, any case — are one address.
-pub(crate) fn normalize(address: &str) -> String {
-    let address = address.trim();
-    if address.is_ascii() {
-        // ASCII is its own NFC, and folds to its lowercase.
-        return address.to_ascii_lowercase();
-    }
-    let composed: String = address.nfc().collect();
-    default_case_fold_str(&composed).nfc().collect()
 }
 
 /// Characters that print nothing or reorder what is printed: format

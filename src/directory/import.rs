@@ -2,11 +2,11 @@
 //! document ("Batch Invite / Update Rules").
 
 use super::error::{DirectoryError, ImportProblem, RowError};
-use super::state::{Invitation, InvitationState, Member, OrgState};
 use super::{acting, email, require, retarget, text, Clock, Directory, IssuedInvitation, Plan};
 use crate::action::Action;
 use crate::actor::{MemberActor, MemberStatus};
 use crate::id::{MemberId, OrgId, TeamId};
+use crate::record::{Invitation, InvitationState, Member, OrgState};
 use crate::resource::Resource;
 use crate::role::{Role, RoleKey};
 use crate::store::Store;

@@ -10,9 +10,9 @@
 //! passes over the organization, never a copy of it.
 
 use super::error::DirectoryError;
-use super::state::{Invitation, Member, Timestamp};
 use super::Plan;
 use crate::id::{InvitationId, TeamId};
+use crate::record::{Invitation, Member, Timestamp};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -245,10 +245,10 @@ mod tests {
     //! themselves, the check is the net under them.
     #![allow(clippy::unwrap_used)]
 
-    use super::super::state::{Change, Member, OrgState, Organization, Timestamp};
     use super::super::{MemberStatus, Plan};
     use super::check;
     use crate::id::{MemberId, OrgId, TeamId};
+    use crate::record::{Change, Member, OrgState, Organization, Timestamp};
     use crate::role::RoleKey;
     use crate::{preset, DirectoryError, Team};
     use std::sync::Arc;

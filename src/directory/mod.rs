@@ -7,23 +7,22 @@
 //! on a conflict it reloads and decides again. A refused operation writes
 //! nothing.
 
-mod audit;
 mod email;
 mod error;
 #[cfg(feature = "import")]
 mod import;
 mod invariant;
 mod secret;
-mod state;
 mod text;
 
-pub use audit::AuditEvent;
+use crate::record::{
+    AuditEvent, Change, Invitation, InvitationState, Member, OrgState, Organization, Timestamp,
+};
 pub use error::{
     AddressProblem, BadAddress, DirectoryError, ImportProblem, RowError, LISTED_IN_MESSAGE,
 };
 #[cfg(feature = "import")]
 pub use import::{import_template, ImportMode, ImportReport};
-pub use state::{Change, Invitation, InvitationState, Member, OrgState, Organization, Timestamp};
 pub use text::MAX_TEXT_CHARS;
 
 use crate::action::Action;

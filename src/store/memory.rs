@@ -1,8 +1,8 @@
 //! The in-memory store: the default, safe to share across threads.
 
 use super::{Commit, Store, StoreError};
-use crate::directory::{AuditEvent, Change, OrgState};
 use crate::id::OrgId;
+use crate::record::{AuditEvent, Change, OrgState};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 

@@ -8,8 +8,8 @@ mod sql;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
-use crate::directory::{AuditEvent, Change, OrgState};
 use crate::id::OrgId;
+use crate::record::{AuditEvent, Change, OrgState};
 use std::future::Future;
 use std::sync::Arc;
 
@@ -33,29 +33,6 @@ pub enum StoreError {
     /// The backend failed (connection, I/O, …).
     #[error("storage backend failed: {0}")]
     Backend(String),
-}
-
-/// A stored record that breaks a rule the data itself must keep, whatever
-/// store holds it: found by `OrgState::broken_rule` and reported by the store
-/// as [`StoreError::Corrupt`], naming the record as the store names it.
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct BrokenRule {
-    /// The record that breaks the rule (the later one, in stored order, when
-    /// two records clash).
-    pub(crate) record: StoredRecord,
-    /// What is wrong with it, naming the other record involved, if any.
-    pub(crate) problem: String,
-}
-
-/// A record of an organization's stored state.
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum StoredRecord {
-    /// A member.
-    Member(crate::id::MemberId),
-    /// A team.
-    Team(crate::id::TeamId),
 }
 
 /// A commit to apply atomically.

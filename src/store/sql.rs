@@ -2,14 +2,15 @@
 //! commit protocol and the decoding of stored rows, over sqlx's `Any` driver
 //! so that SQLite and PostgreSQL share every statement but their dialect.
 
-use super::{Commit, StoreError, StoredRecord};
+use super::{Commit, StoreError};
 use crate::catalog::{Catalog, Policy};
-use crate::directory::{
-    AuditEvent, Change, Invitation, InvitationState, Member, OrgState, Organization, Timestamp,
-};
 use crate::id::{BotId, InvitationId, KnowledgeBaseId, MemberId, OrgId, TeamId};
 use crate::matrix::Matrix;
 use crate::permission::Permissions;
+use crate::record::StoredRecord;
+use crate::record::{
+    AuditEvent, Change, Invitation, InvitationState, Member, OrgState, Organization, Timestamp,
+};
 use crate::role::{Role, RoleKey};
 use crate::scope::{ConversationScope, KnowledgeRefs, Reach};
 use crate::team::Team;

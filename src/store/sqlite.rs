@@ -2,8 +2,8 @@
 
 use super::sql::{backend, sql_store_common, Dialect, SqlCore};
 use super::{Commit, Store, StoreError};
-use crate::directory::{AuditEvent, OrgState};
 use crate::id::OrgId;
+use crate::record::{AuditEvent, OrgState};
 use sqlx::any::AnyPoolOptions;
 use sqlx::Executor;
 use std::path::Path;

@@ -188,7 +188,7 @@ impl OrgState {
     /// case-folded).
     #[must_use]
     pub fn member_by_email(&self, email: &str) -> Option<&Arc<Member>> {
-        let email = super::email::normalize(email);
+        let email = super::normalize(email);
         self.members.values().find(|m| m.email == email)
     }
 
@@ -238,8 +238,8 @@ impl OrgState {
     /// and their names compared case-insensitively as the directory compares
     /// them, are unique. One pass over members and teams, with hash maps.
     #[cfg(any(feature = "sqlite", feature = "postgres"))]
-    pub(crate) fn broken_rule(&self) -> Option<crate::store::BrokenRule> {
-        use crate::store::{BrokenRule, StoredRecord};
+    pub(crate) fn broken_rule(&self) -> Option<super::BrokenRule> {
+        use super::{BrokenRule, StoredRecord};
         use std::collections::HashMap;
 
         let unique = self.org.catalog.unique_role().map(Role::key);
@@ -265,7 +265,7 @@ impl OrgState {
             if let Some(t) = m.teams.iter().find(|t| !self.teams.contains_key(*t)) {
                 return broken(format!("is in team_id {}, which does not exist", t.0));
             }
-            if let Some(first) = emails.insert(super::email::normalize(&m.email), m.id) {
+            if let Some(first) = emails.insert(super::normalize(&m.email), m.id) {
                 return broken(format!(
                     "has email `{}`, as member_id {} does",
                     m.email, first.0

@@ -1,0 +1,35 @@
+//! What a store keeps: an organization's state and the changes that move
+//! it, and its audit events. Pure data, below both the stores and the
+//! directory: [`crate::store`] and [`crate::directory`] depend on this module
+//! and not on each other.
+
+mod address;
+mod audit;
+mod state;
+
+pub(crate) use address::normalize;
+pub use audit::AuditEvent;
+pub use state::{Change, Invitation, InvitationState, Member, OrgState, Organization, Timestamp};
+
+/// A stored record that breaks a rule the data itself must keep, whatever
+/// store holds it: found by [`OrgState::broken_rule`] and reported by the store
+/// as [`StoreError::Corrupt`], naming the record as the store names it.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct BrokenRule {
+    /// The record that breaks the rule (the later one, in stored order, when
+    /// two records clash).
+    pub(crate) record: StoredRecord,
+    /// What is wrong with it, naming the other record involved, if any.
+    pub(crate) problem: String,
+}
+
+/// A record of an organization's stored state.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum StoredRecord {
+    /// A member.
+    Member(crate::id::MemberId),
+    /// A team.
+    Team(crate::id::TeamId),
+}
