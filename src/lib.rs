@@ -83,7 +83,7 @@ pub use eval::can;
 pub use filter::ConversationFilter;
 pub use resource::{Resource, ResourceKind};
 // Directory operations and storage.
-pub use cache::ActorCache;
+pub use cache::{ActorCache, DEFAULT_ACTOR_CACHE_CAPACITY};
 #[cfg(feature = "import")]
 pub use directory::{import_template, ImportMode, ImportReport};
 pub use directory::{

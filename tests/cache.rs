@@ -88,3 +88,32 @@ fn a_disabled_member_is_denied_after_invalidation() {
         Some(Reason::ActorDisabled)
     );
 }
+
+#[test]
+fn the_cache_holds_at_most_its_capacity_and_the_first_cached_goes_first() {
+    let (dir, owner, agent) = setup();
+    let cache = ActorCache::with_capacity(2);
+    let a = block_on(cache.get(&dir, OrgId(1), owner)).unwrap();
+    let version = block_on(dir.store().version(OrgId(1))).unwrap();
+    // Two more actors of other organizations fill it: the first one goes.
+    cache.put(OrgId(2), owner, 1, std::sync::Arc::clone(&a));
+    cache.put(OrgId(3), owner, 1, std::sync::Arc::clone(&a));
+    assert_eq!(cache.len(), 2);
+    assert!(cache.cached(OrgId(1), owner).is_none());
+    assert!(cache.cached(OrgId(2), owner).is_some());
+    // A newer version of one organization drops its entries only.
+    cache.observe(OrgId(2), 2);
+    assert!(cache.cached(OrgId(2), owner).is_none());
+    assert!(cache.cached(OrgId(3), owner).is_some());
+    assert_eq!(cache.len(), 1);
+    // An actor read at an older version than known is not kept.
+    cache.put(OrgId(2), owner, 1, std::sync::Arc::clone(&a));
+    assert!(cache.cached(OrgId(2), owner).is_none());
+    // Read again through the directory, it is cached at the current version.
+    block_on(cache.get(&dir, OrgId(1), agent)).unwrap();
+    assert!(cache.cached(OrgId(1), agent).is_some());
+    assert_eq!(version, block_on(dir.store().version(OrgId(1))).unwrap());
+    assert_eq!(cache.len(), 2);
+    cache.invalidate(OrgId(1));
+    assert_eq!(cache.len(), 1);
+}
