@@ -66,7 +66,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "the former agent may view analytics: {}",
         can(&actor, Action::ViewAnalytics, &Resource::Organization(org))
     );
-    for event in directory.audit_events(org, owner).await? {
+    for event in directory.audit_events(org, owner, None, 100).await? {
         println!(
             "audit v{} {} {}",
             event.version, event.action, event.subject

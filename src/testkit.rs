@@ -54,6 +54,7 @@ pub const CHECKS: &[&str] = &[
     "concurrent_transfers",
     "concurrent_acceptance",
     "inputs_alike",
+    "audit_in_pages",
 ];
 
 /// Runs every check against `store`. Each check uses fresh organization ids,
@@ -73,6 +74,7 @@ pub async fn run<S: Store + Clone>(store: S) -> Result<(), Failure> {
     concurrent_transfers(&store, OrgId(base + 6)).await?;
     concurrent_acceptance(&store, OrgId(base + 7)).await?;
     inputs_alike(&store, OrgId(base + 8)).await?;
+    audit_in_pages(&store, OrgId(base + 9)).await?;
     Ok(())
 }
 
@@ -747,6 +749,63 @@ async fn inputs_alike<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), Fai
     })
 }
 
+/// The audit log read in pages is the whole log, in order, whatever the page
+/// size, with pages starting inside a commit's events; past the end a page is
+/// empty.
+async fn audit_in_pages<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), Failure> {
+    const C: &str = "audit_in_pages";
+    let dir = directory(store);
+    // Each acceptance writes two events in one commit.
+    let (owner, _) = organization(&dir, org, preset::helpdesk(), None, 3, "agent", C).await?;
+    for i in 0..5 {
+        dir.create_team(org, owner, None, &format!("Team {i}"))
+            .await
+            .map_err(|e| fail(C, e.to_string()))?;
+    }
+    let all = store.audit(org).await.map_err(|e| fail(C, e.to_string()))?;
+    ensure(all.len() == 1 + 3 * 3 + 5, C, || {
+        format!("{} events, expected 15", all.len())
+    })?;
+    for size in [1, 2, 4, 7, 100] {
+        let mut read: Vec<crate::AuditEvent> = Vec::new();
+        loop {
+            let after = read.last().map(crate::AuditEvent::cursor);
+            let page = store
+                .audit_page(org, after, size)
+                .await
+                .map_err(|e| fail(C, e.to_string()))?;
+            ensure(page.len() <= size, C, || {
+                format!("a page of {} events for a limit of {size}", page.len())
+            })?;
+            let last = page.len() < size;
+            read.extend(page);
+            if last {
+                break;
+            }
+        }
+        ensure(read == all, C, || {
+            format!("pages of {size} are not the whole log in order")
+        })?;
+    }
+    let past = store
+        .audit_page(org, all.last().map(crate::AuditEvent::cursor), 10)
+        .await
+        .map_err(|e| fail(C, e.to_string()))?;
+    ensure(past.is_empty(), C, || "a page past the end".into())?;
+    let none = store
+        .audit_page(org, None, 0)
+        .await
+        .map_err(|e| fail(C, e.to_string()))?;
+    ensure(none.is_empty(), C, || "a page of limit 0".into())?;
+    let first = dir
+        .audit_events(org, owner, None, 4)
+        .await
+        .map_err(|e| fail(C, e.to_string()))?;
+    ensure(first == all[..4], C, || {
+        "the directory's first page differs".into()
+    })
+}
+
 type Op<'a> = Pin<Box<dyn Future<Output = Result<(), DirectoryError>> + Send + 'a>>;
 
 /// The store under test, made to step aside once before every load and
@@ -783,8 +842,13 @@ impl<S: Store> Store for Interleaved<S> {
         self.0.commit(commit).await
     }
 
-    async fn audit(&self, org: OrgId) -> Result<Vec<crate::AuditEvent>, StoreError> {
-        self.0.audit(org).await
+    async fn audit_page(
+        &self,
+        org: OrgId,
+        after: Option<crate::AuditCursor>,
+        limit: usize,
+    ) -> Result<Vec<crate::AuditEvent>, StoreError> {
+        self.0.audit_page(org, after, limit).await
     }
 
     async fn version(&self, org: OrgId) -> Result<u64, StoreError> {

@@ -895,7 +895,7 @@ fn a_member_of_one_organization_touches_nothing_in_another() {
     unknown_actor(f.frozen(&both, d.revoke_bot(OTHER, a, b_agent, BotId(1))));
     unknown_actor(f.frozen(&both, d.role_counts(OTHER, a)));
     unknown_actor(f.frozen(&both, d.list_members(OTHER, a)));
-    unknown_actor(f.frozen(&both, d.audit_events(OTHER, a)));
+    unknown_actor(f.frozen(&both, d.audit_events(OTHER, a, None, 10)));
     #[cfg(feature = "import")]
     unknown_actor(f.frozen(
         &both,
@@ -1016,7 +1016,7 @@ fn a_disabled_member_may_do_nothing() {
     disabled(f.refused(d.grant_bot(ORG, pa, agent, BotId(1))));
     disabled(f.refused(d.role_counts(ORG, pa)));
     disabled(f.refused(d.list_members(ORG, pa)));
-    disabled(f.refused(d.audit_events(ORG, pa)));
+    disabled(f.refused(d.audit_events(ORG, pa, None, 10)));
     #[cfg(feature = "import")]
     disabled(f.refused(d.import_members(
         ORG,
@@ -2346,4 +2346,21 @@ fn a_role_change_before_joining_is_granted_through_the_invitation() {
             .accept_invitation(&report.invitations[0].secret, full("x@acme.test")),
     );
     assert_eq!((joined, f.role(x)), (x, "lead".to_owned()));
+}
+
+#[test]
+fn the_audit_log_is_read_in_pages_of_at_most_max_audit_page() {
+    let f = Fx::helpdesk(10);
+    for i in 0..purview::MAX_AUDIT_PAGE {
+        f.run(f.dir.create_team(ORG, f.owner, None, &format!("Team {i}")));
+    }
+    let all = f.audit(ORG);
+    assert_eq!(all.len(), purview::MAX_AUDIT_PAGE + 1);
+    let first = f.run(f.dir.audit_events(ORG, f.owner, None, usize::MAX));
+    assert_eq!(first, all[..purview::MAX_AUDIT_PAGE]);
+    let rest = f.run(
+        f.dir
+            .audit_events(ORG, f.owner, first.last().map(AuditEvent::cursor), 10),
+    );
+    assert_eq!(rest, all[purview::MAX_AUDIT_PAGE..]);
 }

@@ -16,7 +16,8 @@ mod secret;
 mod text;
 
 use crate::record::{
-    AuditEvent, Change, Invitation, InvitationState, Member, OrgState, Organization, Timestamp,
+    AuditCursor, AuditEvent, Change, Invitation, InvitationState, Member, OrgState, Organization,
+    Timestamp,
 };
 pub use error::{
     AddressProblem, BadAddress, DirectoryError, ImportProblem, RowError, LISTED_IN_MESSAGE,
@@ -48,6 +49,9 @@ const MAX_ATTEMPTS: usize = 128;
 /// 64-bit integers): checked when an organization is created, so that every
 /// store accepts the same ids.
 const MAX_STORED_ID: u64 = i64::MAX as u64;
+
+/// The most audit events [`Directory::audit_events`] returns at once.
+pub const MAX_AUDIT_PAGE: usize = 1_000;
 
 /// Seven days.
 const DEFAULT_INVITATION_TTL: u64 = 7 * 24 * 60 * 60;
@@ -1317,8 +1321,11 @@ impl<S: Store, C: Clock> Directory<S, C> {
         .await
     }
 
-    /// The organization's audit events, in commit order. Readable by whoever
-    /// may see the member list.
+    /// A page of the organization's audit events, in commit order: up to
+    /// `limit` (at most [`MAX_AUDIT_PAGE`]) events after `after`, from the
+    /// first when `None`. Pass the last event's [`AuditEvent::cursor`] to
+    /// read the next page; a page shorter than asked is the last. Readable by
+    /// whoever may see the member list.
     ///
     /// # Errors
     ///
@@ -1327,13 +1334,18 @@ impl<S: Store, C: Clock> Directory<S, C> {
         &self,
         org: OrgId,
         actor: MemberId,
+        after: Option<AuditCursor>,
+        limit: usize,
     ) -> Result<Vec<AuditEvent>, DirectoryError> {
         self.read(org, |state, _| {
             let me = acting(state, actor)?;
             require(&me, Action::ViewMembers, &Resource::Organization(org))
         })
         .await?;
-        Ok(self.store.audit(org).await?)
+        Ok(self
+            .store
+            .audit_page(org, after, limit.min(MAX_AUDIT_PAGE))
+            .await?)
     }
 
     /// The actor for a member, ready for [`crate::can`], with the version it

@@ -30,3 +30,26 @@ pub struct AuditEvent {
     /// The object after, as JSON; `None` when it was deleted.
     pub after: Option<String>,
 }
+
+/// A position in an organization's audit log: an event's version and index.
+/// Pages of the log start after a cursor.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+pub struct AuditCursor {
+    /// The version of the commit that wrote the event.
+    pub version: u64,
+    /// The event's position within that commit.
+    pub index: u32,
+}
+
+impl AuditEvent {
+    /// The event's position, to read the page after it.
+    #[must_use]
+    pub fn cursor(&self) -> AuditCursor {
+        AuditCursor {
+            version: self.version,
+            index: self.index,
+        }
+    }
+}

@@ -8,7 +8,7 @@ mod audit;
 mod state;
 
 pub(crate) use address::normalize;
-pub use audit::AuditEvent;
+pub use audit::{AuditCursor, AuditEvent};
 pub use state::{Change, Invitation, InvitationState, Member, OrgState, Organization, Timestamp};
 
 /// A stored record that breaks a rule the data itself must keep, whatever

@@ -2,7 +2,7 @@
 
 use super::{Commit, Store, StoreError};
 use crate::id::OrgId;
-use crate::record::{AuditEvent, Change, OrgState};
+use crate::record::{AuditCursor, AuditEvent, Change, OrgState};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -88,12 +88,25 @@ impl Store for MemoryStore {
         Ok(version)
     }
 
-    async fn audit(&self, org: OrgId) -> Result<Vec<AuditEvent>, StoreError> {
-        Ok(self
-            .lock()
-            .get(&org)
-            .map(|e| e.audit.clone())
-            .unwrap_or_default())
+    async fn audit_page(
+        &self,
+        org: OrgId,
+        after: Option<AuditCursor>,
+        limit: usize,
+    ) -> Result<Vec<AuditEvent>, StoreError> {
+        let map = self.lock();
+        let Some(entry) = map.get(&org) else {
+            return Ok(Vec::new());
+        };
+        // The log is in commit order: the page starts by binary search.
+        let start = after.map_or(0, |c| entry.audit.partition_point(|e| e.cursor() <= c));
+        Ok(entry
+            .audit
+            .iter()
+            .skip(start)
+            .take(limit)
+            .cloned()
+            .collect())
     }
 
     async fn version(&self, org: OrgId) -> Result<u64, StoreError> {

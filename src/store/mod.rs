@@ -9,7 +9,10 @@ mod sql;
 mod sqlite;
 
 use crate::id::OrgId;
-use crate::record::{AuditEvent, Change, OrgState};
+use crate::record::{AuditCursor, AuditEvent, Change, OrgState};
+
+/// The page size [`Store::audit`] reads with.
+const AUDIT_EXPORT_PAGE: usize = 1_000;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -64,8 +67,9 @@ pub struct Commit<'a> {
 ///   state after applying every committed change in order, with its version.
 ///   A stored value that cannot be decoded is [`StoreError::Corrupt`], never a
 ///   guess.
-/// - **Complete audit.** [`Store::audit`] returns every event ever committed
-///   for the organization, in commit order.
+/// - **Complete audit.** [`Store::audit_page`] returns the events ever
+///   committed for the organization in commit order, a page at a time after
+///   a cursor; the pages together are the whole log.
 ///
 /// The invariants of the directory are checked by the crate in pure code;
 /// a store only has to keep this contract. The conformance suite
@@ -82,9 +86,37 @@ pub trait Store: Send + Sync {
     /// Applies a commit atomically if the version still matches; returns the new version.
     fn commit(&self, commit: Commit<'_>) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
-    /// Every audit event of the organization, in commit order.
-    fn audit(&self, org: OrgId)
-        -> impl Future<Output = Result<Vec<AuditEvent>, StoreError>> + Send;
+    /// Up to `limit` audit events of the organization in commit order,
+    /// starting after `after` (from the first when `None`). Stores keep an
+    /// index on (organization, version, index), so a page costs the same
+    /// whatever the length of the history.
+    fn audit_page(
+        &self,
+        org: OrgId,
+        after: Option<AuditCursor>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<AuditEvent>, StoreError>> + Send;
+
+    /// Every audit event of the organization, in commit order, read page by
+    /// page: for exports and tests. Directory operations never read the
+    /// whole history.
+    fn audit(
+        &self,
+        org: OrgId,
+    ) -> impl Future<Output = Result<Vec<AuditEvent>, StoreError>> + Send {
+        async move {
+            let mut all: Vec<AuditEvent> = Vec::new();
+            loop {
+                let after = all.last().map(AuditEvent::cursor);
+                let page = self.audit_page(org, after, AUDIT_EXPORT_PAGE).await?;
+                let done = page.len() < AUDIT_EXPORT_PAGE;
+                all.extend(page);
+                if done {
+                    return Ok(all);
+                }
+            }
+        }
+    }
 
     /// The organization's current version (0 when it does not exist): a cheap
     /// way for a replica to tell whether its cached actors are stale.
