@@ -1,5 +1,6 @@
 //! A role change on the persistent stores, with 1 writer and with 16
-//! concurrent writers, beside the in-memory store in the same run.
+//! concurrent writers, and a 10,000-row import (target: within 15× the
+//! in-memory import), beside the in-memory store in the same run.
 //!
 //! `PURVIEW_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test \
 //!  cargo bench --bench stores --features sqlite,postgres -- --warm-up-time 1 --measurement-time 5`
@@ -108,6 +109,57 @@ fn bench_store<S: Store + Clone + 'static>(
     g.finish();
 }
 
+/// A 10,000-row import into a fresh organization per iteration.
+fn bench_import<S: Store + Clone + 'static>(
+    c: &mut Criterion,
+    rt: &tokio::runtime::Runtime,
+    name: &str,
+    store: S,
+) {
+    let mut csv = String::from("email,user code,user name,display name,role,team code,team name\n");
+    for i in 0..10_000 {
+        csv.push_str(&format!(
+            "user{i}@acme.test,EMP-{i},user{i},User {i},Agent,T{},Team {}\n",
+            i % 50,
+            i % 50
+        ));
+    }
+    let mut g = c.benchmark_group("import_10k");
+    g.sample_size(10);
+    let dir = Directory::new(store);
+    g.bench_function(name, |b| {
+        b.iter_custom(|iters| {
+            let mut total = std::time::Duration::ZERO;
+            for _ in 0..iters {
+                let org = fresh_org();
+                let owner = rt
+                    .block_on(dir.create_organization(NewOrganization {
+                        id: org,
+                        name: "Bench".into(),
+                        catalog: preset::helpdesk(),
+                        seat_limit: 20_000,
+                        founder: profile("owner@acme.test"),
+                        founder_role: None,
+                    }))
+                    .unwrap();
+                let started = Instant::now();
+                let report = rt
+                    .block_on(dir.import_members(
+                        org,
+                        owner,
+                        csv.as_bytes(),
+                        purview::ImportMode::Apply,
+                    ))
+                    .unwrap();
+                total += started.elapsed();
+                assert_eq!(report.members_created, 10_000);
+            }
+            total
+        });
+    });
+    g.finish();
+}
+
 fn stores(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(4)
@@ -115,13 +167,16 @@ fn stores(c: &mut Criterion) {
         .build()
         .unwrap();
     bench_store(c, &rt, "memory", MemoryStore::new());
+    bench_import(c, &rt, "memory", MemoryStore::new());
     let path = std::env::temp_dir().join(format!("purview-bench-{}.db", std::process::id()));
     let sqlite = rt.block_on(purview::SqliteStore::open(&path)).unwrap();
-    bench_store(c, &rt, "sqlite", sqlite);
+    bench_store(c, &rt, "sqlite", sqlite.clone());
+    bench_import(c, &rt, "sqlite", sqlite);
     match std::env::var("PURVIEW_BENCH_POSTGRES_URL") {
         Ok(url) => {
             let pg = rt.block_on(purview::PostgresStore::connect(&url)).unwrap();
-            bench_store(c, &rt, "postgres", pg);
+            bench_store(c, &rt, "postgres", pg.clone());
+            bench_import(c, &rt, "postgres", pg);
         }
         Err(_) => eprintln!("PostgreSQL skipped: set PURVIEW_BENCH_POSTGRES_URL"),
     }

@@ -55,6 +55,7 @@ pub const CHECKS: &[&str] = &[
     "concurrent_acceptance",
     "inputs_alike",
     "audit_in_pages",
+    "creation_order",
 ];
 
 /// Runs every check against `store`. Each check uses fresh organization ids,
@@ -75,6 +76,7 @@ pub async fn run<S: Store + Clone>(store: S) -> Result<(), Failure> {
     concurrent_acceptance(&store, OrgId(base + 7)).await?;
     inputs_alike(&store, OrgId(base + 8)).await?;
     audit_in_pages(&store, OrgId(base + 9)).await?;
+    creation_order(&store, OrgId(base + 10)).await?;
     Ok(())
 }
 
@@ -803,6 +805,56 @@ async fn audit_in_pages<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), F
         .map_err(|e| fail(C, e.to_string()))?;
     ensure(first == all[..4], C, || {
         "the directory's first page differs".into()
+    })
+}
+
+/// A loaded organization lists its members, teams and invitations in the
+/// order they were created, across commits and after removals, as the
+/// directory wrote them.
+async fn creation_order<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), Failure> {
+    const C: &str = "creation_order";
+    let dir = directory(store);
+    let (owner, members) = organization(&dir, org, preset::helpdesk(), None, 4, "agent", C).await?;
+    let mut teams = Vec::new();
+    for i in 0..3 {
+        let team = dir
+            .create_team(org, owner, None, &format!("Team {i}"))
+            .await
+            .map_err(|e| fail(C, e.to_string()))?;
+        teams.push(team);
+    }
+    let second = members
+        .get(1)
+        .copied()
+        .ok_or_else(|| fail(C, "no members"))?;
+    dir.remove_member(org, owner, second)
+        .await
+        .map_err(|e| fail(C, e.to_string()))?;
+    dir.delete_team(org, owner, teams[1])
+        .await
+        .map_err(|e| fail(C, e.to_string()))?;
+    let later = dir
+        .invite(org, owner, &format!("later@{}.test", org.get()), "agent")
+        .await
+        .map_err(|e| fail(C, e.to_string()))?;
+    let state = store
+        .load(org)
+        .await
+        .map_err(|e| fail(C, e.to_string()))?
+        .ok_or_else(|| fail(C, "missing"))?;
+    let mut expected = vec![owner];
+    expected.extend(members.iter().copied().filter(|m| *m != second));
+    let got: Vec<MemberId> = state.members.keys().copied().collect();
+    ensure(got == expected, C, || {
+        format!("members in order {got:?}, expected {expected:?}")
+    })?;
+    let got: Vec<_> = state.teams.keys().copied().collect();
+    ensure(got == [teams[0], teams[2]], C, || {
+        format!("teams in order {got:?}")
+    })?;
+    let last = state.invitations.keys().last().copied();
+    ensure(last == later.first().map(|i| i.id), C, || {
+        "the newest invitation is not the last".into()
     })
 }
 

@@ -521,29 +521,32 @@ impl SqlCore {
                 expected + 1
             }
         };
-        for change in commit.changes {
+        self.write_changes(&mut tx, org, version, commit.changes)
+            .await?;
+        for chunk in commit.events.chunks(BATCH_ROWS) {
             self.step()?;
-            self.apply(&mut tx, org, change).await?;
-        }
-        for event in commit.events {
-            self.step()?;
-            sqlx::query(&self.sql(
+            let sql = self.sql_rows(
                 "INSERT INTO purview_audit
                    (org_id, version, idx, at, actor, action, subject, before_value, after_value)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            ))
-            .bind(org)
-            .bind(to_i64(event.version, "version")?)
-            .bind(i64::from(event.index))
-            .bind(to_i64(event.at.0, "timestamp")?)
-            .bind(event.actor.map(|a| to_i64(a.0, "actor")).transpose()?)
-            .bind(event.action.clone())
-            .bind(event.subject.clone())
-            .bind(event.before.clone())
-            .bind(event.after.clone())
-            .execute(&mut *tx)
-            .await
-            .map_err(from_sqlx)?;
+                 VALUES ",
+                chunk.len(),
+                9,
+                "",
+            );
+            let mut query = sqlx::query(&sql);
+            for event in chunk {
+                query = query
+                    .bind(org)
+                    .bind(to_i64(event.version, "version")?)
+                    .bind(i64::from(event.index))
+                    .bind(to_i64(event.at.0, "timestamp")?)
+                    .bind(event.actor.map(|a| to_i64(a.0, "actor")).transpose()?)
+                    .bind(event.action.clone())
+                    .bind(event.subject.clone())
+                    .bind(event.before.clone())
+                    .bind(event.after.clone());
+            }
+            query.execute(&mut *tx).await.map_err(from_sqlx)?;
         }
         if self.dialect == Dialect::Postgres {
             self.step()?;
@@ -591,93 +594,223 @@ impl SqlCore {
         Ok(())
     }
 
-    async fn apply(
+    /// Writes a commit's changes with a bounded number of statements per
+    /// table: the net effect per record (its last change; a record deleted
+    /// and written again is deleted first, so it moves to the end as
+    /// [`OrgState::apply`] does), then one multi-row `DELETE` and one
+    /// multi-row upsert per [`BATCH_ROWS`] records. New rows are ordered by
+    /// `position`, the commit's version in the high 32 bits and the record's
+    /// place in the commit below: no `MAX(position)` is read.
+    async fn write_changes(
         &self,
         tx: &mut Transaction<'static, Any>,
         org: i64,
-        change: &Change,
+        version: u64,
+        changes: &[Change],
     ) -> Result<(), StoreError> {
-        let text = match change {
-            // Only the first change of the first commit, written with the version.
-            Change::CreateOrganization(_) => return Ok(()),
-            Change::PutMember(_) => {
+        let mut members: Net<'_, Member> = Net::default();
+        let mut teams: Net<'_, Team> = Net::default();
+        let mut invitations: Net<'_, Invitation> = Net::default();
+        for change in changes {
+            match change {
+                // Only the first change of the first commit, written with the version.
+                Change::CreateOrganization(_) => {}
+                Change::PutMember(m) => members.put(m.id.0, m),
+                Change::DeleteMember(id) => members.delete(id.0),
+                Change::PutTeam(t) => teams.put(t.id.0, t),
+                Change::DeleteTeam(id) => teams.delete(id.0),
+                Change::PutInvitation(i) => invitations.put(i.id.0, i),
+            }
+        }
+        let base = i64::try_from(version)
+            .ok()
+            .and_then(|v| v.checked_mul(1 << 32))
+            .ok_or_else(|| backend(format!("version {version} is beyond the stored range")))?;
+        let position = |i: usize| base + i64::try_from(i).unwrap_or(i64::MAX - base);
+
+        self.delete_rows(tx, org, "purview_members", "member_id", &members.deleted)
+            .await?;
+        self.delete_rows(tx, org, "purview_teams", "team_id", &teams.deleted)
+            .await?;
+
+        let rows: Vec<(usize, &Member)> = members.written();
+        for chunk in rows.chunks(BATCH_ROWS) {
+            self.step()?;
+            let sql = self.sql_rows(
                 "INSERT INTO purview_members
                    (org_id, member_id, position, email, user_code, user_name, display_name,
                     phone, role_key, status, teams, bots)
-                 VALUES ($1, $2,
-                   (SELECT COALESCE(MAX(position), 0) + 1 FROM purview_members WHERE org_id = $1),
-                   $3, $4, $5, $6, $7, $8, $9, $10, $11)
-                 ON CONFLICT (org_id, member_id) DO UPDATE SET
+                 VALUES ",
+                chunk.len(),
+                12,
+                " ON CONFLICT (org_id, member_id) DO UPDATE SET
                    email = excluded.email, user_code = excluded.user_code,
                    user_name = excluded.user_name, display_name = excluded.display_name,
                    phone = excluded.phone, role_key = excluded.role_key,
-                   status = excluded.status, teams = excluded.teams, bots = excluded.bots"
+                   status = excluded.status, teams = excluded.teams, bots = excluded.bots",
+            );
+            let mut query = sqlx::query(&sql);
+            for (i, m) in chunk {
+                query = query
+                    .bind(org)
+                    .bind(to_i64(m.id.0, "member id")?)
+                    .bind(position(*i))
+                    .bind(m.email.clone())
+                    .bind(m.user_code.clone())
+                    .bind(m.user_name.clone())
+                    .bind(m.display_name.clone())
+                    .bind(m.phone.clone())
+                    .bind(m.role.as_str().to_owned())
+                    .bind(status_name(m.status))
+                    .bind(to_json(&m.teams)?)
+                    .bind(to_json(&m.bots)?);
             }
-            Change::DeleteMember(_) => {
-                "DELETE FROM purview_members WHERE org_id = $1 AND member_id = $2"
+            query.execute(&mut **tx).await.map_err(from_sqlx)?;
+        }
+        let rows: Vec<(usize, &Team)> = teams.written();
+        for chunk in rows.chunks(BATCH_ROWS) {
+            self.step()?;
+            let sql = self.sql_rows(
+                "INSERT INTO purview_teams (org_id, team_id, position, code, name) VALUES ",
+                chunk.len(),
+                5,
+                " ON CONFLICT (org_id, team_id) DO UPDATE SET
+                   code = excluded.code, name = excluded.name",
+            );
+            let mut query = sqlx::query(&sql);
+            for (i, t) in chunk {
+                query = query
+                    .bind(org)
+                    .bind(to_i64(t.id.0, "team id")?)
+                    .bind(position(*i))
+                    .bind(t.code.clone())
+                    .bind(t.name.clone());
             }
-            Change::PutTeam(_) => {
-                "INSERT INTO purview_teams (org_id, team_id, position, code, name)
-                 VALUES ($1, $2,
-                   (SELECT COALESCE(MAX(position), 0) + 1 FROM purview_teams WHERE org_id = $1),
-                   $3, $4)
-                 ON CONFLICT (org_id, team_id) DO UPDATE SET
-                   code = excluded.code, name = excluded.name"
-            }
-            Change::DeleteTeam(_) => "DELETE FROM purview_teams WHERE org_id = $1 AND team_id = $2",
-            Change::PutInvitation(_) => {
+            query.execute(&mut **tx).await.map_err(from_sqlx)?;
+        }
+        let rows: Vec<(usize, &Invitation)> = invitations.written();
+        for chunk in rows.chunks(BATCH_ROWS) {
+            self.step()?;
+            let sql = self.sql_rows(
                 "INSERT INTO purview_invitations
                    (org_id, invitation_id, position, email, role_key, secret_hash, created_by,
                     created_at, expires_at, state)
-                 VALUES ($1, $2,
-                   (SELECT COALESCE(MAX(position), 0) + 1 FROM purview_invitations
-                    WHERE org_id = $1),
-                   $3, $4, $5, $6, $7, $8, $9)
-                 ON CONFLICT (org_id, invitation_id) DO UPDATE SET
+                 VALUES ",
+                chunk.len(),
+                10,
+                " ON CONFLICT (org_id, invitation_id) DO UPDATE SET
                    email = excluded.email, role_key = excluded.role_key,
                    secret_hash = excluded.secret_hash, created_by = excluded.created_by,
                    created_at = excluded.created_at, expires_at = excluded.expires_at,
-                   state = excluded.state"
+                   state = excluded.state",
+            );
+            let mut query = sqlx::query(&sql);
+            for (i, inv) in chunk {
+                query = query
+                    .bind(org)
+                    .bind(to_i64(inv.id.0, "invitation id")?)
+                    .bind(position(*i))
+                    .bind(inv.email.clone())
+                    .bind(inv.role.as_str().to_owned())
+                    .bind(hex(&inv.secret_hash))
+                    .bind(to_i64(inv.created_by.0, "member id")?)
+                    .bind(to_i64(inv.created_at.0, "timestamp")?)
+                    .bind(to_i64(inv.expires_at.0, "timestamp")?)
+                    .bind(invitation_state_name(inv.state));
             }
-        };
-        let sql = self.sql(text);
-        let query = sqlx::query(&sql);
-        let query = match change {
-            Change::CreateOrganization(_) => return Ok(()),
-            Change::PutMember(m) => query
-                .bind(org)
-                .bind(to_i64(m.id.0, "member id")?)
-                .bind(m.email.clone())
-                .bind(m.user_code.clone())
-                .bind(m.user_name.clone())
-                .bind(m.display_name.clone())
-                .bind(m.phone.clone())
-                .bind(m.role.as_str().to_owned())
-                .bind(status_name(m.status))
-                .bind(to_json(&m.teams)?)
-                .bind(to_json(&m.bots)?),
-            Change::DeleteMember(id) => query.bind(org).bind(to_i64(id.0, "member id")?),
-            Change::PutTeam(t) => query
-                .bind(org)
-                .bind(to_i64(t.id.0, "team id")?)
-                .bind(t.code.clone())
-                .bind(t.name.clone()),
-            Change::DeleteTeam(id) => query.bind(org).bind(to_i64(id.0, "team id")?),
-            Change::PutInvitation(i) => query
-                .bind(org)
-                .bind(to_i64(i.id.0, "invitation id")?)
-                .bind(i.email.clone())
-                .bind(i.role.as_str().to_owned())
-                .bind(hex(&i.secret_hash))
-                .bind(to_i64(i.created_by.0, "member id")?)
-                .bind(to_i64(i.created_at.0, "timestamp")?)
-                .bind(to_i64(i.expires_at.0, "timestamp")?)
-                .bind(invitation_state_name(i.state)),
-        };
-        query.execute(&mut **tx).await.map_err(from_sqlx)?;
+            query.execute(&mut **tx).await.map_err(from_sqlx)?;
+        }
         Ok(())
     }
+
+    /// Deletes rows by id, [`BATCH_ROWS`] per statement.
+    async fn delete_rows(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        org: i64,
+        table: &str,
+        column: &str,
+        ids: &[u64],
+    ) -> Result<(), StoreError> {
+        for chunk in ids.chunks(BATCH_ROWS) {
+            self.step()?;
+            let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = self
+                .sql(&format!(
+                    "DELETE FROM {table} WHERE org_id = $1 AND {column} IN ({})",
+                    list.join(", ")
+                ))
+                .into_owned();
+            let mut query = sqlx::query(&sql).bind(org);
+            for id in chunk {
+                query = query.bind(to_i64(*id, column)?);
+            }
+            query.execute(&mut **tx).await.map_err(from_sqlx)?;
+        }
+        Ok(())
+    }
+
+    /// `head` followed by `rows` groups of `cols` placeholders and `tail`, in
+    /// this store's dialect.
+    fn sql_rows(&self, head: &str, rows: usize, cols: usize, tail: &str) -> String {
+        let mut text = String::with_capacity(head.len() + tail.len() + rows * cols * 6);
+        text.push_str(head);
+        for r in 0..rows {
+            text.push_str(if r == 0 { "(" } else { ", (" });
+            for c in 0..cols {
+                if c > 0 {
+                    text.push_str(", ");
+                }
+                text.push_str(&format!("${}", r * cols + c + 1));
+            }
+            text.push(')');
+        }
+        text.push_str(tail);
+        self.sql(&text).into_owned()
+    }
 }
+
+/// Records a commit writes to one table, by id in the order first touched:
+/// the last record written (`None`: deleted), and the ids deleted at some
+/// point.
+struct Net<'a, T> {
+    last: IndexMap<u64, Option<&'a T>>,
+    deleted: Vec<u64>,
+}
+
+impl<T> Default for Net<'_, T> {
+    fn default() -> Self {
+        Net {
+            last: IndexMap::new(),
+            deleted: Vec::new(),
+        }
+    }
+}
+
+impl<'a, T> Net<'a, T> {
+    fn put(&mut self, id: u64, record: &'a T) {
+        self.last.insert(id, Some(record));
+    }
+
+    fn delete(&mut self, id: u64) {
+        if !matches!(self.last.insert(id, None), Some(None)) {
+            self.deleted.push(id);
+        }
+    }
+
+    /// The records written, with their place in the commit.
+    fn written(&self) -> Vec<(usize, &'a T)> {
+        self.last
+            .values()
+            .enumerate()
+            .filter_map(|(i, r)| r.map(|r| (i, r)))
+            .collect()
+    }
+}
+
+/// Rows per multi-row statement: 500 rows of at most 12 columns stay far
+/// below both SQLite's and PostgreSQL's limits on bound parameters.
+const BATCH_ROWS: usize = 500;
 
 /// Decodes an organization's rows. Everything is checked: permission and
 /// scope bits this crate does not know, flags other than 0 and 1, role keys

@@ -410,9 +410,10 @@ pub async fn failure_at_every_statement<S: SqlStore>(store: S) {
         }
         assert!(step < 1000, "the import never completed");
     }
-    // The version move, several rows of changes, the audit events, and the
-    // final commit all failed once each.
-    assert!(failures >= 8, "only {failures} statements were tried");
+    // The version move, the multi-row writes of members, teams and
+    // invitations, the audit events, and the final commit all failed once
+    // each (PostgreSQL adds the notification).
+    assert!(failures >= 6, "only {failures} statements were tried");
     assert_invariants(&store, &dir, org).await;
 }
 
