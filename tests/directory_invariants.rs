@@ -1520,24 +1520,18 @@ fn used_revoked_unknown_and_joined_invitations_are_not_reissued() {
             .reissue_invitation(ORG, f.owner, purview::InvitationId(999)),
     );
     assert_matches!(e, DirectoryError::UnknownInvitation(_));
-    // The address joined through a link meanwhile: joining settled its
-    // pending invitation.
-    let pending = f.run(f.dir.invite(ORG, f.owner, "c@acme.test", "agent"));
-    let link = f.run(f.dir.create_invitation_link(ORG, f.owner, "agent"));
-    f.run(f.dir.accept_invitation(&link.secret, full("c@acme.test")));
-    let e = f.refused(f.dir.reissue_invitation(ORG, f.owner, pending[0].id));
-    assert_matches!(e, DirectoryError::InvitationRevoked);
-    // An expired invitation whose address joined since is not sent again.
+    // An expired invitation whose address joined through a link since was
+    // settled by the joining: it is not sent again.
     let lapsed = f.run(f.dir.invite(ORG, f.owner, "d@acme.test", "agent"));
     f.clock.advance(TTL + 1);
     let link = f.run(f.dir.create_invitation_link(ORG, f.owner, "agent"));
     f.run(f.dir.accept_invitation(&link.secret, full("d@acme.test")));
-    let e = f.refused(f.dir.reissue_invitation(ORG, f.owner, lapsed[0].id));
-    assert_matches!(
-        e,
-        DirectoryError::BadAddresses(ref bad)
-            if bad == &[BadAddress { address: "d@acme.test".into(), problem: AddressProblem::AlreadyMember }]
+    assert_eq!(
+        f.state(ORG).invitations[&lapsed[0].id].state,
+        InvitationState::Revoked
     );
+    let e = f.refused(f.dir.reissue_invitation(ORG, f.owner, lapsed[0].id));
+    assert_matches!(e, DirectoryError::InvitationRevoked);
 }
 
 #[test]
@@ -2046,24 +2040,48 @@ fn an_import_does_not_rewrite_an_invitation_that_exceeds_the_importer() {
 }
 
 #[test]
-fn accepting_one_invitation_settles_the_others_for_its_address() {
+fn a_link_never_displaces_the_invitation_issued_for_an_address() {
     let f = Fx::helpdesk(4);
-    let sent = f.run(f.dir.invite(ORG, f.owner, "y@acme.test", "agent"));
-    let link = f.run(f.dir.create_invitation_link(ORG, f.owner, "agent"));
-    // Owner, one invitation, one link.
-    assert_eq!(f.state(ORG).seats_used(START), 3);
-    f.run(f.dir.accept_invitation(&link.secret, full("y@acme.test")));
-    let state = f.state(ORG);
-    assert_eq!(
-        state.invitations[&sent[0].id].state,
-        InvitationState::Revoked
+    let sent = f.run(f.dir.invite(ORG, f.owner, "y@acme.test", "primary_admin"));
+    let agent = f.join("agent@acme.test", "agent");
+    let link = f.run(f.dir.create_invitation_link(ORG, agent, "agent"));
+    // Whoever holds the Agent's link claims the invited address: refused,
+    // and the invitation still works.
+    let e = f.refused(f.dir.accept_invitation(&link.secret, full("Y@acme.test")));
+    assert_matches!(
+        e,
+        DirectoryError::BadAddresses(ref bad) if bad[0].problem == AddressProblem::AlreadyInvited
     );
-    assert_eq!(state.seats_used(START), 2);
-    let e = f.refused(
+    let (_, y) = f.run(
         f.dir
             .accept_invitation(&sent[0].secret, full("y@acme.test")),
     );
-    assert_matches!(e, DirectoryError::InvitationRevoked);
+    assert_eq!(f.role(y), "primary_admin");
+}
+
+#[test]
+fn an_address_has_one_open_invitation_expired_ones_included() {
+    let f = Fx::helpdesk(10);
+    let old = f.run(f.dir.invite(ORG, f.owner, "y@acme.test", "agent"));
+    f.clock.advance(TTL + 1);
+    // A new invitation supersedes the expired one.
+    let new = f.run(f.dir.invite(ORG, f.owner, "y@acme.test", "agent"));
+    let state = f.state(ORG);
+    assert_eq!(
+        state.invitations[&old[0].id].state,
+        InvitationState::Revoked
+    );
+    let open: Vec<_> = state
+        .invitations
+        .values()
+        .filter(|i| i.state == InvitationState::Pending)
+        .collect();
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].id, new[0].id);
+    assert!(f
+        .audit(ORG)
+        .iter()
+        .any(|e| e.action == "supersede_invitation" && e.subject == old[0].id.to_string()));
 }
 
 #[test]
@@ -2072,12 +2090,43 @@ fn an_expired_invitation_is_not_reissued_over_a_newer_one() {
     let old = f.run(f.dir.invite(ORG, f.owner, "z@acme.test", "agent"));
     f.clock.advance(TTL + 1);
     f.run(f.dir.invite(ORG, f.owner, "z@acme.test", "agent"));
+    // The newer invitation superseded it.
     let e = f.refused(f.dir.reissue_invitation(ORG, f.owner, old[0].id));
-    assert_matches!(
-        e,
-        DirectoryError::BadAddresses(ref bad)
-            if bad == &[BadAddress { address: "z@acme.test".into(), problem: AddressProblem::AlreadyInvited }]
+    assert_matches!(e, DirectoryError::InvitationRevoked);
+}
+
+#[cfg(feature = "import")]
+#[test]
+fn an_import_supersedes_an_expired_invitation_and_revoking_it_settles_the_address() {
+    // An expired invitation may not be reissued over an import's, nor
+    // revoked under an import's member.
+    let f = Fx::helpdesk(10);
+    let pa = f.join("pa@acme.test", "primary_admin");
+    let old = f.run(f.dir.invite(ORG, f.owner, "x@acme.test", "primary_admin"));
+    f.clock.advance(TTL + 1);
+    let report = import(&f, pa, "email,role\nx@acme.test,Agent\n");
+    assert_eq!(report.invitations.len(), 1);
+    assert_eq!(
+        f.state(ORG).invitations[&old[0].id].state,
+        InvitationState::Revoked
     );
+    f.clock.advance(TTL + 1);
+    let e = f.refused(f.dir.reissue_invitation(ORG, f.owner, old[0].id));
+    assert_matches!(e, DirectoryError::InvitationRevoked);
+    // Reissuing the import's invitation sends the import's role.
+    let again = f.run(
+        f.dir
+            .reissue_invitation(ORG, f.owner, report.invitations[0].id),
+    );
+    assert_eq!(again.role.as_str(), "agent");
+    // Revoking it removes the member and leaves nothing open for the address.
+    f.run(f.dir.revoke_invitation(ORG, f.owner, again.id));
+    let state = f.state(ORG);
+    assert!(state.member_by_email("x@acme.test").is_none());
+    assert!(state
+        .invitations
+        .values()
+        .all(|i| i.state != InvitationState::Pending));
 }
 
 #[test]

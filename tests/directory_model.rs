@@ -306,6 +306,19 @@ impl Model {
         }
     }
 
+    /// Revokes every invitation still open (pending, expired or not) for the
+    /// address; the number revoked.
+    fn settle(&mut self, email: &str) -> usize {
+        let mut revoked = 0;
+        for i in &mut self.invitations {
+            if i.state == InvitationState::Pending && i.email.as_deref() == Some(email) {
+                i.state = InvitationState::Revoked;
+                revoked += 1;
+            }
+        }
+        revoked
+    }
+
     fn pending(&self, i: &MInvitation) -> bool {
         i.state == InvitationState::Pending && self.now < i.expires_at
     }
@@ -781,6 +794,8 @@ impl Sim {
             if !self.model.emails.contains(e) {
                 self.model.emails.push(e.clone());
             }
+            // A new invitation supersedes the address's expired ones.
+            self.model.events += self.model.settle(e);
         }
         self.model.invitations.push(MInvitation {
             id: sent.id,
@@ -808,6 +823,13 @@ impl Sim {
         if m.members.iter().any(|x| x.email == email) {
             broken.push(Rule::BadAddress);
         }
+        // A link never displaces the invitation issued for an address.
+        let named = m.invitations.iter().any(|i| {
+            i.id != inv.id && m.pending(i) && i.email.as_deref() == Some(email)
+        });
+        if inv.email.is_none() && named {
+            broken.push(Rule::BadAddress);
+        }
         // Its creator must still be able to grant it.
         let need = if inv.email.is_some() { INVITE } else { LINK };
         let backed = m.member(inv.created_by).is_some_and(|c| {
@@ -828,15 +850,9 @@ impl Sim {
         assert_eq!(org, ORG);
         let m = &mut self.model;
         m.invitations.iter_mut().find(|i| i.id == id).unwrap().state = InvitationState::Accepted;
-        // Accepting one invitation settles the others pending for the address.
-        let now = m.now;
-        for i in &mut m.invitations {
-            let pending = i.state == InvitationState::Pending && now < i.expires_at;
-            if pending && i.email.as_deref() == Some(email) {
-                i.state = InvitationState::Revoked;
-                m.events += 1;
-            }
-        }
+        // Accepting one invitation settles the others open for the address,
+        // expired ones included.
+        m.events += m.settle(email);
         m.members.push(MMember {
             id: member,
             email: email.to_owned(),
@@ -1044,15 +1060,7 @@ impl Sim {
             },
             |next| {
                 let email = next.member(target).unwrap().email.clone();
-                let now = next.now;
-                let mut revoked = 0;
-                for i in &mut next.invitations {
-                    let pending = i.state == InvitationState::Pending && now < i.expires_at;
-                    if pending && i.email.as_deref() == Some(email.as_str()) {
-                        i.state = InvitationState::Revoked;
-                        revoked += 1;
-                    }
-                }
+                let revoked = next.settle(&email);
                 next.members.retain(|x| x.id != target);
                 1 + revoked
             },

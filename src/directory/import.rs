@@ -2,7 +2,9 @@
 //! document ("Batch Invite / Update Rules").
 
 use super::error::{DirectoryError, ImportProblem, RowError};
-use super::{acting, email, require, retarget, text, Clock, Directory, IssuedInvitation, Plan};
+use super::{
+    acting, email, require, retarget, settle, text, Clock, Directory, IssuedInvitation, Plan,
+};
 use crate::action::Action;
 use crate::actor::{MemberActor, MemberStatus};
 use crate::id::{MemberId, OrgId, TeamId};
@@ -566,6 +568,9 @@ fn plan_import(
                     })
                     .unwrap_or_default();
                 if pending.is_empty() {
+                    // Expired invitations of the address are superseded.
+                    let expired = open.get(p.email.as_str()).into_iter().flatten().copied();
+                    settle(plan, expired, "supersede_invitation", None);
                     let issued =
                         plan.issue(state.org.id, me.id(), Some(p.email.clone()), role_key, ttl)?;
                     if !dry {

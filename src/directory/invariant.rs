@@ -118,10 +118,11 @@ pub(crate) fn check(plan: &Plan<'_>, now: Timestamp) -> Result<(), DirectoryErro
         }
     }
 
-    // An address has at most one pending invitation: judged for the touched
-    // invitations that are pending, against every other one.
+    // An address has at most one open invitation (pending, expired or not):
+    // judged for the touched invitations that are open, against every other.
+    let open = |i: &Invitation| i.state == super::InvitationState::Pending;
     let mut invited: HashMap<&str, InvitationId> = HashMap::new();
-    for i in plan.invitations.values().filter(|i| pending(i)) {
+    for i in plan.invitations.values().filter(|i| open(i)) {
         if let Some(email) = i.email.as_deref() {
             if invited.insert(email, i.id).is_some() {
                 return Err(already_invited(email));
@@ -132,7 +133,7 @@ pub(crate) fn check(plan: &Plan<'_>, now: Timestamp) -> Result<(), DirectoryErro
         let untouched = before
             .invitations
             .iter()
-            .filter(|(id, i)| !plan.invitations.contains_key(*id) && pending(i));
+            .filter(|(id, i)| !plan.invitations.contains_key(*id) && open(i));
         for (_, i) in untouched {
             if let Some(email) = i.email.as_deref().filter(|e| invited.contains_key(e)) {
                 return Err(already_invited(email));

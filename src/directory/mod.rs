@@ -39,7 +39,7 @@ use crate::team::Team;
 use indexmap::IndexMap;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// How many times an operation reloads and retries after a version conflict.
@@ -424,12 +424,17 @@ impl<S: Store, C: Clock> Directory<S, C> {
             // One pass over the members and invitations, whatever the
             // number of addresses.
             let members: HashSet<&str> = state.members.values().map(|m| m.email.as_str()).collect();
-            let invited: HashSet<&str> = state
-                .invitations
-                .values()
-                .filter(|i| i.is_pending(plan.now))
-                .filter_map(|i| i.email.as_deref())
-                .collect();
+            let mut open: HashMap<&str, Vec<&Arc<Invitation>>> = HashMap::new();
+            for i in state.invitations.values() {
+                if let (InvitationState::Pending, Some(e)) = (i.state, i.email.as_deref()) {
+                    open.entry(e).or_default().push(i);
+                }
+            }
+            let now = plan.now;
+            let invited = |e: &str| {
+                open.get(e)
+                    .is_some_and(|is| is.iter().any(|i| i.is_pending(now)))
+            };
             let mut bad = Vec::new();
             let mut good = Vec::new();
             for a in &addresses {
@@ -438,7 +443,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
                     Ok(e) => {
                         let problem = if members.contains(e.as_str()) {
                             Some(AddressProblem::AlreadyMember)
-                        } else if invited.contains(e.as_str()) {
+                        } else if invited(e.as_str()) {
                             Some(AddressProblem::AlreadyInvited)
                         } else {
                             None
@@ -458,7 +463,12 @@ impl<S: Store, C: Clock> Directory<S, C> {
             }
             seats(state, plan.now, good.len() as u64)?;
             good.into_iter()
-                .map(|e| plan.issue(org, me.id(), Some(e), role.key().clone(), ttl))
+                .map(|e| {
+                    // Expired invitations of the address are superseded.
+                    let expired = open.get(e.as_str()).into_iter().flatten().copied();
+                    settle(plan, expired, "supersede_invitation", None);
+                    plan.issue(org, me.id(), Some(e), role.key().clone(), ttl)
+                })
                 .collect()
         })
         .await
@@ -567,6 +577,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
                 }
                 outranks(&me, m, role)?;
                 plan.delete_member("revoke_invitation", m.id);
+                settle_pending(state, plan, "revoke_invitation", &m.email, Some(inv.id));
             }
             Ok(())
         })
@@ -634,6 +645,9 @@ impl<S: Store, C: Clock> Directory<S, C> {
             let mut old = Invitation::clone(inv);
             old.state = InvitationState::Revoked;
             plan.put_invitation("reissue_invitation", old);
+            if let Some(email) = &inv.email {
+                settle_pending(state, plan, "supersede_invitation", email, Some(inv.id));
+            }
             plan.issue(org, me.id(), inv.email.clone(), inv.role.clone(), ttl)
         })
         .await
@@ -717,9 +731,21 @@ impl<S: Store, C: Clock> Directory<S, C> {
                     reason,
                 });
             }
+            // A link never displaces the invitation issued for an address.
+            let named = state.invitations.values().any(|i| {
+                i.id != inv.id
+                    && i.is_pending(plan.now)
+                    && i.email.as_deref() == Some(email.as_str())
+            });
+            if inv.email.is_none() && named && state.member_by_email(&email).is_none() {
+                return Err(DirectoryError::BadAddresses(vec![BadAddress {
+                    address: email,
+                    problem: AddressProblem::AlreadyInvited,
+                }]));
+            }
             let mut accepted = Invitation::clone(inv);
             accepted.state = InvitationState::Accepted;
-            // Accepting one invitation settles every other one pending for
+            // Accepting one invitation settles every other one still open for
             // the address: it now belongs to a member.
             settle_pending(state, plan, "accept_invitation", &email, Some(inv.id));
             match state.member_by_email(&email) {
@@ -1419,8 +1445,25 @@ fn settle_pending(
     email: &str,
     keep: Option<InvitationId>,
 ) {
-    for inv in state.invitations.values() {
-        if Some(inv.id) != keep && inv.is_pending(plan.now) && inv.email.as_deref() == Some(email) {
+    let of_address = state
+        .invitations
+        .values()
+        .filter(|i| i.email.as_deref() == Some(email));
+    settle(plan, of_address, action, keep);
+}
+
+/// Revokes the invitations among `invitations` still open (pending, expired
+/// or not) but `keep`. An address has at most one open invitation: issuing
+/// one supersedes the expired ones, joining or leaving settles them all, so
+/// that no older invitation can be reissued over the newer state.
+fn settle<'i>(
+    plan: &mut Plan,
+    invitations: impl Iterator<Item = &'i Arc<Invitation>>,
+    action: &str,
+    keep: Option<InvitationId>,
+) {
+    for inv in invitations {
+        if Some(inv.id) != keep && inv.state == InvitationState::Pending {
             let mut revoked = Invitation::clone(inv);
             revoked.state = InvitationState::Revoked;
             plan.put_invitation(action, revoked);
