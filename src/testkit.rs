@@ -724,6 +724,15 @@ async fn inputs_alike<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), Fai
         Err(DirectoryError::InvalidInput { .. }) => {}
         other => return Err(fail(C, format!("organization id 2^64 - 1: {other:?}"))),
     }
+    // No organization has such an id: reads say so, on every store alike.
+    match dir.list_members(OrgId(u64::MAX), owner).await {
+        Err(DirectoryError::UnknownOrganization(_)) => {}
+        other => return Err(fail(C, format!("reading organization 2^64 - 1: {other:?}"))),
+    }
+    let far = store.version(OrgId(u64::MAX)).await;
+    ensure(matches!(far, Ok(0)), C, || {
+        format!("version of organization 2^64 - 1: {far:?}")
+    })?;
     // The longest lifetime, and one address in two spellings.
     let sent = dir
         .invite(org, owner, "Caf\u{e9}@x.test", "agent")

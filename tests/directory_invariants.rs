@@ -2413,3 +2413,50 @@ fn the_audit_log_is_read_in_pages_of_at_most_max_audit_page() {
     );
     assert_eq!(rest, all[purview::MAX_AUDIT_PAGE..]);
 }
+
+#[test]
+fn one_huge_value_makes_a_short_message() {
+    let f = Fx::helpdesk(10);
+    let huge = "a".repeat(8 << 20);
+    let e = f.refused(f.dir.invite(ORG, f.owner, &huge, "agent"));
+    let text = e.to_string();
+    assert!(text.len() < 1_000, "{} bytes", text.len());
+    assert!(text.contains('…'));
+}
+
+#[test]
+fn an_address_that_case_folding_turns_into_another_is_refused() {
+    let f = Fx::helpdesk(10);
+    // Folded, it would be strasse@, another mailbox: the invitation would go
+    // to someone else.
+    let e = f.refused(f.dir.invite(ORG, f.owner, "Straße@acme.test", "agent"));
+    assert_matches!(
+        e,
+        DirectoryError::BadAddresses(ref bad) if bad[0].problem == AddressProblem::CaseFolding
+    );
+    let e = f.refused(
+        f.dir
+            .invite(ORG, f.owner, "boss\u{FE0F}@acme.test", "agent"),
+    );
+    assert_matches!(
+        e,
+        DirectoryError::BadAddresses(ref bad) if bad[0].problem == AddressProblem::HiddenCharacters
+    );
+}
+
+#[cfg(feature = "import")]
+#[test]
+fn import_messages_escape_what_cells_hide() {
+    let f = Fx::helpdesk(10);
+    let csv = "email,team code,team name\n\
+               a@acme.test,T1,X\u{202E}Y\n\
+               b@acme.test,T2,X\u{202E}Y\n";
+    let e =
+        f.refused(
+            f.dir
+                .import_members(ORG, f.owner, csv.as_bytes(), purview::ImportMode::Apply),
+        );
+    let text = e.to_string();
+    assert!(text.contains("X\\u{202e}Y"), "{text}");
+    assert!(!text.contains('\u{202E}'), "{text}");
+}

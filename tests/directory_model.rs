@@ -824,9 +824,10 @@ impl Sim {
             broken.push(Rule::BadAddress);
         }
         // A link never displaces the invitation issued for an address.
-        let named = m.invitations.iter().any(|i| {
-            i.id != inv.id && m.pending(i) && i.email.as_deref() == Some(email)
-        });
+        let named = m
+            .invitations
+            .iter()
+            .any(|i| i.id != inv.id && m.pending(i) && i.email.as_deref() == Some(email));
         if inv.email.is_none() && named {
             broken.push(Rule::BadAddress);
         }

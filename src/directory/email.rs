@@ -2,6 +2,7 @@
 
 use super::error::{AddressProblem, BadAddress};
 pub(crate) use crate::record::normalize;
+use unicode_normalization::UnicodeNormalization;
 use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
 /// Splits on newlines, commas and semicolons, trims, drops empty entries and
@@ -58,9 +59,25 @@ fn is_hidden(c: char) -> bool {
             | GeneralCategory::PrivateUse
             | GeneralCategory::Unassigned
             | GeneralCategory::Surrogate
-    ) || matches!(
+    ) || is_ignorable_mark(c)
+}
+
+/// Default-ignorable code points that are not format characters —
+/// combining grapheme joiner, Hangul fillers, Khmer inherent vowels,
+/// Mongolian and other variation selectors — and the blank Braille pattern:
+/// each renders as nothing.
+fn is_ignorable_mark(c: char) -> bool {
+    matches!(
         c,
-        '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}' | '\u{2800}'
+        '\u{034F}'
+            | '\u{115F}'..='\u{1160}'
+            | '\u{17B4}'..='\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{2800}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FFA0}'
+            | '\u{E0000}'..='\u{E0FFF}'
     )
 }
 
@@ -84,6 +101,15 @@ pub(crate) fn check(address: &str) -> Result<String, BadAddress> {
         return Err(refuse(AddressProblem::WidthForms));
     }
     let normal = normalize(given);
+    // Case folding that turns a character into others (ß into ss, ﬁ into
+    // fi) would make the stored address, which is where an invitation is
+    // sent, another mailbox than the one given.
+    if !given.is_ascii() {
+        let lower: String = given.nfc().collect::<String>().to_lowercase();
+        if lower.nfc().collect::<String>() != normal {
+            return Err(refuse(AddressProblem::CaseFolding));
+        }
+    }
     if is_valid(&normal) {
         Ok(normal)
     } else {
@@ -115,11 +141,16 @@ mod tests {
         let composed = check("Caf\u{c9}@X.io").unwrap();
         assert_eq!(composed, "caf\u{e9}@x.io");
         assert_eq!(check("CAFE\u{301}@x.io").unwrap(), composed);
-        // Case folding, not lowercasing: ß and ss are one address.
-        assert_eq!(
-            check("STRASSE@x.io").unwrap(),
-            check("straße@x.io").unwrap()
-        );
+        // Where folding would give another mailbox than lowercasing (ß to
+        // ss), the address is refused rather than sent elsewhere.
+        for changed in ["straße@x.io", "\u{FB01}x@x.io", "\u{3C2}a@x.io"] {
+            assert_eq!(
+                check(changed).unwrap_err().problem,
+                AddressProblem::CaseFolding,
+                "{changed:?}"
+            );
+        }
+        assert_eq!(check("\u{3A3}A@x.io").unwrap(), "\u{3C3}a@x.io");
     }
 
     #[test]
@@ -132,6 +163,10 @@ mod tests {
             "a\u{AD}b@x.io",
             "a\u{3164}@x.io",
             "a\u{E000}@x.io",
+            "boss\u{FE0F}@x.io",
+            "bo\u{34F}ss@x.io",
+            "a\u{180B}@x.io",
+            "a\u{E0100}@x.io",
         ] {
             assert_eq!(
                 check(hidden).unwrap_err().problem,

@@ -32,6 +32,10 @@ pub enum AddressProblem {
     /// It contains full-width or half-width forms, which imitate other
     /// characters (`ａ` for `a`).
     WidthForms,
+    /// It contains characters that Unicode case folding turns into others
+    /// (`ß` into `ss`, `ﬁ` into `fi`): the address compared and stored would
+    /// be another mailbox than the one given, so it is refused.
+    CaseFolding,
 }
 
 impl fmt::Display for BadAddress {
@@ -44,9 +48,11 @@ impl fmt::Display for BadAddress {
                 "contains invisible or bidirectional-control characters"
             }
             AddressProblem::WidthForms => "contains full-width or half-width characters",
+            AddressProblem::CaseFolding => {
+                "contains characters that case folding turns into others (such as ß)"
+            }
         };
-        // Escaped, so that what the address hides is shown.
-        write!(f, "`{}` {why}", self.address.escape_debug())
+        write!(f, "`{}` {why}", shown(&self.address))
     }
 }
 
@@ -191,6 +197,19 @@ fn withdrawn(reason: Option<&Reason>) -> String {
     }
 }
 
+/// A value as an error message shows it: escaped, so that what it hides is
+/// visible and it cannot rewrite a terminal or a log line, and cut after 254
+/// characters.
+pub(crate) fn shown(value: &str) -> String {
+    const SHOWN_CHARS: usize = 254;
+    let kept: String = value.chars().take(SHOWN_CHARS).collect();
+    let mut text = kept.escape_debug().to_string();
+    if kept.len() < value.len() {
+        text.push('…');
+    }
+    text
+}
+
 /// How many entries an error's message lists; the error itself keeps them all.
 pub const LISTED_IN_MESSAGE: usize = 100;
 
@@ -238,7 +257,7 @@ pub enum ImportProblem {
     #[error("the header has no `email` column")]
     NoEmailColumn,
     /// The email is not valid.
-    #[error("`{}` is not a valid email address", .0.escape_debug())]
+    #[error("`{}` is not a valid email address", shown(.0))]
     InvalidEmail(String),
     /// A text cell is refused (a control character, or longer than
     /// [`crate::MAX_TEXT_CHARS`]).
@@ -250,10 +269,10 @@ pub enum ImportProblem {
         problem: &'static str,
     },
     /// Another member has this user code.
-    #[error("user code `{0}` is already used by another member")]
+    #[error("user code `{}` is already used by another member", shown(.0))]
     UserCodeTaken(String),
     /// Another team has this name.
-    #[error("team name `{0}` is already used by another team")]
+    #[error("team name `{}` is already used by another team", shown(.0))]
     TeamNameTaken(String),
     /// The row would change the importer's own role.
     #[error("members cannot change their own role")]

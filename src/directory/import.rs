@@ -13,7 +13,7 @@ use crate::resource::Resource;
 use crate::role::{Role, RoleKey};
 use crate::store::Store;
 use crate::team::Team;
-use indexmap::IndexMap;
+use indexmap::{IndexMap, IndexSet};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -184,7 +184,7 @@ struct Person {
     user_code: Option<(String, u64)>,
     user_name: Option<String>,
     display_name: Option<String>,
-    team_codes: Vec<String>,
+    team_codes: IndexSet<String>,
     team_names: Vec<(String, u64)>,
 }
 
@@ -252,6 +252,8 @@ fn plan_import(
 
     // Merge rows per email, in order of first appearance.
     let mut people: IndexMap<String, Person> = IndexMap::new();
+    // The rows that pass their own checks: only they name teams.
+    let mut valid: Vec<&Row> = Vec::with_capacity(rows.len());
     for row in rows {
         let address = match email::check(&row.email) {
             Ok(a) => a,
@@ -282,6 +284,7 @@ fn plan_import(
             );
             continue;
         }
+        valid.push(row);
         let p = people.entry(address.clone()).or_insert_with(|| Person {
             first_line: row.line,
             email: address,
@@ -289,7 +292,7 @@ fn plan_import(
             user_code: None,
             user_name: None,
             display_name: None,
-            team_codes: Vec::new(),
+            team_codes: IndexSet::new(),
             team_names: Vec::new(),
         });
         if let Some(role) = role_named(state, &row.role) {
@@ -305,9 +308,7 @@ fn plan_import(
             p.display_name = Some(row.display_name.clone());
         }
         if !row.team_code.is_empty() {
-            if !p.team_codes.contains(&row.team_code) {
-                p.team_codes.push(row.team_code.clone());
-            }
+            p.team_codes.insert(row.team_code.clone());
         } else if !row.team_name.is_empty() {
             p.team_names.push((row.team_name.clone(), row.line));
         }
@@ -315,7 +316,7 @@ fn plan_import(
 
     // Teams: by code; the last non-blank name given for a code wins.
     let mut by_code: IndexMap<String, (Option<String>, u64)> = IndexMap::new();
-    for row in rows.iter().filter(|r| !r.team_code.is_empty()) {
+    for row in valid.iter().filter(|r| !r.team_code.is_empty()) {
         let entry = by_code
             .entry(row.team_code.clone())
             .or_insert((None, row.line));
@@ -491,11 +492,10 @@ fn plan_import(
                 if p.display_name.is_some() {
                     next.display_name.clone_from(&p.display_name);
                 }
-                for t in teams {
-                    if let Err(at) = next.teams.binary_search(&t) {
-                        next.teams.insert(at, t);
-                    }
-                }
+                // Added, sorted and deduplicated once, however many teams.
+                next.teams.extend(teams);
+                next.teams.sort_unstable();
+                next.teams.dedup();
                 if next != **m {
                     if next.id != me.id() {
                         if let Some(role) = current {

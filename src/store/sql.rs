@@ -158,6 +158,12 @@ fn to_i64(v: u64, what: &str) -> Result<i64, StoreError> {
     i64::try_from(v).map_err(|_| backend(format!("{what} {v} is beyond the stored range")))
 }
 
+/// The organization's key as stored; `None` for an id beyond what a store
+/// holds, which no organization can have (creation refuses it).
+fn stored_org(org: OrgId) -> Option<i64> {
+    i64::try_from(org.0).ok()
+}
+
 fn to_u64(v: i64, what: &str) -> Result<u64, StoreError> {
     u64::try_from(v).map_err(|_| corrupt(format!("negative {what} {v}")))
 }
@@ -358,8 +364,11 @@ impl SqlCore {
     }
 
     pub(crate) async fn version(&self, org: OrgId) -> Result<u64, StoreError> {
+        let Some(key) = stored_org(org) else {
+            return Ok(0);
+        };
         let row = sqlx::query(&self.sql("SELECT version FROM purview_orgs WHERE org_id = $1"))
-            .bind(to_i64(org.0, "organization id")?)
+            .bind(key)
             .fetch_optional(&self.pool)
             .await
             .map_err(from_sqlx)?;
@@ -370,7 +379,9 @@ impl SqlCore {
     }
 
     pub(crate) async fn load(&self, org: OrgId) -> Result<Option<Arc<OrgState>>, StoreError> {
-        let key = to_i64(org.0, "organization id")?;
+        let Some(key) = stored_org(org) else {
+            return Ok(None);
+        };
         let mut tx = self.begin_read().await?;
         let Some(row) = sqlx::query(&self.sql(
             "SELECT name, catalog_name, policy, knowledge_bases, matrix, seat_limit, version
@@ -429,6 +440,9 @@ impl SqlCore {
         after: Option<AuditCursor>,
         limit: usize,
     ) -> Result<Vec<AuditEvent>, StoreError> {
+        let Some(key) = stored_org(org) else {
+            return Ok(Vec::new());
+        };
         if limit == 0 {
             return Ok(Vec::new());
         }
@@ -440,7 +454,7 @@ impl SqlCore {
              WHERE org_id = $1 AND (version > $2 OR (version = $2 AND idx > $3))
              ORDER BY version, idx LIMIT $4",
         ))
-        .bind(to_i64(org.0, "organization id")?)
+        .bind(key)
         .bind(i64::try_from(after.version).unwrap_or(i64::MAX))
         .bind(i64::from(after.index))
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
