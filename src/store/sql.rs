@@ -748,13 +748,20 @@ impl SqlCore {
     ) -> Result<(), StoreError> {
         for chunk in ids.chunks(BATCH_ROWS) {
             self.step()?;
-            let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-            let sql = self
-                .sql(&format!(
-                    "DELETE FROM {table} WHERE org_id = $1 AND {column} IN ({})",
-                    list.join(", ")
-                ))
-                .into_owned();
+            let list: Vec<String> = (0..chunk.len())
+                .map(|i| match self.dialect {
+                    Dialect::Postgres => format!("${}", i + 2),
+                    Dialect::Sqlite => "?".to_owned(),
+                })
+                .collect();
+            let org_param = match self.dialect {
+                Dialect::Postgres => "$1",
+                Dialect::Sqlite => "?",
+            };
+            let sql = format!(
+                "DELETE FROM {table} WHERE org_id = {org_param} AND {column} IN ({})",
+                list.join(", ")
+            );
             let mut query = sqlx::query(&sql).bind(org);
             for id in chunk {
                 query = query.bind(to_i64(*id, column)?);
@@ -765,7 +772,7 @@ impl SqlCore {
     }
 
     /// `head` followed by `rows` groups of `cols` placeholders and `tail`, in
-    /// this store's dialect.
+    /// this store's dialect (`head` and `tail` hold no placeholder).
     fn sql_rows(&self, head: &str, rows: usize, cols: usize, tail: &str) -> String {
         let mut text = String::with_capacity(head.len() + tail.len() + rows * cols * 6);
         text.push_str(head);
@@ -775,12 +782,17 @@ impl SqlCore {
                 if c > 0 {
                     text.push_str(", ");
                 }
-                text.push_str(&format!("${}", r * cols + c + 1));
+                match self.dialect {
+                    Dialect::Postgres => text.push_str(&format!("${}", r * cols + c + 1)),
+                    // Anonymous parameters: SQLite numbers them in order, and
+                    // binding numbered ones costs time in their count.
+                    Dialect::Sqlite => text.push('?'),
+                }
             }
             text.push(')');
         }
         text.push_str(tail);
-        self.sql(&text).into_owned()
+        text
     }
 }
 
