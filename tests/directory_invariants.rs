@@ -2460,3 +2460,39 @@ fn import_messages_escape_what_cells_hide() {
     assert!(text.contains("X\\u{202e}Y"), "{text}");
     assert!(!text.contains('\u{202E}'), "{text}");
 }
+
+#[cfg(feature = "import")]
+#[test]
+fn revoking_an_invitation_never_removes_a_member_above_the_actor() {
+    // A manager handles invitations and removes members, below an Admin.
+    let manager = P::MEMBER_VIEW
+        | P::MEMBER_INVITE
+        | P::MEMBER_EDIT
+        | P::MEMBER_ROLE_CHANGE
+        | P::MEMBER_REMOVE
+        | P::INVITATION_MANAGE;
+    let catalog = Catalog::new(
+        "managers",
+        [
+            Role::builder("admin", "Admin")
+                .permissions(manager | P::ORGANIZATION_EDIT)
+                .build(),
+            Role::builder("manager", "Manager")
+                .permissions(manager)
+                .build(),
+            Role::builder("member", "Member").build(),
+        ],
+    )
+    .unwrap();
+    let f = Fx::new(catalog, Some("admin"), 10);
+    let manager = f.join("manager@acme.test", "manager");
+    let report = import(&f, f.owner, "email,role\nx@acme.test,Admin\n");
+    let e = f.refused(
+        f.dir
+            .revoke_invitation(ORG, manager, report.invitations[0].id),
+    );
+    assert_matches!(
+        e,
+        DirectoryError::TargetExceedsActor { ref role, .. } if role.as_str() == "admin"
+    );
+}
