@@ -6,21 +6,26 @@
 //! Each operation takes the whole path a host's request takes: load the
 //! organization, ask `can`, check the invariants on the state it would leave,
 //! write the audit events (before and after as JSON) and commit on the version
-//! read. Organizations of 10 and 1,000 members under the helpdesk preset.
+//! read. Organizations of 10, 1,000, 10,000 and 100,000 members under the
+//! helpdesk preset: an operation's cost must not grow with the organization
+//! (target: within 2× from 10 to 100,000 members).
 //!
 //! - `change_role`: the Owner moves one member back and forth between Agent
 //!   and Primary Agent.
 //! - `invite`: the Owner invites one new address (seats to spare); every 256
 //!   invitations the organization is put back as it was, outside the timing,
 //!   so that the pending invitations stay between 0 and 255.
+//! - `actor_after_change`: a role change, then the actor of the changed
+//!   member resolved for the next request (`Directory::actor`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use purview::{
-    block_on, preset, Change, Commit, Directory, MemberId, MemoryStore, NewOrganization, OrgId,
-    Profile, Store,
+    block_on, preset, Change, Commit, Directory, Member, MemberId, MemberStatus, MemoryStore,
+    NewOrganization, OrgId, Profile, RoleKey, Store,
 };
 use std::hint::black_box;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const ORG: OrgId = OrgId(1);
@@ -37,7 +42,8 @@ fn profile(email: &str) -> Profile {
 }
 
 /// An organization of `members` members (the Owner and Agents), as the changes
-/// that recreate it in one commit; the Owner and the last Agent.
+/// that recreate it in one commit; the Owner and the last Agent. The founder
+/// is made by the directory; the Agents are records like the ones it writes.
 fn organization(members: usize) -> (Vec<Change>, MemberId, MemberId) {
     let dir = Directory::new(MemoryStore::new());
     let owner = block_on(dir.create_organization(NewOrganization {
@@ -49,17 +55,25 @@ fn organization(members: usize) -> (Vec<Change>, MemberId, MemberId) {
         founder_role: None,
     }))
     .unwrap();
-    let mut last = owner;
-    for i in 1..members {
-        let email = format!("agent{i}@acme.test");
-        let sent = block_on(dir.invite(ORG, owner, &email, "agent")).unwrap();
-        last = block_on(dir.accept_invitation(&sent[0].secret, profile(&email)))
-            .unwrap()
-            .1;
-    }
     let state = block_on(dir.snapshot(ORG)).unwrap();
     let mut changes = vec![Change::CreateOrganization(state.org.clone())];
     changes.extend(state.members.values().cloned().map(Change::PutMember));
+    let mut last = owner;
+    for i in 1..members as u64 {
+        last = MemberId(1_000_000 + i);
+        changes.push(Change::PutMember(Arc::new(Member {
+            id: last,
+            email: format!("agent{i}@acme.test"),
+            user_code: Some(format!("A-{i}")),
+            user_name: Some(format!("agent{i}")),
+            display_name: Some(format!("Agent {i}")),
+            phone: Some("+1 555 0100".to_owned()),
+            role: RoleKey::new("agent"),
+            teams: Vec::new(),
+            bots: Vec::new(),
+            status: MemberStatus::Active,
+        })));
+    }
     (changes, owner, last)
 }
 
@@ -79,7 +93,8 @@ fn fresh(changes: &[Change]) -> Directory<MemoryStore> {
 fn directory(c: &mut Criterion) {
     let mut group = c.benchmark_group("directory");
     group.throughput(Throughput::Elements(1));
-    for members in [10, 1_000] {
+    group.sample_size(20);
+    for members in [10, 1_000, 10_000, 100_000] {
         let (template, owner, agent) = organization(members);
 
         group.bench_with_input(
@@ -94,6 +109,25 @@ fn directory(c: &mut Criterion) {
                         block_on(dir.change_role(ORG, owner, black_box(agent), role)).unwrap();
                     }
                     start.elapsed()
+                });
+            },
+        );
+
+        group.bench_with_input(
+            BenchmarkId::new("actor_after_change", members),
+            &template,
+            |b, template| {
+                b.iter_custom(|iters| {
+                    let dir = fresh(template);
+                    let mut total = Duration::ZERO;
+                    for i in 0..iters {
+                        let role = if i % 2 == 0 { "primary_agent" } else { "agent" };
+                        block_on(dir.change_role(ORG, owner, agent, role)).unwrap();
+                        let start = Instant::now();
+                        black_box(block_on(dir.actor(ORG, black_box(agent))).unwrap());
+                        total += start.elapsed();
+                    }
+                    total
                 });
             },
         );

@@ -8,7 +8,7 @@ use super::{
 use crate::action::Action;
 use crate::actor::{MemberActor, MemberStatus};
 use crate::id::{MemberId, OrgId, TeamId};
-use crate::record::{Invitation, InvitationState, Member, OrgState};
+use crate::record::{Invitation, Member, OrgState};
 use crate::resource::Resource;
 use crate::role::{Role, RoleKey};
 use crate::store::Store;
@@ -380,40 +380,27 @@ fn plan_import(
         }
     }
 
-    let by_email: HashMap<&str, &Arc<Member>> = state
-        .members
-        .values()
-        .map(|m| (m.email.as_str(), m))
-        .collect();
-    // Invitations not yet accepted or revoked (expired ones included: they
-    // are what a reissue sends again), by address.
-    let mut open: HashMap<&str, Vec<&Arc<Invitation>>> = HashMap::new();
-    for i in state.invitations.values() {
-        if let (InvitationState::Pending, Some(e)) = (i.state, i.email.as_deref()) {
-            open.entry(e).or_default().push(i);
-        }
-    }
-
-    // User codes: unique among the members after the import.
-    let mut codes: HashMap<String, String> = state
-        .members
-        .values()
-        .filter(|m| !people.contains_key(&m.email))
-        .filter_map(|m| m.user_code.clone().map(|c| (c, m.email.clone())))
-        .collect();
+    // User codes: unique among the members after the import. A code is
+    // looked up in the state's index; members the import rewrites are judged
+    // on the code their rows leave them.
+    let mut claimed: HashMap<String, String> = HashMap::new();
     for p in people.values() {
         let code = match &p.user_code {
             Some((c, _)) => Some(c.clone()),
-            None => by_email
-                .get(p.email.as_str())
+            None => state
+                .member_by_email(&p.email)
                 .and_then(|m| m.user_code.clone()),
         };
         if let Some(code) = code {
-            if codes.get(&code).is_some_and(|owner| *owner != p.email) {
+            let held = state
+                .member_by_user_code(&code)
+                .is_some_and(|o| o.email != p.email && !people.contains_key(&o.email));
+            let taken = held || claimed.get(&code).is_some_and(|owner| *owner != p.email);
+            if taken {
                 let line = p.user_code.as_ref().map_or(p.first_line, |(_, l)| *l);
                 fail(&mut errors, line, ImportProblem::UserCodeTaken(code));
             } else {
-                codes.insert(code, p.email.clone());
+                claimed.insert(code, p.email.clone());
             }
         }
     }
@@ -456,7 +443,10 @@ fn plan_import(
             teams.push(id);
         }
         let explicit = p.role.clone();
-        let existing = by_email.get(p.email.as_str()).copied();
+        let existing = state.member_by_email(&p.email);
+        // Invitations not yet accepted or revoked (expired ones included:
+        // they are what a reissue sends again) for the address.
+        let open: Vec<&Arc<Invitation>> = state.open_invitations(&p.email).collect();
         match existing {
             Some(m) => {
                 let current = state.role_of(m);
@@ -511,7 +501,7 @@ fn plan_import(
                     // A member who has not joined yet joins with the role
                     // the import now gives them: their invitation says so.
                     if next.role != m.role {
-                        let invitations = open.get(p.email.as_str()).map_or(&[][..], Vec::as_slice);
+                        let invitations = &open;
                         retarget(
                             plan,
                             invitations.iter().copied(),
@@ -559,18 +549,13 @@ fn plan_import(
                 // An address already invited keeps its one invitation, which
                 // now grants the import's role; otherwise one is issued.
                 let pending: Vec<&Arc<Invitation>> = open
-                    .get(p.email.as_str())
-                    .map(|is| {
-                        is.iter()
-                            .copied()
-                            .filter(|i| i.is_pending(plan.now))
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                    .iter()
+                    .copied()
+                    .filter(|i| i.is_pending(plan.now))
+                    .collect();
                 if pending.is_empty() {
                     // Expired invitations of the address are superseded.
-                    let expired = open.get(p.email.as_str()).into_iter().flatten().copied();
-                    settle(plan, expired, "supersede_invitation", None);
+                    settle(plan, open.iter().copied(), "supersede_invitation", None);
                     let issued =
                         plan.issue(state.org.id, me.id(), Some(p.email.clone()), role_key, ttl)?;
                     if !dry {

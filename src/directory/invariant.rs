@@ -11,7 +11,7 @@
 
 use super::error::DirectoryError;
 use super::Plan;
-use crate::id::{InvitationId, TeamId};
+use crate::id::{InvitationId, MemberId, TeamId};
 use crate::record::{Invitation, Member, Timestamp};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -69,7 +69,7 @@ pub(crate) fn check(plan: &Plan<'_>, now: Timestamp) -> Result<(), DirectoryErro
     // Exactly one holder of the unique role, once the organization has members.
     if let Some(unique) = catalog.unique_role() {
         let holds = |m: &Member| m.role == *unique.key();
-        let holders = count(before.members.values().filter(|m| holds(m)).count()) + delta(&holds);
+        let holders = count(before.holders(unique.key().as_str())) + delta(&holds);
         let members = count(before.members.len()) + delta(&|_| true);
         if members > 0 && holders != 1 {
             return Err(DirectoryError::UniqueRole(unique.key().clone()));
@@ -129,57 +129,44 @@ pub(crate) fn check(plan: &Plan<'_>, now: Timestamp) -> Result<(), DirectoryErro
             }
         }
     }
-    if !invited.is_empty() {
-        let untouched = before
-            .invitations
-            .iter()
-            .filter(|(id, i)| !plan.invitations.contains_key(*id) && open(i));
-        for (_, i) in untouched {
-            if let Some(email) = i.email.as_deref().filter(|e| invited.contains_key(e)) {
-                return Err(already_invited(email));
-            }
+    for (email, id) in &invited {
+        let other = before
+            .open_invitations(email)
+            .any(|i| i.id != *id && !plan.invitations.contains_key(&i.id));
+        if other {
+            return Err(already_invited(email));
         }
     }
 
-    // Unique user codes and emails, for the touched members whose code or
-    // email is new. A few are compared with every other member; a batch (an
-    // import) is checked with sets, so the cost stays linear in the
-    // organization's size.
-    let renamed: Vec<&Arc<Member>> = touched
-        .iter()
-        .filter_map(|(b, a)| match (b, a) {
-            (Some(b), Some(a)) if b.email == a.email && b.user_code == a.user_code => None,
-            (_, a) => *a,
-        })
-        .collect();
-    if renamed.is_empty() {
-        // Nothing new to compare.
-    } else if renamed.len() <= PAIRWISE_LIMIT {
-        for c in &renamed {
-            // Untouched members first: a clash with a member the operation
-            // also rewrites is judged on that member's new record below.
-            for (id, m) in &before.members {
-                if *id != c.id && clashes(c, m) && !plan.members.contains_key(id) {
-                    return Err(clash(c, m));
-                }
-            }
-            for m in plan.members.values().flatten() {
-                if m.id != c.id && clashes(c, m) {
-                    return Err(clash(c, m));
-                }
+    // Unique user codes and emails: among the touched members as the plan
+    // leaves them, and for those whose code or email is new, against the
+    // untouched members through the state's index — never a pass over the
+    // organization.
+    let mut emails: HashMap<&str, MemberId> = HashMap::new();
+    let mut codes: HashMap<&str, MemberId> = HashMap::new();
+    for m in plan.members.values().flatten() {
+        if emails.insert(m.email.as_str(), m.id).is_some() {
+            return Err(email_taken(&m.email));
+        }
+        if let Some(code) = &m.user_code {
+            if codes.insert(code.as_str(), m.id).is_some() {
+                return Err(DirectoryError::DuplicateUserCode(code.clone()));
             }
         }
-    } else {
-        let mut codes = HashSet::with_capacity(before.members.len());
-        let mut emails = HashSet::with_capacity(before.members.len());
-        for m in plan.members_after() {
-            if let Some(code) = &m.user_code {
-                if !codes.insert(code.as_str()) {
-                    return Err(DirectoryError::DuplicateUserCode(code.clone()));
-                }
-            }
-            if !emails.insert(m.email.as_str()) {
-                return Err(email_taken(&m.email));
+    }
+    let untouched = |owner: Option<&Arc<Member>>, me: MemberId| {
+        owner.is_some_and(|o| o.id != me && !plan.members.contains_key(&o.id))
+    };
+    for (b, a) in &touched {
+        let Some(a) = a else { continue };
+        if b.is_none_or(|b| b.email != a.email) && untouched(before.member_by_email(&a.email), a.id)
+        {
+            return Err(email_taken(&a.email));
+        }
+        if let Some(code) = &a.user_code {
+            let new_code = b.is_none_or(|b| b.user_code.as_ref() != Some(code));
+            if new_code && untouched(before.member_by_user_code(code), a.id) {
+                return Err(DirectoryError::DuplicateUserCode(code.clone()));
             }
         }
     }
@@ -206,24 +193,8 @@ pub(crate) fn check(plan: &Plan<'_>, now: Timestamp) -> Result<(), DirectoryErro
 /// A touched member as it was and as it would be (`None`: absent).
 type Touched<'a> = (Option<&'a Arc<Member>>, Option<&'a Arc<Member>>);
 
-/// Up to this many touched members are compared pairwise with the others.
-const PAIRWISE_LIMIT: usize = 16;
-
 fn count(n: usize) -> isize {
     isize::try_from(n).unwrap_or(isize::MAX)
-}
-
-fn clashes(a: &Member, b: &Member) -> bool {
-    a.email == b.email || (a.user_code.is_some() && a.user_code == b.user_code)
-}
-
-fn clash(a: &Member, b: &Member) -> DirectoryError {
-    match &a.user_code {
-        Some(code) if b.user_code.as_ref() == Some(code) => {
-            DirectoryError::DuplicateUserCode(code.clone())
-        }
-        _ => email_taken(&a.email),
-    }
 }
 
 fn already_invited(email: &str) -> DirectoryError {

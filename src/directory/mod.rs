@@ -39,7 +39,6 @@ use crate::team::Team;
 use indexmap::IndexMap;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// How many times an operation reloads and retries after a version conflict.
@@ -421,27 +420,17 @@ impl<S: Store, C: Clock> Directory<S, C> {
             if addresses.is_empty() {
                 return Err(DirectoryError::NoAddresses);
             }
-            // One pass over the members and invitations, whatever the
-            // number of addresses.
-            let members: HashSet<&str> = state.members.values().map(|m| m.email.as_str()).collect();
-            let mut open: HashMap<&str, Vec<&Arc<Invitation>>> = HashMap::new();
-            for i in state.invitations.values() {
-                if let (InvitationState::Pending, Some(e)) = (i.state, i.email.as_deref()) {
-                    open.entry(e).or_default().push(i);
-                }
-            }
+            // Each address is looked up in the state's index: the cost
+            // follows the addresses given, not the organization.
             let now = plan.now;
-            let invited = |e: &str| {
-                open.get(e)
-                    .is_some_and(|is| is.iter().any(|i| i.is_pending(now)))
-            };
+            let invited = |e: &str| state.open_invitations(e).any(|i| i.is_pending(now));
             let mut bad = Vec::new();
             let mut good = Vec::new();
             for a in &addresses {
                 match email::check(a) {
                     Err(b) => bad.push(b),
                     Ok(e) => {
-                        let problem = if members.contains(e.as_str()) {
+                        let problem = if state.member_by_email(&e).is_some() {
                             Some(AddressProblem::AlreadyMember)
                         } else if invited(e.as_str()) {
                             Some(AddressProblem::AlreadyInvited)
@@ -465,8 +454,12 @@ impl<S: Store, C: Clock> Directory<S, C> {
             good.into_iter()
                 .map(|e| {
                     // Expired invitations of the address are superseded.
-                    let expired = open.get(e.as_str()).into_iter().flatten().copied();
-                    settle(plan, expired, "supersede_invitation", None);
+                    settle(
+                        plan,
+                        state.open_invitations(&e),
+                        "supersede_invitation",
+                        None,
+                    );
                     plan.issue(org, me.id(), Some(e), role.key().clone(), ttl)
                 })
                 .collect()
@@ -627,9 +620,8 @@ impl<S: Store, C: Clock> Directory<S, C> {
                 // An address has at most one pending invitation: an expired
                 // one is not reissued over a newer one.
                 let invited = state
-                    .invitations
-                    .values()
-                    .any(|i| i.id != inv.id && i.is_pending(plan.now) && i.email == inv.email);
+                    .open_invitations(email)
+                    .any(|i| i.id != inv.id && i.is_pending(plan.now));
                 if joined || invited {
                     return Err(DirectoryError::BadAddresses(vec![BadAddress {
                         address: email.clone(),
@@ -732,11 +724,9 @@ impl<S: Store, C: Clock> Directory<S, C> {
                 });
             }
             // A link never displaces the invitation issued for an address.
-            let named = state.invitations.values().any(|i| {
-                i.id != inv.id
-                    && i.is_pending(plan.now)
-                    && i.email.as_deref() == Some(email.as_str())
-            });
+            let named = state
+                .open_invitations(&email)
+                .any(|i| i.id != inv.id && i.is_pending(plan.now));
             if inv.email.is_none() && named && state.member_by_email(&email).is_none() {
                 return Err(DirectoryError::BadAddresses(vec![BadAddress {
                     address: email,
@@ -880,9 +870,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
                         role: new_role,
                     },
                 )?;
-                let open = state.invitations.values().filter(|i| {
-                    i.state == InvitationState::Pending && i.email.as_deref() == Some(&target.email)
-                });
+                let open = state.open_invitations(&target.email);
                 retarget(plan, open, me.id(), new_role.key(), "change_role");
             }
             let mut next = Member::clone(target);
@@ -1445,11 +1433,7 @@ fn settle_pending(
     email: &str,
     keep: Option<InvitationId>,
 ) {
-    let of_address = state
-        .invitations
-        .values()
-        .filter(|i| i.email.as_deref() == Some(email));
-    settle(plan, of_address, action, keep);
+    settle(plan, state.open_invitations(email), action, keep);
 }
 
 /// Revokes the invitations among `invitations` still open (pending, expired
@@ -1656,16 +1640,6 @@ impl<'s> Plan<'s> {
         self.invitations
             .get(&id)
             .or_else(|| self.before.invitations.get(&id))
-    }
-
-    /// The members as the operation would leave them.
-    fn members_after(&self) -> impl Iterator<Item = &Arc<Member>> + '_ {
-        self.before
-            .members
-            .iter()
-            .filter(|(id, _)| !self.members.contains_key(*id))
-            .map(|(_, m)| m)
-            .chain(self.members.values().flatten())
     }
 
     /// The teams as the operation would leave them.

@@ -7,7 +7,9 @@ use crate::role::{Role, RoleKey};
 use crate::team::Team;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Bound;
+use std::sync::{Arc, OnceLock};
 
 /// Seconds since the Unix epoch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -109,8 +111,12 @@ impl Invitation {
 /// Everything stored about one organization except its audit log.
 ///
 /// Records are shared (`Arc`) so that copying a state to check an operation's
-/// outcome costs little.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// outcome costs little. Lookups by address and user code, counts per role,
+/// active members and open invitations are kept in an index built on first
+/// use and maintained by [`OrgState::apply`], so that an operation does not
+/// pass over every member: change a state only through `apply` once it has
+/// been read (assigning to its fields afterwards leaves the index stale).
+#[derive(Clone)]
 pub struct OrgState {
     /// The organization.
     pub org: Organization,
@@ -122,6 +128,131 @@ pub struct OrgState {
     pub teams: IndexMap<TeamId, Arc<Team>>,
     /// Invitations by id, in creation order.
     pub invitations: IndexMap<InvitationId, Arc<Invitation>>,
+    /// Lookups over the records, built on first use.
+    index: OnceLock<Index>,
+}
+
+impl PartialEq for OrgState {
+    fn eq(&self, other: &Self) -> bool {
+        // The index is derived from the records.
+        self.org == other.org
+            && self.version == other.version
+            && self.members == other.members
+            && self.teams == other.teams
+            && self.invitations == other.invitations
+    }
+}
+
+impl Eq for OrgState {}
+
+impl std::fmt::Debug for OrgState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OrgState")
+            .field("org", &self.org)
+            .field("version", &self.version)
+            .field("members", &self.members)
+            .field("teams", &self.teams)
+            .field("invitations", &self.invitations)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the directory looks up without passing over every record.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Index {
+    /// Member by stored address.
+    emails: HashMap<String, MemberId>,
+    /// Member by user code.
+    codes: HashMap<String, MemberId>,
+    /// Members per role, and active members per role.
+    holders: HashMap<RoleKey, usize>,
+    active_holders: HashMap<RoleKey, usize>,
+    /// Active members.
+    active: usize,
+    /// Open invitations (not accepted or revoked, expired or not) by address.
+    open: HashMap<String, Vec<InvitationId>>,
+    /// How many open invitations (links included) expire at each time.
+    expiries: BTreeMap<Timestamp, usize>,
+}
+
+impl Index {
+    fn build(state: &OrgState) -> Index {
+        let mut index = Index::default();
+        for m in state.members.values() {
+            index.add_member(m);
+        }
+        for i in state.invitations.values() {
+            index.add_invitation(i);
+        }
+        index
+    }
+
+    fn add_member(&mut self, m: &Member) {
+        self.emails.insert(m.email.clone(), m.id);
+        if let Some(code) = &m.user_code {
+            self.codes.insert(code.clone(), m.id);
+        }
+        *self.holders.entry(m.role.clone()).or_default() += 1;
+        if m.status == MemberStatus::Active {
+            *self.active_holders.entry(m.role.clone()).or_default() += 1;
+            self.active += 1;
+        }
+    }
+
+    fn remove_member(&mut self, m: &Member) {
+        if self.emails.get(&m.email) == Some(&m.id) {
+            self.emails.remove(&m.email);
+        }
+        if let Some(code) = &m.user_code {
+            if self.codes.get(code) == Some(&m.id) {
+                self.codes.remove(code);
+            }
+        }
+        decrement(&mut self.holders, &m.role);
+        if m.status == MemberStatus::Active {
+            decrement(&mut self.active_holders, &m.role);
+            self.active = self.active.saturating_sub(1);
+        }
+    }
+
+    fn add_invitation(&mut self, i: &Invitation) {
+        if i.state != InvitationState::Pending {
+            return;
+        }
+        if let Some(e) = &i.email {
+            self.open.entry(e.clone()).or_default().push(i.id);
+        }
+        *self.expiries.entry(i.expires_at).or_default() += 1;
+    }
+
+    fn remove_invitation(&mut self, i: &Invitation) {
+        if i.state != InvitationState::Pending {
+            return;
+        }
+        if let Some(e) = &i.email {
+            if let Some(ids) = self.open.get_mut(e) {
+                ids.retain(|id| *id != i.id);
+                if ids.is_empty() {
+                    self.open.remove(e);
+                }
+            }
+        }
+        if let Some(n) = self.expiries.get_mut(&i.expires_at) {
+            *n -= 1;
+            if *n == 0 {
+                self.expiries.remove(&i.expires_at);
+            }
+        }
+    }
+}
+
+fn decrement(counts: &mut HashMap<RoleKey, usize>, role: &RoleKey) {
+    if let Some(n) = counts.get_mut(role) {
+        *n -= 1;
+        if *n == 0 {
+            counts.remove(role);
+        }
+    }
 }
 
 /// One change to an organization's state. A store applies a list of them
@@ -153,7 +284,12 @@ impl OrgState {
             members: IndexMap::new(),
             teams: IndexMap::new(),
             invitations: IndexMap::new(),
+            index: OnceLock::new(),
         }
+    }
+
+    fn index(&self) -> &Index {
+        self.index.get_or_init(|| Index::build(self))
     }
 
     /// Applies one change (not the version: the store sets it on commit).
@@ -161,10 +297,19 @@ impl OrgState {
         match change {
             Change::CreateOrganization(org) => self.org = org.clone(),
             Change::PutMember(m) => {
-                self.members.insert(m.id, Arc::clone(m));
+                let old = self.members.insert(m.id, Arc::clone(m));
+                if let Some(index) = self.index.get_mut() {
+                    if let Some(old) = old {
+                        index.remove_member(&old);
+                    }
+                    index.add_member(m);
+                }
             }
             Change::DeleteMember(id) => {
-                self.members.shift_remove(id);
+                let old = self.members.shift_remove(id);
+                if let (Some(index), Some(old)) = (self.index.get_mut(), old) {
+                    index.remove_member(&old);
+                }
             }
             Change::PutTeam(t) => {
                 self.teams.insert(t.id, Arc::clone(t));
@@ -173,7 +318,13 @@ impl OrgState {
                 self.teams.shift_remove(id);
             }
             Change::PutInvitation(i) => {
-                self.invitations.insert(i.id, Arc::clone(i));
+                let old = self.invitations.insert(i.id, Arc::clone(i));
+                if let Some(index) = self.index.get_mut() {
+                    if let Some(old) = old {
+                        index.remove_invitation(&old);
+                    }
+                    index.add_invitation(i);
+                }
             }
         }
     }
@@ -189,7 +340,39 @@ impl OrgState {
     #[must_use]
     pub fn member_by_email(&self, email: &str) -> Option<&Arc<Member>> {
         let email = super::normalize(email);
-        self.members.values().find(|m| m.email == email)
+        let id = self.index().emails.get(&email)?;
+        self.members.get(id)
+    }
+
+    /// The member with this user code.
+    #[must_use]
+    pub fn member_by_user_code(&self, code: &str) -> Option<&Arc<Member>> {
+        let id = self.index().codes.get(code)?;
+        self.members.get(id)
+    }
+
+    /// The invitations still open for the address (in its stored form): not
+    /// accepted nor revoked, expired or not. The directory keeps at most one.
+    pub fn open_invitations<'s>(
+        &'s self,
+        email: &str,
+    ) -> impl Iterator<Item = &'s Arc<Invitation>> + 's {
+        self.index()
+            .open
+            .get(email)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.invitations.get(id))
+    }
+
+    /// Members holding the role, whatever their status.
+    #[must_use]
+    pub fn holders(&self, role: &str) -> usize {
+        self.index()
+            .holders
+            .get(&RoleKey::new(role))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// The actor for a member, ready for [`crate::can`]; `None` when the
@@ -208,26 +391,23 @@ impl OrgState {
     /// Active members plus pending invitations at `now`.
     #[must_use]
     pub fn seats_used(&self, now: Timestamp) -> u64 {
-        let active = self
-            .members
-            .values()
-            .filter(|m| m.status == MemberStatus::Active)
-            .count();
-        let pending = self
-            .invitations
-            .values()
-            .filter(|i| i.is_pending(now))
-            .count();
-        (active + pending) as u64
+        let index = self.index();
+        let pending: usize = index
+            .expiries
+            .range((Bound::Excluded(now), Bound::Unbounded))
+            .map(|(_, n)| n)
+            .sum();
+        (index.active + pending) as u64
     }
 
     /// Active members holding the role.
     #[must_use]
     pub fn active_with_role(&self, role: &str) -> usize {
-        self.members
-            .values()
-            .filter(|m| m.status == MemberStatus::Active && m.role.as_str() == role)
-            .count()
+        self.index()
+            .active_holders
+            .get(&RoleKey::new(role))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// The first record, in stored order, that breaks a rule of the data
@@ -323,5 +503,114 @@ impl OrgState {
             *counts.entry(m.role.clone()).or_insert(0) += 1;
         }
         counts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The index kept by `apply` is the index built from the records.
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn member(id: u64, role: &str, code: Option<&str>, status: MemberStatus) -> Change {
+        Change::PutMember(Arc::new(Member {
+            id: MemberId(id),
+            email: format!("m{id}@acme.test"),
+            user_code: code.map(str::to_owned),
+            user_name: None,
+            display_name: None,
+            phone: None,
+            role: RoleKey::new(role),
+            teams: Vec::new(),
+            bots: Vec::new(),
+            status,
+        }))
+    }
+
+    fn invitation(id: u64, email: Option<&str>, expires: u64, state: InvitationState) -> Change {
+        Change::PutInvitation(Arc::new(Invitation {
+            id: InvitationId(id),
+            email: email.map(str::to_owned),
+            role: RoleKey::new("agent"),
+            secret_hash: [0; 32],
+            created_by: MemberId(1),
+            created_at: Timestamp(0),
+            expires_at: Timestamp(expires),
+            state,
+        }))
+    }
+
+    /// The index with its address lists in a canonical order.
+    fn canonical(index: &Index) -> Index {
+        let mut index = index.clone();
+        for ids in index.open.values_mut() {
+            ids.sort_unstable();
+        }
+        index
+    }
+
+    #[test]
+    fn the_maintained_index_is_the_index_of_the_records() {
+        let mut state = OrgState::new(Organization {
+            id: OrgId(1),
+            name: "Acme".into(),
+            catalog: Arc::new(crate::preset::helpdesk()),
+            seat_limit: 100,
+        });
+        // Built before anything happens, then maintained.
+        assert_eq!(state.seats_used(Timestamp(0)), 0);
+        use InvitationState::*;
+        use MemberStatus::*;
+        let changes = [
+            member(1, "owner", Some("C1"), Active),
+            member(2, "agent", Some("C2"), Active),
+            member(3, "agent", None, Invited),
+            invitation(10, Some("x@acme.test"), 50, Pending),
+            invitation(11, None, 50, Pending),
+            invitation(12, Some("m3@acme.test"), 80, Pending),
+            member(2, "admin", Some("C9"), Disabled),
+            invitation(10, Some("x@acme.test"), 50, Revoked),
+            invitation(13, Some("x@acme.test"), 90, Pending),
+            Change::DeleteMember(MemberId(3)),
+            invitation(12, Some("m3@acme.test"), 80, Revoked),
+            member(4, "agent", Some("C2"), Active),
+            Change::DeleteMember(MemberId(99)),
+        ];
+        for change in &changes {
+            state.apply(change);
+            let kept = canonical(state.index());
+            let built = canonical(&Index::build(&state));
+            assert_eq!(kept, built, "after {change:?}");
+        }
+        assert_eq!(state.member_by_user_code("C2").unwrap().id, MemberId(4));
+        assert!(state.member_by_user_code("C1").is_some());
+        assert_eq!(
+            state.member_by_email("M2@acme.test").unwrap().id,
+            MemberId(2)
+        );
+        assert_eq!(state.holders("admin"), 1);
+        assert_eq!(state.active_with_role("admin"), 0);
+        assert_eq!(state.active_with_role("agent"), 1);
+        assert_eq!(
+            state
+                .open_invitations("x@acme.test")
+                .map(|i| i.id)
+                .collect::<Vec<_>>(),
+            [InvitationId(13)]
+        );
+        // Owner and agent 4 active; the link and invitation 13 pending at 60.
+        assert_eq!(state.seats_used(Timestamp(60)), 3);
+        assert_eq!(state.seats_used(Timestamp(90)), 2);
+        // A copy keeps its index; the copy and the original move apart.
+        let mut copy = state.clone();
+        copy.apply(&Change::DeleteMember(MemberId(4)));
+        assert_eq!(copy.active_with_role("agent"), 0);
+        assert_eq!(state.active_with_role("agent"), 1);
+        assert_eq!(copy, {
+            let mut fresh = state.clone();
+            fresh.members.shift_remove(&MemberId(4));
+            fresh
+        });
     }
 }
