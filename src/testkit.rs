@@ -915,6 +915,19 @@ impl<S: Store> Store for Interleaved<S> {
     async fn version(&self, org: OrgId) -> Result<u64, StoreError> {
         self.0.version(org).await
     }
+
+    async fn changes_since(
+        &self,
+        org: OrgId,
+        version: u64,
+        limit: usize,
+    ) -> Result<Option<Vec<crate::record::Committed>>, StoreError> {
+        self.0.changes_since(org, version, limit).await
+    }
+
+    fn shares_state(&self) -> bool {
+        self.0.shares_state()
+    }
 }
 
 /// The directory the concurrent operations go through.

@@ -12,6 +12,7 @@ mod error;
 #[cfg(feature = "import")]
 mod import;
 mod invariant;
+mod orgs;
 mod secret;
 mod text;
 
@@ -24,6 +25,7 @@ pub use error::{
 };
 #[cfg(feature = "import")]
 pub use import::{import_template, ImportMode, ImportReport};
+pub use orgs::DEFAULT_CACHED_ORGANIZATIONS;
 pub use text::MAX_TEXT_CHARS;
 
 use crate::action::Action;
@@ -48,6 +50,28 @@ const MAX_ATTEMPTS: usize = 128;
 /// 64-bit integers): checked when an organization is created, so that every
 /// store accepts the same ids.
 const MAX_STORED_ID: u64 = i64::MAX as u64;
+
+/// The most commits a directory applies from the change log to catch up;
+/// further behind, it loads the organization whole.
+const MAX_CATCH_UP: usize = 1_000;
+
+/// Whether the records a caught-up state got from the log fit it: their
+/// roles are in the catalog and their members' teams exist. A log that does
+/// not fit is not trusted; the organization is loaded from its rows, which
+/// the store checks strictly.
+fn fits(state: &OrgState, commits: &[crate::record::Committed]) -> bool {
+    commits
+        .iter()
+        .flat_map(|c| &c.changes)
+        .all(|change| match change {
+            Change::PutMember(m) => {
+                state.org.catalog.role(m.role.as_str()).is_some()
+                    && m.teams.iter().all(|t| state.teams.contains_key(t))
+            }
+            Change::PutInvitation(i) => state.org.catalog.role(i.role.as_str()).is_some(),
+            _ => true,
+        })
+}
 
 /// The most audit events [`Directory::audit_events`] returns at once.
 pub const MAX_AUDIT_PAGE: usize = 1_000;
@@ -189,6 +213,9 @@ pub struct Directory<S, C = SystemClock> {
     store: S,
     clock: C,
     invitation_ttl: u64,
+    /// The organizations this directory (and its clones) serves, kept
+    /// between operations.
+    orgs: Arc<orgs::OrgCache>,
 }
 
 impl<S: Store> Directory<S> {
@@ -199,6 +226,7 @@ impl<S: Store> Directory<S> {
             store,
             clock: SystemClock,
             invitation_ttl: DEFAULT_INVITATION_TTL,
+            orgs: Arc::new(orgs::OrgCache::new(DEFAULT_CACHED_ORGANIZATIONS)),
         }
     }
 }
@@ -211,6 +239,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
             store,
             clock,
             invitation_ttl: DEFAULT_INVITATION_TTL,
+            orgs: Arc::new(orgs::OrgCache::new(DEFAULT_CACHED_ORGANIZATIONS)),
         }
     }
 
@@ -223,10 +252,119 @@ impl<S: Store, C: Clock> Directory<S, C> {
         self
     }
 
+    /// The same directory keeping at most `organizations` organizations in
+    /// memory between operations (default [`DEFAULT_CACHED_ORGANIZATIONS`];
+    /// 0 keeps none and loads every time). The least recently used goes
+    /// first; an organization that went is loaded whole when next used.
+    /// Clones of a directory share what it keeps.
+    #[must_use]
+    pub fn cached_organizations(mut self, organizations: usize) -> Self {
+        self.orgs = Arc::new(orgs::OrgCache::new(organizations));
+        self
+    }
+
+    /// How many organizations this directory keeps in memory now.
+    #[must_use]
+    pub fn organizations_in_memory(&self) -> usize {
+        self.orgs.len()
+    }
+
     /// The store.
     #[must_use]
     pub fn store(&self) -> &S {
         &self.store
+    }
+
+    /// The organization's current state: the one kept in memory if the
+    /// store's version says nothing changed since; brought up to date from
+    /// the store's change log if it is behind; loaded whole otherwise. A
+    /// store that shares its own state ([`Store::shares_state`]) is read
+    /// directly.
+    async fn current(&self, org: OrgId) -> Result<Option<Arc<OrgState>>, DirectoryError> {
+        if self.store.shares_state() || self.orgs.capacity() == 0 {
+            return Ok(self.store.load(org).await?);
+        }
+        let version = self.store.version(org).await?;
+        if version == 0 {
+            self.orgs.remove(org);
+            return Ok(None);
+        }
+        if let Some(kept) = self.orgs.get(org) {
+            if kept.version == version {
+                return Ok(Some(kept));
+            }
+            if kept.version < version {
+                let behind = kept.version;
+                drop(kept);
+                if let Some(state) = self.catch_up(org, behind, version).await? {
+                    return Ok(Some(state));
+                }
+            }
+        }
+        let state = self.store.load(org).await?;
+        match &state {
+            Some(state) => self.orgs.put(org, Arc::clone(state)),
+            None => self.orgs.remove(org),
+        }
+        Ok(state)
+    }
+
+    /// Applies the commits after `behind` to the kept state; `None` when the
+    /// log does not bring it to `version` or another task moved it meanwhile
+    /// (the caller loads the organization whole).
+    async fn catch_up(
+        &self,
+        org: OrgId,
+        behind: u64,
+        version: u64,
+    ) -> Result<Option<Arc<OrgState>>, DirectoryError> {
+        let Some(commits) = self.store.changes_since(org, behind, MAX_CATCH_UP).await? else {
+            return Ok(None);
+        };
+        let consecutive = commits
+            .iter()
+            .enumerate()
+            .all(|(i, c)| c.version == behind + 1 + i as u64);
+        if !consecutive || commits.last().is_none_or(|c| c.version < version) {
+            return Ok(None);
+        }
+        let Some(mut state) = self.orgs.take(org) else {
+            return Ok(None);
+        };
+        if state.version != behind {
+            self.orgs.put(org, state);
+            return Ok(None);
+        }
+        let next = Arc::make_mut(&mut state);
+        for commit in &commits {
+            for change in &commit.changes {
+                next.apply(change);
+            }
+            next.version = commit.version;
+        }
+        if !fits(next, &commits) {
+            // A logged record the catalog does not know: the rows decide.
+            return Ok(None);
+        }
+        self.orgs.put(org, Arc::clone(&state));
+        Ok(Some(state))
+    }
+
+    /// After a commit from `read` to `committed`, the kept state moves with it.
+    fn remember(&self, org: OrgId, read: u64, committed: u64, changes: &[Change]) {
+        if self.store.shares_state() {
+            return;
+        }
+        if let Some(mut state) = self.orgs.take(org) {
+            if state.version == read {
+                let next = Arc::make_mut(&mut state);
+                for change in changes {
+                    next.apply(change);
+                }
+                next.version = committed;
+            }
+            self.orgs.put(org, state);
+        }
     }
 
     /// The clock's time, no later than [`Timestamp::MAX`].
@@ -262,8 +400,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
     {
         for _ in 0..MAX_ATTEMPTS {
             let state = self
-                .store
-                .load(org)
+                .current(org)
                 .await?
                 .ok_or(DirectoryError::UnknownOrganization(org))?;
             let now = self.now();
@@ -285,7 +422,10 @@ impl<S: Store, C: Clock> Directory<S, C> {
                 events: &events,
             };
             match self.store.commit(commit).await {
-                Ok(_) => return Ok(out),
+                Ok(committed) => {
+                    self.remember(org, version, committed, &changes);
+                    return Ok(out);
+                }
                 Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),
             }
@@ -299,8 +439,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
         F: FnOnce(&OrgState, Timestamp) -> Result<T, DirectoryError> + Send,
     {
         let state = self
-            .store
-            .load(org)
+            .current(org)
             .await?
             .ok_or(DirectoryError::UnknownOrganization(org))?;
         op(&state, self.now())
@@ -328,7 +467,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
                 problem: "it is beyond 2^63 - 1, which stores cannot hold",
             });
         }
-        if self.store.load(new.id).await?.is_some() {
+        if self.store.version(new.id).await? > 0 {
             return Err(DirectoryError::OrganizationExists(new.id));
         }
         let role = match (new.catalog.unique_role(), &new.founder_role) {
@@ -677,7 +816,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
         let (org, id) = secret::ids(secret).ok_or(DirectoryError::InvitationInvalid)?;
         let hash = secret::hash(secret);
         let profile = profile_fields(&profile)?;
-        let org_exists = self.store.load(org).await?.is_some();
+        let org_exists = self.store.version(org).await? > 0;
         if !org_exists {
             return Err(DirectoryError::InvitationInvalid);
         }
@@ -1388,8 +1527,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
     ///
     /// [`DirectoryError::UnknownOrganization`].
     pub async fn snapshot(&self, org: OrgId) -> Result<Arc<OrgState>, DirectoryError> {
-        self.store
-            .load(org)
+        self.current(org)
             .await?
             .ok_or(DirectoryError::UnknownOrganization(org))
     }

@@ -9,7 +9,9 @@ mod state;
 
 pub(crate) use address::normalize;
 pub use audit::{AuditCursor, AuditEvent};
-pub use state::{Change, Invitation, InvitationState, Member, OrgState, Organization, Timestamp};
+pub use state::{
+    Change, Committed, Invitation, InvitationState, Member, OrgState, Organization, Timestamp,
+};
 
 /// A stored record that breaks a rule the data itself must keep, whatever
 /// store holds it: found by [`OrgState::broken_rule`] and reported by the store

@@ -255,6 +255,15 @@ fn decrement(counts: &mut HashMap<RoleKey, usize>, role: &RoleKey) {
     }
 }
 
+/// One commit of the change log: the version it produced and its changes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Committed {
+    /// The organization's version after the commit.
+    pub version: u64,
+    /// The commit's changes, in order.
+    pub changes: Vec<Change>,
+}
+
 /// One change to an organization's state. A store applies a list of them
 /// atomically, with [`OrgState::apply`] as their meaning.
 #[derive(Clone, Debug, PartialEq, Eq)]

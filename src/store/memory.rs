@@ -2,7 +2,7 @@
 
 use super::{Commit, Store, StoreError};
 use crate::id::OrgId;
-use crate::record::{AuditCursor, AuditEvent, Change, OrgState};
+use crate::record::{AuditCursor, AuditEvent, Change, Committed, OrgState};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -10,6 +10,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 struct Entry {
     state: Option<Arc<OrgState>>,
     audit: Vec<AuditEvent>,
+    /// Every commit after the first, in order.
+    log: Vec<Committed>,
 }
 
 /// Keeps every organization in memory behind one mutex.
@@ -85,6 +87,12 @@ impl Store for MemoryStore {
         let version = state.version;
         entry.state = Some(next);
         entry.audit.extend_from_slice(commit.events);
+        if commit.expected_version.is_some() {
+            entry.log.push(Committed {
+                version,
+                changes: commit.changes.to_vec(),
+            });
+        }
         Ok(version)
     }
 
@@ -107,6 +115,31 @@ impl Store for MemoryStore {
             .take(limit)
             .cloned()
             .collect())
+    }
+
+    async fn changes_since(
+        &self,
+        org: OrgId,
+        version: u64,
+        limit: usize,
+    ) -> Result<Option<Vec<Committed>>, StoreError> {
+        let map = self.lock();
+        let Some(entry) = map.get(&org) else {
+            return Ok(None);
+        };
+        // The log starts at version 2: the creation is not in it.
+        if version == 0 {
+            return Ok(None);
+        }
+        let start = entry.log.partition_point(|c| c.version <= version);
+        Ok(Some(
+            entry.log.iter().skip(start).take(limit).cloned().collect(),
+        ))
+    }
+
+    fn shares_state(&self) -> bool {
+        // `load` hands out the store's own state: nothing to cache.
+        true
     }
 
     async fn version(&self, org: OrgId) -> Result<u64, StoreError> {

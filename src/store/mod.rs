@@ -9,7 +9,7 @@ mod sql;
 mod sqlite;
 
 use crate::id::OrgId;
-use crate::record::{AuditCursor, AuditEvent, Change, OrgState};
+use crate::record::{AuditCursor, AuditEvent, Change, Committed, OrgState};
 
 /// The page size [`Store::audit`] reads with.
 const AUDIT_EXPORT_PAGE: usize = 1_000;
@@ -67,6 +67,10 @@ pub struct Commit<'a> {
 ///   state after applying every committed change in order, with its version.
 ///   A stored value that cannot be decoded is [`StoreError::Corrupt`], never a
 ///   guess.
+/// - **A faithful log, if any.** [`Store::changes_since`] returns, when it
+///   returns commits, exactly the commits after the version asked for, in
+///   order, with the changes they applied: applying them to the state at
+///   that version gives the state [`Store::load`] returns.
 /// - **Complete audit.** [`Store::audit_page`] returns the events ever
 ///   committed for the organization in commit order, a page at a time after
 ///   a cursor; the pages together are the whole log.
@@ -121,4 +125,26 @@ pub trait Store: Send + Sync {
     /// The organization's current version (0 when it does not exist): a cheap
     /// way for a replica to tell whether its cached actors are stale.
     fn version(&self, org: OrgId) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// The change log: up to `limit` commits after `version`, oldest first,
+    /// each with the changes it applied. `Ok(None)` when the store keeps no
+    /// log that reaches back to `version` (the directory then loads the
+    /// organization whole) — the default, so a store without a log keeps
+    /// the contract.
+    fn changes_since(
+        &self,
+        org: OrgId,
+        version: u64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Option<Vec<Committed>>, StoreError>> + Send {
+        let _ = (org, version, limit);
+        async { Ok(None) }
+    }
+
+    /// Whether [`Store::load`] hands out the store's own state, already in
+    /// memory (as [`MemoryStore`] does): a directory then keeps no copy of
+    /// its own. `false` by default.
+    fn shares_state(&self) -> bool {
+        false
+    }
 }

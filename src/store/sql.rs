@@ -7,7 +7,7 @@ use crate::catalog::{Catalog, Policy};
 use crate::id::{BotId, InvitationId, KnowledgeBaseId, MemberId, OrgId, TeamId};
 use crate::matrix::Matrix;
 use crate::permission::Permissions;
-use crate::record::{AuditCursor, StoredRecord};
+use crate::record::{AuditCursor, Committed, StoredRecord};
 use crate::record::{
     AuditEvent, Change, Invitation, InvitationState, Member, OrgState, Organization, Timestamp,
 };
@@ -36,8 +36,9 @@ pub(crate) enum Dialect {
 pub(crate) const CHANNEL: &str = "purview_changes";
 
 /// The schema, one migration per version, applied in order on open.
-const MIGRATIONS: &[&[&str]] = &[&[
-    "CREATE TABLE purview_orgs (
+const MIGRATIONS: &[&[&str]] = &[
+    &[
+        "CREATE TABLE purview_orgs (
         org_id BIGINT PRIMARY KEY,
         name TEXT NOT NULL,
         catalog_name TEXT NOT NULL,
@@ -46,7 +47,7 @@ const MIGRATIONS: &[&[&str]] = &[&[
         matrix TEXT,
         seat_limit BIGINT NOT NULL,
         version BIGINT NOT NULL)",
-    "CREATE TABLE purview_roles (
+        "CREATE TABLE purview_roles (
         org_id BIGINT NOT NULL,
         position BIGINT NOT NULL,
         role_key TEXT NOT NULL,
@@ -60,7 +61,7 @@ const MIGRATIONS: &[&[&str]] = &[&[
         is_unique BIGINT NOT NULL,
         is_disabled BIGINT NOT NULL,
         PRIMARY KEY (org_id, role_key))",
-    "CREATE TABLE purview_members (
+        "CREATE TABLE purview_members (
         org_id BIGINT NOT NULL,
         member_id BIGINT NOT NULL,
         position BIGINT NOT NULL,
@@ -74,14 +75,14 @@ const MIGRATIONS: &[&[&str]] = &[&[
         teams TEXT NOT NULL,
         bots TEXT NOT NULL,
         PRIMARY KEY (org_id, member_id))",
-    "CREATE TABLE purview_teams (
+        "CREATE TABLE purview_teams (
         org_id BIGINT NOT NULL,
         team_id BIGINT NOT NULL,
         position BIGINT NOT NULL,
         code TEXT,
         name TEXT NOT NULL,
         PRIMARY KEY (org_id, team_id))",
-    "CREATE TABLE purview_invitations (
+        "CREATE TABLE purview_invitations (
         org_id BIGINT NOT NULL,
         invitation_id BIGINT NOT NULL,
         position BIGINT NOT NULL,
@@ -93,7 +94,7 @@ const MIGRATIONS: &[&[&str]] = &[&[
         expires_at BIGINT NOT NULL,
         state TEXT NOT NULL,
         PRIMARY KEY (org_id, invitation_id))",
-    "CREATE TABLE purview_audit (
+        "CREATE TABLE purview_audit (
         org_id BIGINT NOT NULL,
         version BIGINT NOT NULL,
         idx BIGINT NOT NULL,
@@ -104,7 +105,16 @@ const MIGRATIONS: &[&[&str]] = &[&[
         before_value TEXT,
         after_value TEXT,
         PRIMARY KEY (org_id, version, idx))",
-]];
+    ],
+    &[
+        // The change log: each commit after the first, its changes as JSON.
+        "CREATE TABLE purview_changes (
+        org_id BIGINT NOT NULL,
+        version BIGINT NOT NULL,
+        changes TEXT NOT NULL,
+        PRIMARY KEY (org_id, version))",
+    ],
+];
 
 /// The schema version this build of the crate writes.
 pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -432,6 +442,47 @@ impl SqlCore {
         decode(org, &row, &roles, &members, &teams, &invitations).map(|s| Some(Arc::new(s)))
     }
 
+    /// The change log after `version`, by the primary key; `None` when it
+    /// does not reach back that far (commits written before the log existed,
+    /// or the organization's creation).
+    pub(crate) async fn changes_since(
+        &self,
+        org: OrgId,
+        version: u64,
+        limit: usize,
+    ) -> Result<Option<Vec<Committed>>, StoreError> {
+        let Some(key) = stored_org(org) else {
+            return Ok(None);
+        };
+        if version == 0 {
+            return Ok(None);
+        }
+        let rows = sqlx::query(&self.sql(
+            "SELECT version, changes FROM purview_changes
+             WHERE org_id = $1 AND version > $2 ORDER BY version LIMIT $3",
+        ))
+        .bind(key)
+        .bind(to_i64(version, "version")?)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(from_sqlx)?;
+        let mut commits = Vec::with_capacity(rows.len());
+        for (expected, r) in (version + 1..).zip(&rows) {
+            let at = id(r, "version")?;
+            if at != expected {
+                // A gap: the log does not hold every commit from there.
+                return Ok(None);
+            }
+            let logged: Vec<Logged<'static>> = json(&get::<String>(r, "changes")?, "change log")?;
+            commits.push(Committed {
+                version: at,
+                changes: logged.into_iter().map(Logged::into_change).collect(),
+            });
+        }
+        Ok(Some(commits))
+    }
+
     /// A page of the audit log, by the primary key (organization, version,
     /// index): the page costs the same whatever the history's length.
     pub(crate) async fn audit_page(
@@ -537,6 +588,21 @@ impl SqlCore {
         };
         self.write_changes(&mut tx, org, version, commit.changes)
             .await?;
+        if commit.expected_version.is_some() {
+            self.step()?;
+            let logged: Vec<Logged<'_>> = commit.changes.iter().filter_map(Logged::of).collect();
+            sqlx::query(
+                &self.sql(
+                    "INSERT INTO purview_changes (org_id, version, changes) VALUES ($1, $2, $3)",
+                ),
+            )
+            .bind(org)
+            .bind(to_i64(version, "version")?)
+            .bind(to_json(&logged)?)
+            .execute(&mut *tx)
+            .await
+            .map_err(from_sqlx)?;
+        }
         for chunk in commit.events.chunks(BATCH_ROWS) {
             self.step()?;
             let sql = self.sql_rows(
@@ -834,6 +900,41 @@ impl<'a, T> Net<'a, T> {
     }
 }
 
+/// A change as the change log stores it (the organization's creation is not
+/// logged: a log starts at version 2).
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Logged<'a> {
+    PutMember(Cow<'a, Member>),
+    DeleteMember(MemberId),
+    PutTeam(Cow<'a, Team>),
+    DeleteTeam(TeamId),
+    PutInvitation(Cow<'a, Invitation>),
+}
+
+impl<'a> Logged<'a> {
+    fn of(change: &'a Change) -> Option<Logged<'a>> {
+        Some(match change {
+            Change::CreateOrganization(_) => return None,
+            Change::PutMember(m) => Logged::PutMember(Cow::Borrowed(&**m)),
+            Change::DeleteMember(id) => Logged::DeleteMember(*id),
+            Change::PutTeam(t) => Logged::PutTeam(Cow::Borrowed(&**t)),
+            Change::DeleteTeam(id) => Logged::DeleteTeam(*id),
+            Change::PutInvitation(i) => Logged::PutInvitation(Cow::Borrowed(&**i)),
+        })
+    }
+
+    fn into_change(self) -> Change {
+        match self {
+            Logged::PutMember(m) => Change::PutMember(Arc::new(m.into_owned())),
+            Logged::DeleteMember(id) => Change::DeleteMember(id),
+            Logged::PutTeam(t) => Change::PutTeam(Arc::new(t.into_owned())),
+            Logged::DeleteTeam(id) => Change::DeleteTeam(id),
+            Logged::PutInvitation(i) => Change::PutInvitation(Arc::new(i.into_owned())),
+        }
+    }
+}
+
 /// Rows per multi-row statement: 500 rows of at most 12 columns stay far
 /// below both SQLite's and PostgreSQL's limits on bound parameters.
 const BATCH_ROWS: usize = 500;
@@ -1060,6 +1161,15 @@ macro_rules! sql_store_common {
 
             async fn version(&self, org: OrgId) -> Result<u64, StoreError> {
                 self.core.version(org).await
+            }
+
+            async fn changes_since(
+                &self,
+                org: OrgId,
+                version: u64,
+                limit: usize,
+            ) -> Result<Option<Vec<crate::record::Committed>>, StoreError> {
+                self.core.changes_since(org, version, limit).await
             }
         }
     };

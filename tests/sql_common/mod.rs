@@ -344,6 +344,9 @@ async fn assert_damage_is_corrupt<S: SqlStore>(store: &S, what: &str, sql: &str,
         .await
         .unwrap();
     assert!(changed >= 1, "{what}: the damage touched no row");
+    // Damage done outside the crate moves no version: a directory that kept
+    // the organization in memory does not see it, one that loads it does.
+    let dir = Directory::new(store.clone());
     match store.load(org).await {
         Err(StoreError::Corrupt(message)) => {
             assert!(message.contains(names), "{what}: `{names}` in `{message}`");
