@@ -331,12 +331,18 @@ impl<S: Store, C: Clock> Directory<S, C> {
         let Some(mut state) = self.orgs.take(org) else {
             return Ok(None);
         };
-        if state.version != behind {
+        // Another task may have brought it forward meanwhile.
+        if state.version >= version {
+            self.orgs.put(org, Arc::clone(&state));
+            return Ok(Some(state));
+        }
+        if state.version < behind {
             self.orgs.put(org, state);
             return Ok(None);
         }
+        let from = state.version;
         let next = Arc::make_mut(&mut state);
-        for commit in &commits {
+        for commit in commits.iter().filter(|c| c.version > from) {
             for change in &commit.changes {
                 next.apply(change);
             }
