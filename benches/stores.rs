@@ -1,6 +1,8 @@
 //! A role change on the persistent stores, with 1 writer and with 16
 //! concurrent writers, and a 10,000-row import (target: within 15× the
-//! in-memory import), beside the in-memory store in the same run.
+//! in-memory import), and a role change and an actor resolution in
+//! organizations of 10 to 100,000 members, beside the in-memory store in the
+//! same run.
 //!
 //! `PURVIEW_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test \
 //!  cargo bench --bench stores --features sqlite,postgres -- --warm-up-time 1 --measurement-time 5`
@@ -160,6 +162,106 @@ fn bench_import<S: Store + Clone + 'static>(
     g.finish();
 }
 
+/// An organization of `members` members written in one commit (the founder
+/// by the directory, Agents as records like those it writes); the Owner and
+/// the last Agent.
+async fn sized<S: Store>(dir: &Directory<S>, members: usize) -> (OrgId, MemberId, MemberId) {
+    let org = fresh_org();
+    let owner = dir
+        .create_organization(NewOrganization {
+            id: org,
+            name: "Bench".into(),
+            catalog: preset::helpdesk(),
+            seat_limit: 1_000_000,
+            founder: profile("owner@acme.test"),
+            founder_role: None,
+        })
+        .await
+        .unwrap();
+    let mut changes = Vec::new();
+    let mut last = owner;
+    for i in 1..members as u64 {
+        last = MemberId(1_000_000 + i);
+        changes.push(purview::Change::PutMember(std::sync::Arc::new(
+            purview::Member {
+                id: last,
+                email: format!("agent{i}@acme.test"),
+                user_code: Some(format!("A-{i}")),
+                user_name: Some(format!("agent{i}")),
+                display_name: Some(format!("Agent {i}")),
+                phone: Some("+1 555 0100".to_owned()),
+                role: purview::RoleKey::new("agent"),
+                teams: Vec::new(),
+                bots: Vec::new(),
+                status: purview::MemberStatus::Active,
+            },
+        )));
+    }
+    if !changes.is_empty() {
+        let version = dir.store().version(org).await.unwrap();
+        dir.store()
+            .commit(purview::Commit {
+                org,
+                expected_version: Some(version),
+                changes: &changes,
+                events: &[],
+            })
+            .await
+            .unwrap();
+    }
+    (org, owner, last)
+}
+
+/// A role change, and the changed member's actor resolved after it, for
+/// organizations of 10 to 100,000 members (target: within 2× of the cost at
+/// 10). The directory keeps the organization between operations.
+fn bench_sizes<S: Store + Clone + 'static>(
+    c: &mut Criterion,
+    rt: &tokio::runtime::Runtime,
+    name: &str,
+    store: S,
+) {
+    let mut g = c.benchmark_group(format!("sizes_{name}"));
+    g.sample_size(10);
+    for members in [10usize, 1_000, 10_000, 100_000] {
+        let dir = Directory::new(store.clone());
+        let (org, owner, agent) = rt.block_on(sized(&dir, members));
+        let flip = AtomicU64::new(0);
+        g.bench_function(format!("change_role/{members}"), |b| {
+            b.iter(|| {
+                let role = if flip.fetch_add(1, Ordering::Relaxed) % 2 == 0 {
+                    "primary_agent"
+                } else {
+                    "agent"
+                };
+                rt.block_on(dir.change_role(org, owner, agent, role))
+                    .unwrap();
+            });
+        });
+        g.bench_function(format!("actor_after_change/{members}"), |b| {
+            b.iter_custom(|iters| {
+                let mut total = std::time::Duration::ZERO;
+                for _ in 0..iters {
+                    let role = if flip.fetch_add(1, Ordering::Relaxed) % 2 == 0 {
+                        "primary_agent"
+                    } else {
+                        "agent"
+                    };
+                    // Another replica changes the member; this one resolves.
+                    let other = Directory::new(store.clone());
+                    rt.block_on(other.change_role(org, owner, agent, role))
+                        .unwrap();
+                    let started = Instant::now();
+                    rt.block_on(dir.actor(org, agent)).unwrap();
+                    total += started.elapsed();
+                }
+                total
+            });
+        });
+    }
+    g.finish();
+}
+
 fn stores(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(4)
@@ -168,15 +270,18 @@ fn stores(c: &mut Criterion) {
         .unwrap();
     bench_store(c, &rt, "memory", MemoryStore::new());
     bench_import(c, &rt, "memory", MemoryStore::new());
+    bench_sizes(c, &rt, "memory", MemoryStore::new());
     let path = std::env::temp_dir().join(format!("purview-bench-{}.db", std::process::id()));
     let sqlite = rt.block_on(purview::SqliteStore::open(&path)).unwrap();
     bench_store(c, &rt, "sqlite", sqlite.clone());
-    bench_import(c, &rt, "sqlite", sqlite);
+    bench_import(c, &rt, "sqlite", sqlite.clone());
+    bench_sizes(c, &rt, "sqlite", sqlite);
     match std::env::var("PURVIEW_BENCH_POSTGRES_URL") {
         Ok(url) => {
             let pg = rt.block_on(purview::PostgresStore::connect(&url)).unwrap();
             bench_store(c, &rt, "postgres", pg.clone());
-            bench_import(c, &rt, "postgres", pg);
+            bench_import(c, &rt, "postgres", pg.clone());
+            bench_sizes(c, &rt, "postgres", pg);
         }
         Err(_) => eprintln!("PostgreSQL skipped: set PURVIEW_BENCH_POSTGRES_URL"),
     }

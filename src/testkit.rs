@@ -879,8 +879,7 @@ async fn creation_order<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), F
 async fn change_log<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), Failure> {
     const C: &str = "change_log";
     let dir = directory(store);
-    let (owner, members) =
-        organization(&dir, org, preset::helpdesk(), None, 2, "agent", C).await?;
+    let (owner, members) = organization(&dir, org, preset::helpdesk(), None, 2, "agent", C).await?;
     let load = |what: &'static str| async move {
         store
             .load(org)
@@ -889,7 +888,10 @@ async fn change_log<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), Failu
             .ok_or_else(|| fail(C, "missing"))
     };
     let at = load("before").await?;
-    let agent = members.first().copied().ok_or_else(|| fail(C, "no members"))?;
+    let agent = members
+        .first()
+        .copied()
+        .ok_or_else(|| fail(C, "no members"))?;
     for role in ["primary_agent", "agent", "primary_agent"] {
         dir.change_role(org, owner, agent, role)
             .await
@@ -948,11 +950,13 @@ async fn replica_catches_up<S: Store + Clone>(store: &S, org: OrgId) -> Result<(
     const C: &str = "replica_catches_up";
     let a = directory(store);
     let b = directory(store);
-    let (owner, members) =
-        organization(&a, org, preset::helpdesk(), None, 3, "agent", C).await?;
+    let (owner, members) = organization(&a, org, preset::helpdesk(), None, 3, "agent", C).await?;
     let agent = members[0];
     // B keeps the organization as it is now.
-    let (_, seen) = b.actor(org, agent).await.map_err(|e| fail(C, e.to_string()))?;
+    let (_, seen) = b
+        .actor(org, agent)
+        .await
+        .map_err(|e| fail(C, e.to_string()))?;
     for i in 0..40 {
         let role = if i % 2 == 0 { "primary_agent" } else { "agent" };
         a.change_role(org, owner, agent, role)
@@ -965,12 +969,17 @@ async fn replica_catches_up<S: Store + Clone>(store: &S, org: OrgId) -> Result<(
     a.remove_member(org, owner, members[1])
         .await
         .map_err(|e| fail(C, e.to_string()))?;
-    let (actor, version) = b.actor(org, agent).await.map_err(|e| fail(C, e.to_string()))?;
+    let (actor, version) = b
+        .actor(org, agent)
+        .await
+        .map_err(|e| fail(C, e.to_string()))?;
     ensure(version == seen + 42, C, || {
         format!("B read version {version}, expected {}", seen + 42)
     })?;
     let admin = preset::helpdesk();
-    let admin = admin.role("admin").ok_or_else(|| fail(C, "no admin role"))?;
+    let admin = admin
+        .role("admin")
+        .ok_or_else(|| fail(C, "no admin role"))?;
     ensure(
         matches!(&actor, crate::Actor::Member(m) if m.role().key() == admin.key()),
         C,
@@ -1025,12 +1034,20 @@ async fn eviction_and_reload<S: Store + Clone>(
             .await
             .map_err(|e| fail(C, e.to_string()))?
             .ok_or_else(|| fail(C, "missing"))?;
-        let role_now = loaded.members.get(&agent).map(|m| m.role.as_str().to_owned());
+        let role_now = loaded
+            .members
+            .get(&agent)
+            .map(|m| m.role.as_str().to_owned());
         ensure(role_now.as_deref() == Some(role), C, || {
             format!("step {i}: role {role_now:?}, expected {role}")
         })?;
-        let kept = dir.snapshot(org).await.map_err(|e| fail(C, e.to_string()))?;
-        ensure(*kept == *loaded, C, || format!("step {i}: kept state differs"))?;
+        let kept = dir
+            .snapshot(org)
+            .await
+            .map_err(|e| fail(C, e.to_string()))?;
+        ensure(*kept == *loaded, C, || {
+            format!("step {i}: kept state differs")
+        })?;
     }
     Ok(())
 }
