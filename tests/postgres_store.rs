@@ -175,3 +175,11 @@ async fn debug_output_never_shows_the_password() {
         store.close().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_log_that_stops_short_is_not_trusted() {
+    let Some(url) = url("a_change_log_that_stops_short_is_not_trusted") else {
+        return;
+    };
+    a_log_that_stops_short_is_not_trusted(connect(&url).await).await;
+}

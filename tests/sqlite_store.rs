@@ -74,3 +74,8 @@ async fn any_file_name_opens_the_file_it_names() {
     store.close().await;
     assert!(path.exists(), "{} was not created", path.display());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_log_that_stops_short_is_not_trusted() {
+    a_log_that_stops_short_is_not_trusted(open("short-log").await).await;
+}

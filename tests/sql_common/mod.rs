@@ -331,6 +331,51 @@ pub async fn rule_breaking_rows_are_errors<S: SqlStore>(store: S) {
     }
 }
 
+/// A commit the change log does not hold (written by a replica of a crate
+/// version without the log, or a log row lost): a replica that kept the
+/// organization does not trust the log that stops short, loads the rows and
+/// decides on them.
+pub async fn a_log_that_stops_short_is_not_trusted<S: SqlStore>(store: S) {
+    let org = fresh_org();
+    let kept = Directory::new(store.clone());
+    let owner = populated(&kept, org).await;
+    let state = kept.snapshot(org).await.unwrap();
+    let agent = state
+        .members
+        .values()
+        .find(|m| m.role.as_str() == "agent")
+        .unwrap()
+        .id;
+    let other = Directory::new(store.clone());
+    other
+        .change_role(org, owner, agent, "primary_agent")
+        .await
+        .unwrap();
+    let version = store.version(org).await.unwrap();
+    let deleted = store
+        .raw(&format!(
+            "DELETE FROM purview_changes WHERE org_id = {} AND version = {version}",
+            org.0
+        ))
+        .await
+        .unwrap();
+    assert_eq!(deleted, 1);
+    assert!(store
+        .changes_since(org, version - 1, 10)
+        .await
+        .unwrap()
+        .is_none());
+    let (actor, read_at) = kept.actor(org, agent).await.unwrap();
+    assert_eq!(read_at, version);
+    assert!(
+        matches!(&actor, purview::Actor::Member(m) if m.role().key().as_str() == "primary_agent"),
+        "{actor:?}"
+    );
+    // And it commits on the version it loaded.
+    kept.change_role(org, owner, agent, "agent").await.unwrap();
+    assert_eq!(store.version(org).await.unwrap(), version + 1);
+}
+
 /// Damages a fresh populated organization with `sql` (`{org}` stands for its
 /// id) and checks that loading it is [`StoreError::Corrupt`] with a message
 /// containing `names`, and that directory operations refuse with it too,
