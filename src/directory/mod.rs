@@ -275,20 +275,30 @@ impl<S: Store, C: Clock> Directory<S, C> {
         &self.store
     }
 
-    /// The organization's current state: the one kept in memory, brought up
-    /// to date from the store's change log (one read, which returns nothing
-    /// when nothing changed); loaded whole when it is not kept or the log
-    /// cannot bring it up to date. A store that shares its own state
-    /// ([`Store::shares_state`]) is read directly.
+    /// The organization's current state: the one kept in memory if the
+    /// store's version says nothing changed since; brought up to date from
+    /// the store's change log if it is behind; loaded whole otherwise. A
+    /// store that shares its own state ([`Store::shares_state`]) is read
+    /// directly.
     async fn current(&self, org: OrgId) -> Result<Option<Arc<OrgState>>, DirectoryError> {
         if self.store.shares_state() || self.orgs.capacity() == 0 {
             return Ok(self.store.load(org).await?);
         }
+        let version = self.store.version(org).await?;
+        if version == 0 {
+            self.orgs.remove(org);
+            return Ok(None);
+        }
         if let Some(kept) = self.orgs.get(org) {
-            let behind = kept.version;
-            drop(kept);
-            if let Some(state) = self.catch_up(org, behind).await? {
-                return Ok(Some(state));
+            if kept.version == version {
+                return Ok(Some(kept));
+            }
+            if kept.version < version {
+                let behind = kept.version;
+                drop(kept);
+                if let Some(state) = self.catch_up(org, behind, version).await? {
+                    return Ok(Some(state));
+                }
             }
         }
         let state = self.store.load(org).await?;
@@ -299,13 +309,14 @@ impl<S: Store, C: Clock> Directory<S, C> {
         Ok(state)
     }
 
-    /// Reads the commits after `behind` (one round trip: none when nothing
-    /// changed) and applies them to the kept state; `None` when the log
-    /// cannot bring it up to date (the caller loads the organization whole).
+    /// Applies the commits after `behind` to the kept state; `None` when the
+    /// log does not bring it to `version` or another task moved it meanwhile
+    /// (the caller loads the organization whole).
     async fn catch_up(
         &self,
         org: OrgId,
         behind: u64,
+        version: u64,
     ) -> Result<Option<Arc<OrgState>>, DirectoryError> {
         let Some(commits) = self.store.changes_since(org, behind, MAX_CATCH_UP).await? else {
             return Ok(None);
@@ -314,10 +325,9 @@ impl<S: Store, C: Clock> Directory<S, C> {
             .iter()
             .enumerate()
             .all(|(i, c)| c.version == behind + 1 + i as u64);
-        if !consecutive || commits.len() >= MAX_CATCH_UP {
+        if !consecutive || commits.last().is_none_or(|c| c.version < version) {
             return Ok(None);
         }
-        let version = behind + commits.len() as u64;
         let Some(mut state) = self.orgs.take(org) else {
             return Ok(None);
         };

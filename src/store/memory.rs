@@ -131,9 +131,6 @@ impl Store for MemoryStore {
         if version == 0 {
             return Ok(None);
         }
-        if entry.state.as_ref().is_none_or(|s| s.version < version) {
-            return Ok(None);
-        }
         let start = entry.log.partition_point(|c| c.version <= version);
         Ok(Some(
             entry.log.iter().skip(start).take(limit).cloned().collect(),

@@ -126,14 +126,11 @@ pub trait Store: Send + Sync {
     /// way for a replica to tell whether its cached actors are stale.
     fn version(&self, org: OrgId) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
-    /// The change log: the commits after `version`, oldest first, each with
-    /// the changes it applied — every one up to the organization's current
-    /// version, or the first `limit` of them — in one read. An empty list
-    /// means nothing changed since `version`. `Ok(None)` when the store
-    /// cannot give them all (no log, a log that does not reach back to
-    /// `version` or stops short, an unknown organization): the directory
-    /// then loads the organization whole. `None` is the default, so a store
-    /// without a log keeps the contract.
+    /// The change log: up to `limit` commits after `version`, oldest first,
+    /// each with the changes it applied. `Ok(None)` when the store keeps no
+    /// log that reaches back to `version` (the directory then loads the
+    /// organization whole) — the default, so a store without a log keeps
+    /// the contract.
     fn changes_since(
         &self,
         org: OrgId,
