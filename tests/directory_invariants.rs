@@ -2496,3 +2496,28 @@ fn revoking_an_invitation_never_removes_a_member_above_the_actor() {
         DirectoryError::TargetExceedsActor { ref role, .. } if role.as_str() == "admin"
     );
 }
+
+#[test]
+fn a_bot_grant_never_edits_a_member_above_the_actor() {
+    let lead = P::MEMBER_VIEW | P::MEMBER_INVITE | P::BOT_ACCESS_GRANT;
+    let catalog = Catalog::new(
+        "bot-leads",
+        [
+            Role::builder("admin", "Admin")
+                .permissions(lead | P::MEMBER_REMOVE | P::MEMBER_ROLE_CHANGE)
+                .build(),
+            Role::builder("lead", "Lead").permissions(lead).build(),
+        ],
+    )
+    .unwrap();
+    let f = Fx::new(catalog, Some("admin"), 10);
+    let lead = f.join("lead@acme.test", "lead");
+    let e = f.refused(f.dir.grant_bot(ORG, lead, f.owner, BotId(1)));
+    assert_matches!(e, DirectoryError::TargetExceedsActor { member, .. } if member == f.owner);
+    let e = f.refused(f.dir.revoke_bot(ORG, lead, f.owner, BotId(1)));
+    assert_matches!(e, DirectoryError::TargetExceedsActor { member, .. } if member == f.owner);
+    // A member at the lead's level, the lead may grant.
+    let other = f.join("other@acme.test", "lead");
+    f.run(f.dir.grant_bot(ORG, lead, other, BotId(1)));
+    assert_eq!(f.member(other).bots, [BotId(1)]);
+}

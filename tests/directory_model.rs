@@ -2369,8 +2369,14 @@ impl Sim {
                 }
                 match target {
                     None => broken.push(Rule::UnknownMember),
-                    // A grant is not judged on the member's role.
-                    Some(t) => changes = t.bots.contains(&bot) != grant,
+                    // A bot grant is part of the member's record: nobody
+                    // edits a member whose role exceeds their own.
+                    Some(t) => {
+                        if a.id != t.id && m.exceeds(t.role, a.role) {
+                            broken.push(Rule::TargetExceeds);
+                        }
+                        changes = t.bots.contains(&bot) != grant;
+                    }
                 }
             }
         }

@@ -1386,11 +1386,13 @@ impl<S: Store, C: Clock> Directory<S, C> {
         .await
     }
 
-    /// Grants a member access to a bot.
+    /// Grants a member access to a bot. Not to a member whose role exceeds
+    /// the actor's: the grant is part of the member's record.
     ///
     /// # Errors
     ///
-    /// [`DirectoryError::Denied`], [`DirectoryError::UnknownMember`].
+    /// [`DirectoryError::Denied`], [`DirectoryError::UnknownMember`],
+    /// [`DirectoryError::TargetExceedsActor`].
     pub async fn grant_bot(
         &self,
         org: OrgId,
@@ -1428,6 +1430,9 @@ impl<S: Store, C: Clock> Directory<S, C> {
             let me = acting(state, actor)?;
             require(&me, Action::GrantBotAccess, &Resource::Bot { org, bot })?;
             let target = member_in(state, member)?;
+            // A bot grant is part of the member's record: nobody edits a
+            // member whose role exceeds their own.
+            outranks(&me, target, role_in(state, target.role.as_str())?)?;
             let mut next = Member::clone(target);
             if grant {
                 if let Err(at) = next.bots.binary_search(&bot) {
