@@ -2521,3 +2521,21 @@ fn a_bot_grant_never_edits_a_member_above_the_actor() {
     f.run(f.dir.grant_bot(ORG, lead, other, BotId(1)));
     assert_eq!(f.member(other).bots, [BotId(1)]);
 }
+
+#[test]
+fn a_rename_that_changes_nothing_writes_nothing() {
+    let f = Fx::helpdesk(10);
+    let team = f.run(f.dir.create_team(ORG, f.owner, Some("T1"), "Sales"));
+    let (state, events) = (f.state(ORG), f.audit(ORG));
+    f.run(
+        f.dir
+            .rename_team(ORG, f.owner, team, Some("T1"), "  Sales "),
+    );
+    assert_eq!(f.state(ORG), state);
+    assert_eq!(f.audit(ORG), events);
+    f.run(
+        f.dir
+            .rename_team(ORG, f.owner, team, Some("T1"), "Sales EU"),
+    );
+    assert_eq!(f.state(ORG).version, state.version + 1);
+}

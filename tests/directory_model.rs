@@ -2308,11 +2308,13 @@ impl Sim {
         if self.judge(what, &(broken, result)) {
             let m = &mut self.model;
             let t = m.teams.iter_mut().find(|t| t.id == team).unwrap();
-            // The team is written even when nothing changes.
-            t.code = code;
-            t.name = name;
-            m.version += 1;
-            m.events += 1;
+            // A rename that changes nothing writes nothing.
+            if t.code != code || t.name != name {
+                t.code = code;
+                t.name = name;
+                m.version += 1;
+                m.events += 1;
+            }
         }
     }
 

@@ -1252,7 +1252,8 @@ impl<S: Store, C: Clock> Directory<S, C> {
         .await
     }
 
-    /// Renames a team and sets its code.
+    /// Renames a team and sets its code. A rename that changes nothing writes
+    /// nothing (no new version, no audit event).
     ///
     /// # Errors
     ///
@@ -1275,7 +1276,10 @@ impl<S: Store, C: Clock> Directory<S, C> {
             let mut next = Team::clone(t);
             next.code = field("team code", code)?;
             next.name = team_name(name)?;
-            plan.put_team("rename_team", next);
+            // A rename that changes nothing writes nothing.
+            if next != **t {
+                plan.put_team("rename_team", next);
+            }
             Ok(())
         })
         .await
