@@ -212,8 +212,9 @@ async fn sized<S: Store>(dir: &Directory<S>, members: usize) -> (OrgId, MemberId
     (org, owner, last)
 }
 
-/// A role change, and the changed member's actor resolved after it, for
-/// organizations of 10 to 100,000 members (target: within 2× of the cost at
+/// A role change, an invitation, and the changed member's actor resolved
+/// after another replica's change, for organizations of 10 to 100,000
+/// members (target: within 2× of the cost at
 /// 10). The directory keeps the organization between operations.
 fn bench_sizes<S: Store + Clone + 'static>(
     c: &mut Criterion,
@@ -235,6 +236,15 @@ fn bench_sizes<S: Store + Clone + 'static>(
                     "agent"
                 };
                 rt.block_on(dir.change_role(org, owner, agent, role))
+                    .unwrap();
+            });
+        });
+        let fresh = AtomicU64::new(0);
+        g.bench_function(format!("invite/{members}"), |b| {
+            b.iter(|| {
+                let n = fresh.fetch_add(1, Ordering::Relaxed);
+                let email = format!("new{members}-{n}@acme.test");
+                rt.block_on(dir.invite(org, owner, &email, "agent"))
                     .unwrap();
             });
         });
