@@ -248,6 +248,8 @@ fn bench_sizes<S: Store + Clone + 'static>(
                     .unwrap();
             });
         });
+        // Another replica, long-lived like this one, keeps the organization.
+        let other = Directory::new(store.clone());
         g.bench_function(format!("actor_after_change/{members}"), |b| {
             b.iter_custom(|iters| {
                 let mut total = std::time::Duration::ZERO;
@@ -257,8 +259,7 @@ fn bench_sizes<S: Store + Clone + 'static>(
                     } else {
                         "agent"
                     };
-                    // Another replica changes the member; this one resolves.
-                    let other = Directory::new(store.clone());
+                    // The other replica changes the member; this one resolves.
                     rt.block_on(other.change_role(org, owner, agent, role))
                         .unwrap();
                     let started = Instant::now();
