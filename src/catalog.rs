@@ -87,6 +87,19 @@ pub enum CatalogProblem {
         /// The role's display name, to find it by.
         name: String,
     },
+    /// A text of the catalog — its name, a role's key or display name —
+    /// holds a control character or is longer than
+    /// [`crate::MAX_TEXT_CHARS`]: every store must keep what the directory
+    /// keeps.
+    #[error("{field} `{}` {problem}", .value.escape_debug())]
+    InvalidText {
+        /// What the text is (`catalog name`, `role key`, `role name`).
+        field: &'static str,
+        /// The text as given.
+        value: String,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
     /// Two roles share a key.
     #[error("role key `{0}` is used more than once")]
     DuplicateRole(RoleKey),
@@ -313,6 +326,30 @@ impl Catalog {
         }
         if roles.is_empty() {
             problems.push(CatalogProblem::Empty);
+        }
+        let mut text = |field: &'static str, value: &str| {
+            let problem = if value.chars().any(char::is_control) {
+                Some("contains a control character")
+            } else if value.chars().count() > crate::MAX_TEXT_CHARS {
+                Some("is longer than 256 characters")
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                problems.push(CatalogProblem::InvalidText {
+                    field,
+                    value: value.to_owned(),
+                    problem,
+                });
+            }
+        };
+        text("catalog name", &name);
+        for role in &roles {
+            // A blank key is reported as such.
+            if !role.key().as_str().trim().is_empty() {
+                text("role key", role.key().as_str());
+            }
+            text("role name", role.name());
         }
         let mut map: IndexMap<RoleKey, Role> = IndexMap::with_capacity(roles.len());
         for role in roles {

@@ -383,3 +383,38 @@ fn blank_keys_and_a_unique_successor_are_reported_with_every_other_problem() {
         ]
     );
 }
+
+#[test]
+fn catalog_texts_with_control_characters_or_overlong_are_refused() {
+    use purview::Role;
+    let long = "x".repeat(purview::MAX_TEXT_CHARS + 1);
+    let roles = [
+        Role::builder("a\u{0}b", "A").build(),
+        Role::builder("c", "Agent\nX").build(),
+        Role::builder("d", long.as_str()).build(),
+    ];
+    let err = Catalog::new("name\u{7}", roles).unwrap_err();
+    let fields: Vec<&str> = err
+        .problems
+        .iter()
+        .map(|p| match p {
+            CatalogProblem::InvalidText { field, .. } => *field,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        fields,
+        ["catalog name", "role key", "role name", "role name"]
+    );
+    // The message shows what the text hides.
+    assert!(err.to_string().contains(r"role key `a\0b`"), "{err}");
+    let json = r#"{"name": "x", "roles": [{"key": "a", "name": "A\u0000"}]}"#;
+    let err = Catalog::from_json(json).unwrap_err();
+    assert!(matches!(
+        err.problems.as_slice(),
+        [CatalogProblem::InvalidText {
+            field: "role name",
+            ..
+        }]
+    ));
+}
