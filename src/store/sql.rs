@@ -538,6 +538,11 @@ impl SqlCore {
     /// (PostgreSQL). Any failure rolls everything back.
     pub(crate) async fn commit(&self, commit: Commit<'_>) -> Result<u64, StoreError> {
         let org = to_i64(commit.org.0, "organization id")?;
+        if let (Dialect::Postgres, Some(expected)) = (self.dialect, commit.expected_version) {
+            if let Some(statement) = OneStatement::of(org, expected, &commit)? {
+                return self.commit_in_one(statement, expected).await;
+            }
+        }
         let mut tx = self.pool.begin().await.map_err(from_sqlx)?;
         let version = match commit.expected_version {
             None => {
@@ -672,6 +677,33 @@ impl SqlCore {
         .await
         .map_err(from_sqlx)?;
         Ok(())
+    }
+
+    /// A PostgreSQL commit of a few records as one statement, so one round
+    /// trip: the conditional version move is the first part of the
+    /// statement, and every write is joined to it, so that nothing is
+    /// written unless the version moved; the notification is sent by the
+    /// same statement. A statement is atomic by itself.
+    async fn commit_in_one(
+        &self,
+        statement: OneStatement,
+        expected: u64,
+    ) -> Result<u64, StoreError> {
+        self.step()?;
+        let mut query = sqlx::query(&statement.text);
+        for arg in statement.args {
+            query = match arg {
+                Arg::Int(v) => query.bind(v),
+                Arg::OptInt(v) => query.bind(v),
+                Arg::Text(v) => query.bind(v),
+                Arg::OptText(v) => query.bind(v),
+            };
+        }
+        let row = query.fetch_optional(&self.pool).await.map_err(from_sqlx)?;
+        match row {
+            Some(_) => Ok(expected + 1),
+            None => Err(StoreError::Conflict),
+        }
     }
 
     /// Writes a commit's changes with a bounded number of statements per
@@ -890,6 +922,13 @@ impl<'a, T> Net<'a, T> {
         }
     }
 
+    /// Whether a record deleted by the commit is written again by it.
+    fn rewritten(&self) -> bool {
+        self.deleted
+            .iter()
+            .any(|id| matches!(self.last.get(id), Some(Some(_))))
+    }
+
     /// The records written, with their place in the commit.
     fn written(&self) -> Vec<(usize, &'a T)> {
         self.last
@@ -932,6 +971,221 @@ impl<'a> Logged<'a> {
             Logged::DeleteTeam(id) => Change::DeleteTeam(id),
             Logged::PutInvitation(i) => Change::PutInvitation(Arc::new(i.into_owned())),
         }
+    }
+}
+
+/// A value bound to a statement built at run time.
+enum Arg {
+    Int(i64),
+    OptInt(Option<i64>),
+    Text(String),
+    OptText(Option<String>),
+}
+
+/// A statement's text with `$n` placeholders and the values they stand for,
+/// in order.
+#[derive(Default)]
+struct OneStatement {
+    text: String,
+    args: Vec<Arg>,
+}
+
+impl OneStatement {
+    /// The next placeholder, bound to `arg`.
+    fn p(&mut self, arg: Arg) -> String {
+        self.args.push(arg);
+        format!("${}", self.args.len())
+    }
+
+    /// `(p, p, …)` for one row.
+    fn row(&mut self, args: Vec<Arg>) -> String {
+        let cells: Vec<String> = args.into_iter().map(|a| self.p(a)).collect();
+        format!("({})", cells.join(", "))
+    }
+
+    /// The whole commit as one PostgreSQL statement, or `None` when it is
+    /// too large for one (more than [`BATCH_ROWS`] rows in a table) or
+    /// deletes and writes one record again (two changes to one row in one
+    /// statement are not allowed).
+    fn of(
+        org: i64,
+        expected: u64,
+        commit: &Commit<'_>,
+    ) -> Result<Option<OneStatement>, StoreError> {
+        let mut members: Net<'_, Member> = Net::default();
+        let mut teams: Net<'_, Team> = Net::default();
+        let mut invitations: Net<'_, Invitation> = Net::default();
+        for change in commit.changes {
+            match change {
+                Change::CreateOrganization(_) => return Ok(None),
+                Change::PutMember(m) => members.put(m.id.0, m),
+                Change::DeleteMember(id) => members.delete(id.0),
+                Change::PutTeam(t) => teams.put(t.id.0, t),
+                Change::DeleteTeam(id) => teams.delete(id.0),
+                Change::PutInvitation(i) => invitations.put(i.id.0, i),
+            }
+        }
+        let large = |n: usize| n > BATCH_ROWS;
+        if members.rewritten()
+            || teams.rewritten()
+            || large(members.last.len())
+            || large(teams.last.len())
+            || large(invitations.last.len())
+            || large(commit.events.len())
+        {
+            return Ok(None);
+        }
+        let version = expected + 1;
+        let base = i64::try_from(version)
+            .ok()
+            .and_then(|v| v.checked_mul(1 << 32))
+            .ok_or_else(|| backend(format!("version {version} is beyond the stored range")))?;
+        let position = |i: usize| base + i64::try_from(i).unwrap_or(i64::MAX - base);
+        let mut st = OneStatement::default();
+        let org_p = st.p(Arg::Int(org));
+        let expected_p = st.p(Arg::Int(to_i64(expected, "version")?));
+        let mut parts = vec![format!(
+            "v AS (UPDATE purview_orgs SET version = version + 1
+                   WHERE org_id = {org_p} AND version = {expected_p} RETURNING version)"
+        )];
+        for (table, column, deleted) in [
+            ("purview_members", "member_id", &members.deleted),
+            ("purview_teams", "team_id", &teams.deleted),
+        ] {
+            if deleted.is_empty() {
+                continue;
+            }
+            let ids: Vec<String> = deleted
+                .iter()
+                .map(|id| to_i64(*id, column).map(|id| st.p(Arg::Int(id))))
+                .collect::<Result<_, _>>()?;
+            parts.push(format!(
+                "d_{table} AS (DELETE FROM {table} WHERE org_id = {org_p} AND {column} IN ({})
+                   AND EXISTS (SELECT 1 FROM v))",
+                ids.join(", ")
+            ));
+        }
+        let rows = members.written();
+        if !rows.is_empty() {
+            let mut values = Vec::with_capacity(rows.len());
+            for (i, m) in rows {
+                values.push(st.row(vec![
+                    Arg::Int(org),
+                    Arg::Int(to_i64(m.id.0, "member id")?),
+                    Arg::Int(position(i)),
+                    Arg::Text(m.email.clone()),
+                    Arg::OptText(m.user_code.clone()),
+                    Arg::OptText(m.user_name.clone()),
+                    Arg::OptText(m.display_name.clone()),
+                    Arg::OptText(m.phone.clone()),
+                    Arg::Text(m.role.as_str().to_owned()),
+                    Arg::Text(status_name(m.status).to_owned()),
+                    Arg::Text(to_json(&m.teams)?),
+                    Arg::Text(to_json(&m.bots)?),
+                ]));
+            }
+            parts.push(format!(
+                "m AS (INSERT INTO purview_members
+                   (org_id, member_id, position, email, user_code, user_name, display_name,
+                    phone, role_key, status, teams, bots)
+                 SELECT x.* FROM (VALUES {}) AS x, v
+                 ON CONFLICT (org_id, member_id) DO UPDATE SET
+                   email = excluded.email, user_code = excluded.user_code,
+                   user_name = excluded.user_name, display_name = excluded.display_name,
+                   phone = excluded.phone, role_key = excluded.role_key,
+                   status = excluded.status, teams = excluded.teams, bots = excluded.bots)",
+                values.join(", ")
+            ));
+        }
+        let rows = teams.written();
+        if !rows.is_empty() {
+            let mut values = Vec::with_capacity(rows.len());
+            for (i, t) in rows {
+                values.push(st.row(vec![
+                    Arg::Int(org),
+                    Arg::Int(to_i64(t.id.0, "team id")?),
+                    Arg::Int(position(i)),
+                    Arg::OptText(t.code.clone()),
+                    Arg::Text(t.name.clone()),
+                ]));
+            }
+            parts.push(format!(
+                "t AS (INSERT INTO purview_teams (org_id, team_id, position, code, name)
+                 SELECT x.* FROM (VALUES {}) AS x, v
+                 ON CONFLICT (org_id, team_id) DO UPDATE SET
+                   code = excluded.code, name = excluded.name)",
+                values.join(", ")
+            ));
+        }
+        let rows = invitations.written();
+        if !rows.is_empty() {
+            let mut values = Vec::with_capacity(rows.len());
+            for (i, inv) in rows {
+                values.push(st.row(vec![
+                    Arg::Int(org),
+                    Arg::Int(to_i64(inv.id.0, "invitation id")?),
+                    Arg::Int(position(i)),
+                    Arg::OptText(inv.email.clone()),
+                    Arg::Text(inv.role.as_str().to_owned()),
+                    Arg::Text(hex(&inv.secret_hash)),
+                    Arg::Int(to_i64(inv.created_by.0, "member id")?),
+                    Arg::Int(to_i64(inv.created_at.0, "timestamp")?),
+                    Arg::Int(to_i64(inv.expires_at.0, "timestamp")?),
+                    Arg::Text(invitation_state_name(inv.state).to_owned()),
+                ]));
+            }
+            parts.push(format!(
+                "i AS (INSERT INTO purview_invitations
+                   (org_id, invitation_id, position, email, role_key, secret_hash, created_by,
+                    created_at, expires_at, state)
+                 SELECT x.* FROM (VALUES {}) AS x, v
+                 ON CONFLICT (org_id, invitation_id) DO UPDATE SET
+                   email = excluded.email, role_key = excluded.role_key,
+                   secret_hash = excluded.secret_hash, created_by = excluded.created_by,
+                   created_at = excluded.created_at, expires_at = excluded.expires_at,
+                   state = excluded.state)",
+                values.join(", ")
+            ));
+        }
+        let logged: Vec<Logged<'_>> = commit.changes.iter().filter_map(Logged::of).collect();
+        let log_row = st.row(vec![
+            Arg::Int(org),
+            Arg::Int(to_i64(version, "version")?),
+            Arg::Text(to_json(&logged)?),
+        ]);
+        parts.push(format!(
+            "l AS (INSERT INTO purview_changes (org_id, version, changes)
+             SELECT x.* FROM (VALUES {log_row}) AS x, v)"
+        ));
+        if !commit.events.is_empty() {
+            let mut values = Vec::with_capacity(commit.events.len());
+            for event in commit.events {
+                values.push(st.row(vec![
+                    Arg::Int(org),
+                    Arg::Int(to_i64(event.version, "version")?),
+                    Arg::Int(i64::from(event.index)),
+                    Arg::Int(to_i64(event.at.0, "timestamp")?),
+                    Arg::OptInt(event.actor.map(|a| to_i64(a.0, "actor")).transpose()?),
+                    Arg::Text(event.action.clone()),
+                    Arg::Text(event.subject.clone()),
+                    Arg::OptText(event.before.clone()),
+                    Arg::OptText(event.after.clone()),
+                ]));
+            }
+            parts.push(format!(
+                "a AS (INSERT INTO purview_audit
+                   (org_id, version, idx, at, actor, action, subject, before_value, after_value)
+                 SELECT x.* FROM (VALUES {}) AS x, v)",
+                values.join(", ")
+            ));
+        }
+        let channel = st.p(Arg::Text(CHANNEL.to_owned()));
+        let payload = st.p(Arg::Text(format!("{}:{version}", org)));
+        st.text = format!(
+            "WITH {} SELECT v.version, pg_notify({channel}, {payload}) FROM v",
+            parts.join(",\n")
+        );
+        Ok(Some(st))
     }
 }
 
