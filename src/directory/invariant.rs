@@ -44,13 +44,12 @@ pub(crate) fn check(plan: &Plan<'_>, now: Timestamp) -> Result<(), DirectoryErro
         }
     }
     // A removed team leaves no untouched member behind in it.
-    if !removed_teams.is_empty() {
-        for (id, m) in &before.members {
-            if let Some(t) = m.teams.iter().find(|t| removed_teams.contains(t)) {
-                if !plan.members.contains_key(id) {
-                    return Err(DirectoryError::UnknownTeam(*t));
-                }
-            }
+    for t in &removed_teams {
+        if before
+            .team_members(*t)
+            .any(|m| !plan.members.contains_key(&m.id))
+        {
+            return Err(DirectoryError::UnknownTeam(*t));
         }
     }
 

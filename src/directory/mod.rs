@@ -1303,7 +1303,10 @@ impl<S: Store, C: Clock> Directory<S, C> {
                 .teams
                 .get(&team)
                 .ok_or(DirectoryError::UnknownTeam(team))?;
-            for m in state.members.values().filter(|m| m.teams.contains(&team)) {
+            // In the members' order, so that the audit events are too.
+            let mut members: Vec<&Arc<Member>> = state.team_members(team).collect();
+            members.sort_by_key(|m| state.members.get_index_of(&m.id));
+            for m in members {
                 let mut next = Member::clone(m);
                 next.teams.retain(|t| *t != team);
                 plan.put_member("delete_team", next);

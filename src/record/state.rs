@@ -7,7 +7,7 @@ use crate::role::{Role, RoleKey};
 use crate::team::Team;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Bound;
 use std::sync::{Arc, OnceLock};
 
@@ -169,6 +169,8 @@ struct Index {
     active_holders: HashMap<RoleKey, usize>,
     /// Active members.
     active: usize,
+    /// Members by team.
+    team_members: HashMap<TeamId, HashSet<MemberId>>,
     /// Open invitations (not accepted or revoked, expired or not) by address.
     open: HashMap<String, Vec<InvitationId>>,
     /// How many open invitations (links included) expire at each time.
@@ -188,6 +190,9 @@ impl Index {
     }
 
     fn add_member(&mut self, m: &Member) {
+        for t in &m.teams {
+            self.team_members.entry(*t).or_default().insert(m.id);
+        }
         self.emails.insert(m.email.clone(), m.id);
         if let Some(code) = &m.user_code {
             self.codes.insert(code.clone(), m.id);
@@ -200,6 +205,14 @@ impl Index {
     }
 
     fn remove_member(&mut self, m: &Member) {
+        for t in &m.teams {
+            if let Some(members) = self.team_members.get_mut(t) {
+                members.remove(&m.id);
+                if members.is_empty() {
+                    self.team_members.remove(t);
+                }
+            }
+        }
         if self.emails.get(&m.email) == Some(&m.id) {
             self.emails.remove(&m.email);
         }
@@ -374,6 +387,16 @@ impl OrgState {
             .filter_map(|id| self.invitations.get(id))
     }
 
+    /// The members of a team.
+    pub fn team_members<'s>(&'s self, team: TeamId) -> impl Iterator<Item = &'s Arc<Member>> + 's {
+        self.index()
+            .team_members
+            .get(&team)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.members.get(id))
+    }
+
     /// Members holding the role, whatever their status.
     #[must_use]
     pub fn holders(&self, role: &str) -> usize {
@@ -523,6 +546,16 @@ mod tests {
     use super::*;
 
     fn member(id: u64, role: &str, code: Option<&str>, status: MemberStatus) -> Change {
+        in_teams(id, role, code, status, &[])
+    }
+
+    fn in_teams(
+        id: u64,
+        role: &str,
+        code: Option<&str>,
+        status: MemberStatus,
+        teams: &[u64],
+    ) -> Change {
         Change::PutMember(Arc::new(Member {
             id: MemberId(id),
             email: format!("m{id}@acme.test"),
@@ -531,7 +564,7 @@ mod tests {
             display_name: None,
             phone: None,
             role: RoleKey::new(role),
-            teams: Vec::new(),
+            teams: teams.iter().copied().map(TeamId).collect(),
             bots: Vec::new(),
             status,
         }))
@@ -585,6 +618,9 @@ mod tests {
             invitation(12, Some("m3@acme.test"), 80, Revoked),
             member(4, "agent", Some("C2"), Active),
             Change::DeleteMember(MemberId(99)),
+            in_teams(5, "agent", None, Active, &[7, 8]),
+            in_teams(6, "agent", None, Active, &[7]),
+            in_teams(5, "agent", None, Active, &[8]),
         ];
         for change in &changes {
             state.apply(change);
@@ -592,6 +628,13 @@ mod tests {
             let built = canonical(&Index::build(&state));
             assert_eq!(kept, built, "after {change:?}");
         }
+        let team = |t| {
+            let mut ids: Vec<MemberId> = state.team_members(TeamId(t)).map(|m| m.id).collect();
+            ids.sort_unstable();
+            ids
+        };
+        assert_eq!(team(7), [MemberId(6)]);
+        assert_eq!(team(8), [MemberId(5)]);
         assert_eq!(state.member_by_user_code("C2").unwrap().id, MemberId(4));
         assert!(state.member_by_user_code("C1").is_some());
         assert_eq!(
@@ -600,7 +643,7 @@ mod tests {
         );
         assert_eq!(state.holders("admin"), 1);
         assert_eq!(state.active_with_role("admin"), 0);
-        assert_eq!(state.active_with_role("agent"), 1);
+        assert_eq!(state.active_with_role("agent"), 3);
         assert_eq!(
             state
                 .open_invitations("x@acme.test")
@@ -608,14 +651,15 @@ mod tests {
                 .collect::<Vec<_>>(),
             [InvitationId(13)]
         );
-        // Owner and agent 4 active; the link and invitation 13 pending at 60.
-        assert_eq!(state.seats_used(Timestamp(60)), 3);
-        assert_eq!(state.seats_used(Timestamp(90)), 2);
+        // Owner, agents 4, 5 and 6 active; invitation 13 pending at 60 (the
+        // link expired at 50), none at 90.
+        assert_eq!(state.seats_used(Timestamp(60)), 5);
+        assert_eq!(state.seats_used(Timestamp(90)), 4);
         // A copy keeps its index; the copy and the original move apart.
         let mut copy = state.clone();
         copy.apply(&Change::DeleteMember(MemberId(4)));
-        assert_eq!(copy.active_with_role("agent"), 0);
-        assert_eq!(state.active_with_role("agent"), 1);
+        assert_eq!(copy.active_with_role("agent"), 2);
+        assert_eq!(state.active_with_role("agent"), 3);
         assert_eq!(copy, {
             let mut fresh = state.clone();
             fresh.members.shift_remove(&MemberId(4));
