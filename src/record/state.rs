@@ -400,11 +400,7 @@ impl OrgState {
     /// Members holding the role, whatever their status.
     #[must_use]
     pub fn holders(&self, role: &str) -> usize {
-        self.index()
-            .holders
-            .get(&RoleKey::new(role))
-            .copied()
-            .unwrap_or(0)
+        self.index().holders.get(role).copied().unwrap_or(0)
     }
 
     /// The actor for a member, ready for [`crate::can`]; `None` when the
@@ -435,11 +431,7 @@ impl OrgState {
     /// Active members holding the role.
     #[must_use]
     pub fn active_with_role(&self, role: &str) -> usize {
-        self.index()
-            .active_holders
-            .get(&RoleKey::new(role))
-            .copied()
-            .unwrap_or(0)
+        self.index().active_holders.get(role).copied().unwrap_or(0)
     }
 
     /// The first record, in stored order, that breaks a rule of the data

@@ -720,25 +720,8 @@ impl SqlCore {
         version: u64,
         changes: &[Change],
     ) -> Result<(), StoreError> {
-        let mut members: Net<'_, Member> = Net::default();
-        let mut teams: Net<'_, Team> = Net::default();
-        let mut invitations: Net<'_, Invitation> = Net::default();
-        for change in changes {
-            match change {
-                // Only the first change of the first commit, written with the version.
-                Change::CreateOrganization(_) => {}
-                Change::PutMember(m) => members.put(m.id.0, m),
-                Change::DeleteMember(id) => members.delete(id.0),
-                Change::PutTeam(t) => teams.put(t.id.0, t),
-                Change::DeleteTeam(id) => teams.delete(id.0),
-                Change::PutInvitation(i) => invitations.put(i.id.0, i),
-            }
-        }
-        let base = i64::try_from(version)
-            .ok()
-            .and_then(|v| v.checked_mul(1 << 32))
-            .ok_or_else(|| backend(format!("version {version} is beyond the stored range")))?;
-        let position = |i: usize| base + i64::try_from(i).unwrap_or(i64::MAX - base);
+        let (members, teams, invitations) = nets(changes);
+        let position = positions(version)?;
 
         self.delete_rows(tx, org, "purview_members", "member_id", &members.deleted)
             .await?;
@@ -894,6 +877,35 @@ impl SqlCore {
     }
 }
 
+/// A commit's net changes to members, teams and invitations. The
+/// organization's creation is written with the version, not here.
+fn nets(changes: &[Change]) -> (Net<'_, Member>, Net<'_, Team>, Net<'_, Invitation>) {
+    let mut members: Net<'_, Member> = Net::default();
+    let mut teams: Net<'_, Team> = Net::default();
+    let mut invitations: Net<'_, Invitation> = Net::default();
+    for change in changes {
+        match change {
+            Change::CreateOrganization(_) => {}
+            Change::PutMember(m) => members.put(m.id.0, m),
+            Change::DeleteMember(id) => members.delete(id.0),
+            Change::PutTeam(t) => teams.put(t.id.0, t),
+            Change::DeleteTeam(id) => teams.delete(id.0),
+            Change::PutInvitation(i) => invitations.put(i.id.0, i),
+        }
+    }
+    (members, teams, invitations)
+}
+
+/// The `position` of a record new in the commit that makes `version`, by
+/// its place in the commit: the version in the high 32 bits.
+fn positions(version: u64) -> Result<impl Fn(usize) -> i64, StoreError> {
+    let base = i64::try_from(version)
+        .ok()
+        .and_then(|v| v.checked_mul(1 << 32))
+        .ok_or_else(|| backend(format!("version {version} is beyond the stored range")))?;
+    Ok(move |i: usize| base + i64::try_from(i).unwrap_or(i64::MAX - base))
+}
+
 /// Records a commit writes to one table, by id in the order first touched:
 /// the last record written (`None`: deleted), and the ids deleted at some
 /// point.
@@ -1012,19 +1024,14 @@ impl OneStatement {
         expected: u64,
         commit: &Commit<'_>,
     ) -> Result<Option<OneStatement>, StoreError> {
-        let mut members: Net<'_, Member> = Net::default();
-        let mut teams: Net<'_, Team> = Net::default();
-        let mut invitations: Net<'_, Invitation> = Net::default();
-        for change in commit.changes {
-            match change {
-                Change::CreateOrganization(_) => return Ok(None),
-                Change::PutMember(m) => members.put(m.id.0, m),
-                Change::DeleteMember(id) => members.delete(id.0),
-                Change::PutTeam(t) => teams.put(t.id.0, t),
-                Change::DeleteTeam(id) => teams.delete(id.0),
-                Change::PutInvitation(i) => invitations.put(i.id.0, i),
-            }
+        if commit
+            .changes
+            .iter()
+            .any(|c| matches!(c, Change::CreateOrganization(_)))
+        {
+            return Ok(None);
         }
+        let (members, teams, invitations) = nets(commit.changes);
         let large = |n: usize| n > BATCH_ROWS;
         if members.rewritten()
             || teams.rewritten()
@@ -1036,11 +1043,7 @@ impl OneStatement {
             return Ok(None);
         }
         let version = expected + 1;
-        let base = i64::try_from(version)
-            .ok()
-            .and_then(|v| v.checked_mul(1 << 32))
-            .ok_or_else(|| backend(format!("version {version} is beyond the stored range")))?;
-        let position = |i: usize| base + i64::try_from(i).unwrap_or(i64::MAX - base);
+        let position = positions(version)?;
         let mut st = OneStatement::default();
         let org_p = st.p(Arg::Int(org));
         let expected_p = st.p(Arg::Int(to_i64(expected, "version")?));
