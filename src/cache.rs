@@ -14,9 +14,11 @@ pub const DEFAULT_ACTOR_CACHE_CAPACITY: usize = 100_000;
 /// Caches the actors a service builds for its requests.
 ///
 /// Each organization's entries remember the change version they were read
-/// at. [`ActorCache::get`] asks the store for the current version (one cheap
-/// read) and rebuilds the actor when the organization has changed since: a
-/// role change, a removal or a disabled member is seen at the next request.
+/// at. [`ActorCache::get`] brings the directory's copy of the organization
+/// up to date (one read of the store: its version and, when it moved, the
+/// commits since) and rebuilds the actor when the organization has changed
+/// since: a role change, a removal or a disabled member is seen at the next
+/// request.
 /// A replica that learns versions by push (PostgreSQL notifications) calls
 /// [`ActorCache::observe`] and can then use [`ActorCache::cached`] without
 /// any read.
@@ -113,18 +115,20 @@ impl ActorCache {
         org: OrgId,
         member: MemberId,
     ) -> Result<Arc<Actor>, DirectoryError> {
-        let version = dir.store().version(org).await?;
-        self.observe(org, version);
+        // One read: the organization as the directory keeps it, brought up
+        // to date (its version tells whether cached actors are stale).
+        let state = dir.snapshot(org).await?;
+        self.observe(org, state.version);
         if let Some(actor) = self.cached(org, member) {
             return Ok(actor);
         }
-        match dir.actor(org, member).await {
-            Ok((actor, read_at)) => {
-                let actor = Arc::new(actor);
-                self.put(org, member, read_at, Arc::clone(&actor));
+        match state.actor(member) {
+            Some(actor) => {
+                let actor = Arc::new(Actor::Member(actor));
+                self.put(org, member, state.version, Arc::clone(&actor));
                 Ok(actor)
             }
-            Err(e) => {
+            None => {
                 let mut inner = self.inner();
                 let removed = inner
                     .orgs
@@ -133,7 +137,7 @@ impl ActorCache {
                 if removed.is_some() {
                     inner.len -= 1;
                 }
-                Err(e)
+                Err(DirectoryError::UnknownMember(member))
             }
         }
     }

@@ -101,4 +101,4 @@ pub use record::{
 pub use store::SqliteStore;
 #[cfg(feature = "postgres")]
 pub use store::{ChangeSubscription, PostgresStore};
-pub use store::{Commit, MemoryStore, Store, StoreError};
+pub use store::{Commit, MemoryStore, Store, StoreError, Updates};

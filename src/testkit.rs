@@ -941,6 +941,46 @@ async fn change_log<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), Failu
         .map_err(|e| fail(C, e.to_string()))?;
     ensure(none.is_none_or(|l| l.is_empty()), C, || {
         "commits after the current version".into()
+    })?;
+    // `updates`: the version and the same commits, in one answer.
+    let updates = |since: u64, limit: usize| async move {
+        store
+            .updates(org, since, limit)
+            .await
+            .map_err(|e| fail(C, format!("updates after {since}: {e}")))
+    };
+    let behind = updates(at.version, 1_000).await?;
+    ensure(behind.version == now.version, C, || {
+        format!(
+            "updates says version {}, loaded {}",
+            behind.version, now.version
+        )
+    })?;
+    ensure(behind.commits.as_ref() == Some(&log), C, || {
+        "updates gives other commits than changes_since".into()
+    })?;
+    let limited = updates(at.version, 2).await?;
+    ensure(
+        limited.version == now.version && limited.commits.as_deref() == Some(&log[..2]),
+        C,
+        || "updates with a limit of 2 gives other commits".into(),
+    )?;
+    let current = updates(now.version, 10).await?;
+    ensure(
+        current.version == now.version && current.commits.is_none_or(|c| c.is_empty()),
+        C,
+        || "updates at the current version gives commits".into(),
+    )?;
+    // The 16th id of the run's block: no check creates it.
+    let missing = store
+        .updates(OrgId(org.0 | 0xf), 0, 10)
+        .await
+        .map_err(|e| fail(C, e.to_string()))?;
+    ensure(missing.version == 0, C, || {
+        format!(
+            "an organization never created has version {}",
+            missing.version
+        )
     })
 }
 
@@ -1108,6 +1148,16 @@ impl<S: Store> Store for Interleaved<S> {
         limit: usize,
     ) -> Result<Option<Vec<crate::record::Committed>>, StoreError> {
         self.0.changes_since(org, version, limit).await
+    }
+
+    async fn updates(
+        &self,
+        org: OrgId,
+        since: u64,
+        limit: usize,
+    ) -> Result<crate::Updates, StoreError> {
+        step_aside().await;
+        self.0.updates(org, since, limit).await
     }
 
     fn shares_state(&self) -> bool {

@@ -117,3 +117,111 @@ fn the_cache_holds_at_most_its_capacity_and_the_first_cached_goes_first() {
     cache.invalidate(OrgId(1));
     assert_eq!(cache.len(), 1);
 }
+
+/// A store that counts the calls a directory makes: each is one read or
+/// write of a real store (one statement on the SQL stores). It keeps no
+/// state of its own to hand out, so a directory over it keeps copies.
+#[derive(Clone, Default)]
+struct Counting {
+    inner: MemoryStore,
+    calls: std::sync::Arc<std::sync::Mutex<Vec<&'static str>>>,
+}
+
+impl Counting {
+    fn note(&self, call: &'static str) {
+        self.calls.lock().unwrap().push(call);
+    }
+
+    fn take(&self) -> Vec<&'static str> {
+        std::mem::take(&mut *self.calls.lock().unwrap())
+    }
+}
+
+impl Store for Counting {
+    async fn load(
+        &self,
+        org: OrgId,
+    ) -> Result<Option<std::sync::Arc<purview::OrgState>>, purview::StoreError> {
+        self.note("load");
+        self.inner.load(org).await
+    }
+
+    async fn commit(&self, commit: purview::Commit<'_>) -> Result<u64, purview::StoreError> {
+        self.note("commit");
+        self.inner.commit(commit).await
+    }
+
+    async fn audit_page(
+        &self,
+        org: OrgId,
+        after: Option<purview::AuditCursor>,
+        limit: usize,
+    ) -> Result<Vec<purview::AuditEvent>, purview::StoreError> {
+        self.note("audit_page");
+        self.inner.audit_page(org, after, limit).await
+    }
+
+    async fn version(&self, org: OrgId) -> Result<u64, purview::StoreError> {
+        self.note("version");
+        self.inner.version(org).await
+    }
+
+    async fn changes_since(
+        &self,
+        org: OrgId,
+        version: u64,
+        limit: usize,
+    ) -> Result<Option<Vec<purview::Committed>>, purview::StoreError> {
+        self.note("changes_since");
+        self.inner.changes_since(org, version, limit).await
+    }
+
+    async fn updates(
+        &self,
+        org: OrgId,
+        since: u64,
+        limit: usize,
+    ) -> Result<purview::Updates, purview::StoreError> {
+        self.note("updates");
+        self.inner.updates(org, since, limit).await
+    }
+}
+
+#[test]
+fn an_actor_after_another_replicas_change_is_one_store_read() {
+    let store = Counting::default();
+    let serving = Directory::new(store.clone());
+    let admin = Directory::new(store.clone());
+    let owner = block_on(admin.create_organization(NewOrganization {
+        id: OrgId(1),
+        name: "Acme".into(),
+        catalog: preset::helpdesk(),
+        seat_limit: 5,
+        founder: profile("o@acme.test"),
+        founder_role: None,
+    }))
+    .unwrap();
+    let inv = block_on(admin.invite(OrgId(1), owner, "agent@acme.test", "agent")).unwrap();
+    let (_, agent) =
+        block_on(admin.accept_invitation(&inv[0].secret, profile("agent@acme.test"))).unwrap();
+    let cache = ActorCache::new();
+    block_on(cache.get(&serving, OrgId(1), agent)).unwrap();
+    store.take();
+
+    // Nothing changed: one read, the cached actor.
+    let first = block_on(cache.get(&serving, OrgId(1), agent)).unwrap();
+    let again = block_on(cache.get(&serving, OrgId(1), agent)).unwrap();
+    assert!(std::sync::Arc::ptr_eq(&first, &again));
+    assert_eq!(store.take(), ["updates", "updates"]);
+
+    // Another replica changes the role: an operation is one read and one
+    // commit...
+    block_on(admin.change_role(OrgId(1), owner, agent, "admin")).unwrap();
+    assert_eq!(store.take(), ["updates", "commit"]);
+    // ...and the serving replica resolves the new actor with one read.
+    let after = block_on(cache.get(&serving, OrgId(1), agent)).unwrap();
+    assert_eq!(store.take(), ["updates"]);
+    let org = Resource::Organization(OrgId(1));
+    assert!(can(&after, Action::ViewAnalytics, &org).is_allowed());
+    assert!(!can(&first, Action::ViewAnalytics, &org).is_allowed());
+}

@@ -276,27 +276,28 @@ impl<S: Store, C: Clock> Directory<S, C> {
     }
 
     /// The organization's current state: the one kept in memory if the
-    /// store's version says nothing changed since; brought up to date from
-    /// the store's change log if it is behind; loaded whole otherwise. A
-    /// store that shares its own state ([`Store::shares_state`]) is read
-    /// directly.
+    /// store says nothing changed since; brought up to date from the
+    /// store's change log if it is behind (both in one read,
+    /// [`Store::updates`]); loaded whole when nothing is kept or the log
+    /// cannot bring it up to date. A store that shares its own state
+    /// ([`Store::shares_state`]) is read directly.
     async fn current(&self, org: OrgId) -> Result<Option<Arc<OrgState>>, DirectoryError> {
         if self.store.shares_state() || self.orgs.capacity() == 0 {
             return Ok(self.store.load(org).await?);
         }
-        let version = self.store.version(org).await?;
-        if version == 0 {
-            self.orgs.remove(org);
-            return Ok(None);
-        }
         if let Some(kept) = self.orgs.get(org) {
-            if kept.version == version {
+            let behind = kept.version;
+            let updates = self.store.updates(org, behind, MAX_CATCH_UP).await?;
+            if updates.version == 0 {
+                self.orgs.remove(org);
+                return Ok(None);
+            }
+            if updates.version == behind {
                 return Ok(Some(kept));
             }
-            if kept.version < version {
-                let behind = kept.version;
-                drop(kept);
-                if let Some(state) = self.catch_up(org, behind, version).await? {
+            drop(kept);
+            if let (true, Some(commits)) = (updates.version > behind, updates.commits) {
+                if let Some(state) = self.catch_up(org, behind, updates.version, &commits) {
                     return Ok(Some(state));
                 }
             }
@@ -309,36 +310,32 @@ impl<S: Store, C: Clock> Directory<S, C> {
         Ok(state)
     }
 
-    /// Applies the commits after `behind` to the kept state; `None` when the
-    /// log does not bring it to `version` or another task moved it meanwhile
-    /// (the caller loads the organization whole).
-    async fn catch_up(
+    /// Applies `commits` (those after `behind`) to the kept state; `None`
+    /// when they do not bring it to `version` or another task moved it
+    /// meanwhile (the caller loads the organization whole).
+    fn catch_up(
         &self,
         org: OrgId,
         behind: u64,
         version: u64,
-    ) -> Result<Option<Arc<OrgState>>, DirectoryError> {
-        let Some(commits) = self.store.changes_since(org, behind, MAX_CATCH_UP).await? else {
-            return Ok(None);
-        };
+        commits: &[crate::record::Committed],
+    ) -> Option<Arc<OrgState>> {
         let consecutive = commits
             .iter()
             .enumerate()
             .all(|(i, c)| c.version == behind + 1 + i as u64);
         if !consecutive || commits.last().is_none_or(|c| c.version < version) {
-            return Ok(None);
+            return None;
         }
-        let Some(mut state) = self.orgs.take(org) else {
-            return Ok(None);
-        };
+        let mut state = self.orgs.take(org)?;
         // Another task may have brought it forward meanwhile.
         if state.version >= version {
             self.orgs.put(org, Arc::clone(&state));
-            return Ok(Some(state));
+            return Some(state);
         }
         if state.version < behind {
             self.orgs.put(org, state);
-            return Ok(None);
+            return None;
         }
         let from = state.version;
         let next = Arc::make_mut(&mut state);
@@ -348,12 +345,12 @@ impl<S: Store, C: Clock> Directory<S, C> {
             }
             next.version = commit.version;
         }
-        if !fits(next, &commits) {
+        if !fits(next, commits) {
             // A logged record the catalog does not know: the rows decide.
-            return Ok(None);
+            return None;
         }
         self.orgs.put(org, Arc::clone(&state));
-        Ok(Some(state))
+        Some(state)
     }
 
     /// After a commit from `read` to `committed`, the kept state moves with it.

@@ -51,6 +51,17 @@ pub struct Commit<'a> {
     pub events: &'a [AuditEvent],
 }
 
+/// What [`Store::updates`] found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Updates {
+    /// The organization's current version; 0 when it does not exist.
+    pub version: u64,
+    /// The commits after the version asked for, oldest first, at most as
+    /// many as asked for; `None` when the store's log does not reach back
+    /// to that version.
+    pub commits: Option<Vec<Committed>>,
+}
+
 /// Persistence for the directory.
 ///
 /// # Contract
@@ -71,6 +82,10 @@ pub struct Commit<'a> {
 ///   returns commits, exactly the commits after the version asked for, in
 ///   order, with the changes they applied: applying them to the state at
 ///   that version gives the state [`Store::load`] returns.
+/// - **Consistent updates.** [`Store::updates`] reports a version and
+///   commits that were current together: the commits, when there are any,
+///   follow the version asked for one by one and end at or before the
+///   version reported.
 /// - **Complete audit.** [`Store::audit_page`] returns the events ever
 ///   committed for the organization in commit order, a page at a time after
 ///   a cursor; the pages together are the whole log.
@@ -139,6 +154,36 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = Result<Option<Vec<Committed>>, StoreError>> + Send {
         let _ = (org, version, limit);
         async { Ok(None) }
+    }
+
+    /// What a replica holding the organization at version `since` needs to
+    /// catch up, in one read where the store can: the current version (0
+    /// when the organization does not exist) and up to `limit` commits
+    /// after `since` ([`Updates::commits`] is `None` when the log does not
+    /// reach back there). A replica whose organization did not change pays
+    /// this one read; one that is behind pays the same read, however far
+    /// behind within `limit` commits.
+    ///
+    /// The provided method reads [`Store::version`], then
+    /// [`Store::changes_since`] when the organization moved: two reads. The
+    /// SQL stores answer with one statement.
+    fn updates(
+        &self,
+        org: OrgId,
+        since: u64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Updates, StoreError>> + Send {
+        async move {
+            let version = self.version(org).await?;
+            let commits = if version == since {
+                Some(Vec::new())
+            } else if version > since {
+                self.changes_since(org, since, limit).await?
+            } else {
+                None
+            };
+            Ok(Updates { version, commits })
+        }
     }
 
     /// Whether [`Store::load`] hands out the store's own state, already in

@@ -2,7 +2,7 @@
 //! commit protocol and the decoding of stored rows, over sqlx's `Any` driver
 //! so that SQLite and PostgreSQL share every statement but their dialect.
 
-use super::{Commit, StoreError};
+use super::{Commit, StoreError, Updates};
 use crate::catalog::{Catalog, Policy};
 use crate::id::{BotId, InvitationId, KnowledgeBaseId, MemberId, OrgId, TeamId};
 use crate::matrix::Matrix;
@@ -474,13 +474,88 @@ impl SqlCore {
                 // A gap: the log does not hold every commit from there.
                 return Ok(None);
             }
-            let logged: Vec<Logged<'static>> = json(&get::<String>(r, "changes")?, "change log")?;
             commits.push(Committed {
                 version: at,
-                changes: logged.into_iter().map(Logged::into_change).collect(),
+                changes: log_entry(r)?,
             });
         }
         Ok(Some(commits))
+    }
+
+    /// The version and the change log after `since` in one statement: the
+    /// organization's row and the log's rows by their primary keys (one
+    /// snapshot, so the two agree).
+    pub(crate) async fn updates(
+        &self,
+        org: OrgId,
+        since: u64,
+        limit: usize,
+    ) -> Result<Updates, StoreError> {
+        let Some(key) = stored_org(org) else {
+            return Ok(Updates::default());
+        };
+        let rows = sqlx::query(&self.sql(
+            "SELECT CAST(0 AS BIGINT) AS kind, version, CAST(NULL AS TEXT) AS changes
+             FROM purview_orgs WHERE org_id = $1
+             UNION ALL
+             SELECT CAST(1 AS BIGINT) AS kind, version, changes FROM (
+               SELECT version, changes FROM purview_changes
+               WHERE org_id = $1 AND version > $2 ORDER BY version LIMIT $3) AS c",
+        ))
+        .bind(key)
+        .bind(to_i64(since, "version")?)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(from_sqlx)?;
+        let mut version = 0;
+        let mut logged = Vec::with_capacity(rows.len());
+        for r in &rows {
+            if get::<i64>(r, "kind")? == 0 {
+                version = id(r, "version")?;
+            } else {
+                logged.push(r);
+            }
+        }
+        if version == 0 {
+            return Ok(Updates::default());
+        }
+        if version <= since {
+            let commits = (version == since).then(Vec::new);
+            return Ok(Updates { version, commits });
+        }
+        // The creation is not logged: version 1 has no log row.
+        if since == 0 {
+            return Ok(Updates {
+                version,
+                commits: None,
+            });
+        }
+        let mut commits = Vec::with_capacity(logged.len());
+        for (expected, r) in (since + 1..).zip(&logged) {
+            let at = id(r, "version")?;
+            if at != expected {
+                // A gap: the log does not hold every commit from there.
+                return Ok(Updates {
+                    version,
+                    commits: None,
+                });
+            }
+            commits.push(Committed {
+                version: at,
+                changes: log_entry(r)?,
+            });
+        }
+        if commits.is_empty() {
+            return Ok(Updates {
+                version,
+                commits: None,
+            });
+        }
+        Ok(Updates {
+            version,
+            commits: Some(commits),
+        })
     }
 
     /// A page of the audit log, by the primary key (organization, version,
@@ -1344,6 +1419,12 @@ fn decode(
     Ok(state)
 }
 
+/// The changes of one row of the change log.
+fn log_entry(row: &AnyRow) -> Result<Vec<Change>, StoreError> {
+    let logged: Vec<Logged<'static>> = json(&get::<String>(row, "changes")?, "change log")?;
+    Ok(logged.into_iter().map(Logged::into_change).collect())
+}
+
 fn id_of(row: &AnyRow, col: &str) -> Result<u64, StoreError> {
     id(row, col)
 }
@@ -1427,6 +1508,15 @@ macro_rules! sql_store_common {
                 limit: usize,
             ) -> Result<Option<Vec<crate::record::Committed>>, StoreError> {
                 self.core.changes_since(org, version, limit).await
+            }
+
+            async fn updates(
+                &self,
+                org: OrgId,
+                since: u64,
+                limit: usize,
+            ) -> Result<super::Updates, StoreError> {
+                self.core.updates(org, since, limit).await
             }
         }
     };
