@@ -870,6 +870,74 @@ async fn creation_order<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), F
     let last = state.invitations.keys().last().copied();
     ensure(last == later.first().map(|i| i.id), C, || {
         "the newest invitation is not the last".into()
+    })?;
+    // One commit that deletes records and writes them again, between new
+    // ones: as `OrgState::apply` orders them, a record written after its
+    // deletion goes to the end; one only rewritten keeps its place.
+    let first = members[0];
+    let kept = state
+        .members
+        .get(&first)
+        .ok_or_else(|| fail(C, "first member missing"))?;
+    let mut again = crate::record::Member::clone(kept);
+    again.display_name = Some("Again".into());
+    let mut fresh = crate::record::Member::clone(kept);
+    fresh.id = MemberId(kept.id.0 ^ 0x5a5a_5a5a);
+    fresh.email = format!("fresh@{}.test", org.get());
+    fresh.user_code = None;
+    let mut renamed = crate::record::Member::clone(
+        state
+            .members
+            .get(&owner)
+            .ok_or_else(|| fail(C, "owner missing"))?,
+    );
+    renamed.user_name = Some("Renamed".into());
+    let team = state
+        .teams
+        .get(&teams[0])
+        .ok_or_else(|| fail(C, "team missing"))?;
+    let changes = [
+        crate::record::Change::DeleteMember(first),
+        crate::record::Change::PutMember(std::sync::Arc::new(fresh.clone())),
+        crate::record::Change::PutMember(std::sync::Arc::new(again)),
+        crate::record::Change::PutMember(std::sync::Arc::new(renamed)),
+        crate::record::Change::DeleteTeam(teams[0]),
+        crate::record::Change::PutTeam(std::sync::Arc::clone(team)),
+    ];
+    store
+        .commit(Commit {
+            org,
+            expected_version: Some(state.version),
+            changes: &changes,
+            events: &[],
+        })
+        .await
+        .map_err(|e| fail(C, e.to_string()))?;
+    let mut expected = OrgState::clone(&state);
+    for change in &changes {
+        expected.apply(change);
+    }
+    expected.version += 1;
+    let loaded = store
+        .load(org)
+        .await
+        .map_err(|e| fail(C, e.to_string()))?
+        .ok_or_else(|| fail(C, "missing"))?;
+    let order = |s: &OrgState| -> (Vec<MemberId>, Vec<crate::id::TeamId>) {
+        (
+            s.members.keys().copied().collect(),
+            s.teams.keys().copied().collect(),
+        )
+    };
+    ensure(order(&loaded) == order(&expected), C, || {
+        format!(
+            "after deleting and writing again: {:?}, expected {:?}",
+            order(&loaded),
+            order(&expected)
+        )
+    })?;
+    ensure(*loaded == expected, C, || {
+        "after deleting and writing again, the records differ".into()
     })
 }
 

@@ -130,10 +130,9 @@ async fn a_failure_at_any_statement_writes_nothing() {
     let Some(url) = url("a_failure_at_any_statement_writes_nothing") else {
         return;
     };
-    // A small commit is one statement; one past a batch takes the
-    // statement-per-table path.
+    // A commit is one statement, small or large.
     failure_at_every_statement(connect(&url).await, 0, 1).await;
-    failure_at_every_statement(connect(&url).await, 600, 6).await;
+    failure_at_every_statement(connect(&url).await, 900, 1).await;
 }
 
 /// `url` with `password` in its user info, keeping its user (`postgres` when

@@ -64,7 +64,8 @@ async fn rows_that_break_the_data_rules_are_typed_errors_never_access() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failure_at_any_statement_writes_nothing() {
-    failure_at_every_statement(open("failures").await, 0, 6).await;
+    failure_at_every_statement(open("failures").await, 0, 7).await;
+    failure_at_every_statement(open("failures-large").await, 900, 7).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -324,17 +324,12 @@ fn plan_import(
             *entry = (Some(row.team_name.clone()), row.line);
         }
     }
-    // Every team lookup is a map lookup: an import naming thousands of teams
-    // stays linear.
-    let existing_codes: HashMap<&str, &Arc<Team>> = state
-        .teams
-        .values()
-        .filter_map(|t| t.code.as_deref().map(|c| (c, t)))
-        .collect();
+    // Every team lookup is a lookup in the state's index: the import's cost
+    // grows with its rows, not with the organization's teams.
     let mut team_ids: HashMap<String, TeamId> = HashMap::new();
     let mut coded: Vec<(TeamId, String, u64)> = Vec::with_capacity(by_code.len());
     for (code, (name, line)) in &by_code {
-        let existing = existing_codes.get(code.as_str());
+        let existing = state.team_by_code(code);
         let (id, final_name) = match existing {
             Some(t) => {
                 let final_name = name.clone().unwrap_or_else(|| t.name.clone());
@@ -367,15 +362,20 @@ fn plan_import(
     }
     // Team names, compared case-insensitively, over the teams the import
     // leaves: a coded team whose final name another team has fails its row.
+    // Teams the import writes are counted here; the others are looked up.
     let mut by_name: HashMap<String, Vec<TeamId>> = HashMap::new();
-    for t in plan.teams_after() {
+    for t in plan.written_teams() {
         by_name.entry(t.name.to_lowercase()).or_default().push(t.id);
     }
-    for (_, final_name, line) in coded {
-        if by_name
-            .get(&final_name.to_lowercase())
-            .is_some_and(|ids| ids.len() > 1)
-        {
+    for (id, final_name, line) in coded {
+        let key = final_name.to_lowercase();
+        let written = by_name
+            .get(&key)
+            .is_some_and(|ids| ids.iter().any(|other| *other != id));
+        let held = state
+            .team_by_name(&final_name)
+            .is_some_and(|o| o.id != id && !plan.touches_team(o.id));
+        if written || held {
             fail(&mut errors, line, ImportProblem::TeamNameTaken(final_name));
         }
     }

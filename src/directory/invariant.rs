@@ -170,19 +170,25 @@ pub(crate) fn check(plan: &Plan<'_>, now: Timestamp) -> Result<(), DirectoryErro
         }
     }
 
-    // Unique team codes and names (an organization has few teams).
-    if !plan.teams.is_empty() {
-        let mut team_codes = HashSet::new();
-        let mut team_names = HashSet::new();
-        for t in plan.teams_after() {
-            if let Some(code) = &t.code {
-                if !team_codes.insert(code.as_str()) {
-                    return Err(DirectoryError::DuplicateTeamCode(code.clone()));
-                }
+    // Unique team codes and names: each team the plan writes, against the
+    // teams it leaves as they were (looked up in the index) and against the
+    // other teams it writes.
+    let mut team_codes = HashSet::new();
+    let mut team_names = HashSet::new();
+    let untouched_team = |t: Option<&Arc<crate::team::Team>>, id: TeamId| {
+        t.is_some_and(|o| o.id != id && !plan.teams.contains_key(&o.id))
+    };
+    for t in plan.teams.values().flatten() {
+        if let Some(code) = &t.code {
+            if untouched_team(before.team_by_code(code), t.id) || !team_codes.insert(code.as_str())
+            {
+                return Err(DirectoryError::DuplicateTeamCode(code.clone()));
             }
-            if !team_names.insert(t.name.to_lowercase()) {
-                return Err(DirectoryError::DuplicateTeamName(t.name.clone()));
-            }
+        }
+        if untouched_team(before.team_by_name(&t.name), t.id)
+            || !team_names.insert(t.name.to_lowercase())
+        {
+            return Err(DirectoryError::DuplicateTeamName(t.name.clone()));
         }
     }
 

@@ -1795,14 +1795,14 @@ impl<'s> Plan<'s> {
             .or_else(|| self.before.invitations.get(&id))
     }
 
-    /// The teams as the operation would leave them.
-    fn teams_after(&self) -> impl Iterator<Item = &Arc<Team>> + '_ {
-        self.before
-            .teams
-            .iter()
-            .filter(|(id, _)| !self.teams.contains_key(*id))
-            .map(|(_, t)| t)
-            .chain(self.teams.values().flatten())
+    /// The teams the plan writes (not those it deletes).
+    fn written_teams(&self) -> impl Iterator<Item = &Arc<Team>> + '_ {
+        self.teams.values().flatten()
+    }
+
+    /// Whether the plan writes or deletes the team.
+    fn touches_team(&self, id: TeamId) -> bool {
+        self.teams.contains_key(&id)
     }
 
     /// A fresh id, unique in the organization and, being derived from the

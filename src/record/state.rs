@@ -171,6 +171,9 @@ struct Index {
     active: usize,
     /// Members by team.
     team_members: HashMap<TeamId, HashSet<MemberId>>,
+    /// Team by code, and by name in lowercase (names compare that way).
+    team_codes: HashMap<String, TeamId>,
+    team_names: HashMap<String, TeamId>,
     /// Open invitations (not accepted or revoked, expired or not) by address.
     open: HashMap<String, Vec<InvitationId>>,
     /// How many open invitations (links included) expire at each time.
@@ -186,7 +189,29 @@ impl Index {
         for i in state.invitations.values() {
             index.add_invitation(i);
         }
+        for t in state.teams.values() {
+            index.add_team(t);
+        }
         index
+    }
+
+    fn add_team(&mut self, t: &Team) {
+        if let Some(code) = &t.code {
+            self.team_codes.insert(code.clone(), t.id);
+        }
+        self.team_names.insert(t.name.to_lowercase(), t.id);
+    }
+
+    fn remove_team(&mut self, t: &Team) {
+        if let Some(code) = &t.code {
+            if self.team_codes.get(code) == Some(&t.id) {
+                self.team_codes.remove(code);
+            }
+        }
+        let name = t.name.to_lowercase();
+        if self.team_names.get(&name) == Some(&t.id) {
+            self.team_names.remove(&name);
+        }
     }
 
     fn add_member(&mut self, m: &Member) {
@@ -334,10 +359,19 @@ impl OrgState {
                 }
             }
             Change::PutTeam(t) => {
-                self.teams.insert(t.id, Arc::clone(t));
+                let old = self.teams.insert(t.id, Arc::clone(t));
+                if let Some(index) = self.index.get_mut() {
+                    if let Some(old) = old {
+                        index.remove_team(&old);
+                    }
+                    index.add_team(t);
+                }
             }
             Change::DeleteTeam(id) => {
-                self.teams.shift_remove(id);
+                let old = self.teams.shift_remove(id);
+                if let (Some(index), Some(old)) = (self.index.get_mut(), old) {
+                    index.remove_team(&old);
+                }
             }
             Change::PutInvitation(i) => {
                 let old = self.invitations.insert(i.id, Arc::clone(i));
@@ -385,6 +419,20 @@ impl OrgState {
             .into_iter()
             .flatten()
             .filter_map(|id| self.invitations.get(id))
+    }
+
+    /// The team with this code.
+    #[must_use]
+    pub fn team_by_code(&self, code: &str) -> Option<&Arc<Team>> {
+        let id = self.index().team_codes.get(code)?;
+        self.teams.get(id)
+    }
+
+    /// The team with this name, compared in lowercase (as team names are).
+    #[must_use]
+    pub fn team_by_name(&self, name: &str) -> Option<&Arc<Team>> {
+        let id = self.index().team_names.get(&name.to_lowercase())?;
+        self.teams.get(id)
     }
 
     /// The members of a team.
@@ -562,6 +610,15 @@ mod tests {
         }))
     }
 
+    fn team(id: u64, code: Option<&str>, name: &str) -> Change {
+        Change::PutTeam(Arc::new(Team {
+            id: TeamId(id),
+            org: OrgId(1),
+            code: code.map(str::to_owned),
+            name: name.to_owned(),
+        }))
+    }
+
     fn invitation(id: u64, email: Option<&str>, expires: u64, state: InvitationState) -> Change {
         Change::PutInvitation(Arc::new(Invitation {
             id: InvitationId(id),
@@ -613,6 +670,11 @@ mod tests {
             in_teams(5, "agent", None, Active, &[7, 8]),
             in_teams(6, "agent", None, Active, &[7]),
             in_teams(5, "agent", None, Active, &[8]),
+            team(7, Some("T7"), "Support"),
+            team(8, None, "Sales"),
+            team(7, Some("T7b"), "Help"),
+            team(9, Some("T7"), "support"),
+            Change::DeleteTeam(TeamId(8)),
         ];
         for change in &changes {
             state.apply(change);
@@ -633,6 +695,13 @@ mod tests {
             state.member_by_email("M2@acme.test").unwrap().id,
             MemberId(2)
         );
+        // Teams by code and by name in any case; a renamed team's old code
+        // and name are free for others.
+        assert_eq!(state.team_by_code("T7b").unwrap().id, TeamId(7));
+        assert_eq!(state.team_by_code("T7").unwrap().id, TeamId(9));
+        assert_eq!(state.team_by_name("SUPPORT").unwrap().id, TeamId(9));
+        assert_eq!(state.team_by_name("help").unwrap().id, TeamId(7));
+        assert!(state.team_by_name("Sales").is_none());
         assert_eq!(state.holders("admin"), 1);
         assert_eq!(state.active_with_role("admin"), 0);
         assert_eq!(state.active_with_role("agent"), 3);

@@ -5,6 +5,8 @@ mod memory;
 mod postgres;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql_write;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 

@@ -2,6 +2,7 @@
 //! commit protocol and the decoding of stored rows, over sqlx's `Any` driver
 //! so that SQLite and PostgreSQL share every statement but their dialect.
 
+use super::sql_write::{self, Arg, Logged, Statement};
 use super::{Commit, StoreError, Updates};
 use crate::catalog::{Catalog, Policy};
 use crate::id::{BotId, InvitationId, KnowledgeBaseId, MemberId, OrgId, TeamId};
@@ -164,7 +165,7 @@ fn corrupt(what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(what.to_string())
 }
 
-fn to_i64(v: u64, what: &str) -> Result<i64, StoreError> {
+pub(super) fn to_i64(v: u64, what: &str) -> Result<i64, StoreError> {
     i64::try_from(v).map_err(|_| backend(format!("{what} {v} is beyond the stored range")))
 }
 
@@ -194,7 +195,7 @@ fn json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T, Sto
     serde_json::from_str(text).map_err(|e| corrupt(format!("{what}: {e}")))
 }
 
-fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+pub(super) fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(backend)
 }
 
@@ -206,7 +207,7 @@ fn reach(text: &str) -> Result<Reach, StoreError> {
     }
 }
 
-fn reach_name(r: Reach) -> &'static str {
+pub(super) fn reach_name(r: Reach) -> &'static str {
     match r {
         Reach::All => "all",
         Reach::Own => "own",
@@ -222,7 +223,7 @@ fn status(text: &str) -> Result<MemberStatus, StoreError> {
     }
 }
 
-fn status_name(s: MemberStatus) -> &'static str {
+pub(super) fn status_name(s: MemberStatus) -> &'static str {
     match s {
         MemberStatus::Active => "active",
         MemberStatus::Disabled => "disabled",
@@ -239,7 +240,7 @@ fn invitation_state(text: &str) -> Result<InvitationState, StoreError> {
     }
 }
 
-fn invitation_state_name(s: InvitationState) -> &'static str {
+pub(super) fn invitation_state_name(s: InvitationState) -> &'static str {
     match s {
         InvitationState::Pending => "pending",
         InvitationState::Accepted => "accepted",
@@ -247,7 +248,7 @@ fn invitation_state_name(s: InvitationState) -> &'static str {
     }
 }
 
-fn hex(bytes: &[u8; 32]) -> String {
+pub(super) fn hex(bytes: &[u8; 32]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -607,669 +608,58 @@ impl SqlCore {
             .collect()
     }
 
-    /// Applies a commit in one transaction: the version moves from the one
-    /// read to the next (a conditional update that also locks the row), the
-    /// changes and audit events are written, and a notification is queued
-    /// (PostgreSQL). Any failure rolls everything back.
+    /// Applies a commit atomically. On PostgreSQL it is one statement (one
+    /// round trip): the conditional version move first, every write joined
+    /// to it, the notification sent by the same statement. On SQLite, a few
+    /// statements in one transaction, the version move first. Either way a
+    /// commit of 100,000 records takes as many statements as a commit of
+    /// one, and any failure leaves nothing written.
     pub(crate) async fn commit(&self, commit: Commit<'_>) -> Result<u64, StoreError> {
-        let org = to_i64(commit.org.0, "organization id")?;
-        if let (Dialect::Postgres, Some(expected)) = (self.dialect, commit.expected_version) {
-            if let Some(statement) = OneStatement::of(org, expected, &commit)? {
-                return self.commit_in_one(statement, expected).await;
+        let (statements, version) = sql_write::statements(self.dialect, &commit)?;
+        if self.dialect == Dialect::Postgres {
+            for statement in &statements {
+                self.step()?;
+                let row = bound(statement)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(from_sqlx)?;
+                if row.is_none() {
+                    return Err(StoreError::Conflict);
+                }
             }
+            return Ok(version);
         }
         let mut tx = self.pool.begin().await.map_err(from_sqlx)?;
-        let version = match commit.expected_version {
-            None => {
-                let Some(Change::CreateOrganization(o)) = commit.changes.first() else {
-                    return Err(backend("a new organization must be created first"));
-                };
-                self.step()?;
-                let inserted = sqlx::query(&self.sql(
-                    "INSERT INTO purview_orgs
-                       (org_id, name, catalog_name, policy, knowledge_bases, matrix, seat_limit, version)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, 1) ON CONFLICT (org_id) DO NOTHING",
-                ))
-                .bind(org)
-                .bind(o.name.clone())
-                .bind(o.catalog.name().to_owned())
-                .bind(to_json(o.catalog.policy())?)
-                .bind(to_json(&o.catalog.knowledge_bases())?)
-                .bind(o.catalog.stored_matrix().map(to_json).transpose()?)
-                .bind(i64::from(o.seat_limit))
+        for (i, statement) in statements.iter().enumerate() {
+            self.step()?;
+            let done = bound(statement)
                 .execute(&mut *tx)
                 .await
                 .map_err(from_sqlx)?;
-                if inserted.rows_affected() != 1 {
-                    return Err(StoreError::Conflict);
-                }
-                for (position, role) in o.catalog.roles().enumerate() {
-                    self.step()?;
-                    self.put_role(&mut tx, org, position, role).await?;
-                }
-                1
+            if i == 0 && done.rows_affected() != 1 {
+                // The version moved (or the organization exists): nothing
+                // is written.
+                return Err(StoreError::Conflict);
             }
-            Some(expected) => {
-                self.step()?;
-                let updated = sqlx::query(&self.sql(
-                    "UPDATE purview_orgs SET version = version + 1
-                     WHERE org_id = $1 AND version = $2",
-                ))
-                .bind(org)
-                .bind(to_i64(expected, "version")?)
-                .execute(&mut *tx)
-                .await
-                .map_err(from_sqlx)?;
-                if updated.rows_affected() != 1 {
-                    return Err(StoreError::Conflict);
-                }
-                expected + 1
-            }
-        };
-        self.write_changes(&mut tx, org, version, commit.changes)
-            .await?;
-        if commit.expected_version.is_some() {
-            self.step()?;
-            let logged: Vec<Logged<'_>> = commit.changes.iter().filter_map(Logged::of).collect();
-            sqlx::query(
-                &self.sql(
-                    "INSERT INTO purview_changes (org_id, version, changes) VALUES ($1, $2, $3)",
-                ),
-            )
-            .bind(org)
-            .bind(to_i64(version, "version")?)
-            .bind(to_json(&logged)?)
-            .execute(&mut *tx)
-            .await
-            .map_err(from_sqlx)?;
-        }
-        for chunk in commit.events.chunks(BATCH_ROWS) {
-            self.step()?;
-            let sql = self.sql_rows(
-                "INSERT INTO purview_audit
-                   (org_id, version, idx, at, actor, action, subject, before_value, after_value)
-                 VALUES ",
-                chunk.len(),
-                9,
-                "",
-            );
-            let mut query = sqlx::query(&sql);
-            for event in chunk {
-                query = query
-                    .bind(org)
-                    .bind(to_i64(event.version, "version")?)
-                    .bind(i64::from(event.index))
-                    .bind(to_i64(event.at.0, "timestamp")?)
-                    .bind(event.actor.map(|a| to_i64(a.0, "actor")).transpose()?)
-                    .bind(event.action.clone())
-                    .bind(event.subject.clone())
-                    .bind(event.before.clone())
-                    .bind(event.after.clone());
-            }
-            query.execute(&mut *tx).await.map_err(from_sqlx)?;
-        }
-        if self.dialect == Dialect::Postgres {
-            self.step()?;
-            // Delivered to listeners when, and only if, the transaction commits.
-            sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(CHANNEL)
-                .bind(format!("{}:{version}", commit.org.0))
-                .execute(&mut *tx)
-                .await
-                .map_err(from_sqlx)?;
         }
         self.step()?;
         tx.commit().await.map_err(from_sqlx)?;
         Ok(version)
     }
-
-    async fn put_role(
-        &self,
-        tx: &mut Transaction<'static, Any>,
-        org: i64,
-        position: usize,
-        role: &Role,
-    ) -> Result<(), StoreError> {
-        sqlx::query(&self.sql(
-            "INSERT INTO purview_roles
-               (org_id, position, role_key, name, permissions, view_scope, manage_scope,
-                team_reach, bot_reach, knowledge, is_unique, is_disabled)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        ))
-        .bind(org)
-        .bind(position as i64)
-        .bind(role.key().as_str().to_owned())
-        .bind(role.name().to_owned())
-        .bind(to_i64(role.raw_permissions().bits(), "permissions")?)
-        .bind(i64::from(role.raw_view_scope().bits()))
-        .bind(i64::from(role.raw_manage_scope().bits()))
-        .bind(reach_name(role.raw_team_reach()))
-        .bind(reach_name(role.raw_bot_reach()))
-        .bind(to_json(role.raw_knowledge())?)
-        .bind(i64::from(role.is_unique()))
-        .bind(i64::from(role.is_disabled()))
-        .execute(&mut **tx)
-        .await
-        .map_err(from_sqlx)?;
-        Ok(())
-    }
-
-    /// A PostgreSQL commit of a few records as one statement, so one round
-    /// trip: the conditional version move is the first part of the
-    /// statement, and every write is joined to it, so that nothing is
-    /// written unless the version moved; the notification is sent by the
-    /// same statement. A statement is atomic by itself.
-    async fn commit_in_one(
-        &self,
-        statement: OneStatement,
-        expected: u64,
-    ) -> Result<u64, StoreError> {
-        self.step()?;
-        let mut query = sqlx::query(&statement.text);
-        for arg in statement.args {
-            query = match arg {
-                Arg::Int(v) => query.bind(v),
-                Arg::OptInt(v) => query.bind(v),
-                Arg::Text(v) => query.bind(v),
-                Arg::OptText(v) => query.bind(v),
-            };
-        }
-        let row = query.fetch_optional(&self.pool).await.map_err(from_sqlx)?;
-        match row {
-            Some(_) => Ok(expected + 1),
-            None => Err(StoreError::Conflict),
-        }
-    }
-
-    /// Writes a commit's changes with a bounded number of statements per
-    /// table: the net effect per record (its last change; a record deleted
-    /// and written again is deleted first, so it moves to the end as
-    /// [`OrgState::apply`] does), then one multi-row `DELETE` and one
-    /// multi-row upsert per [`BATCH_ROWS`] records. New rows are ordered by
-    /// `position`, the commit's version in the high 32 bits and the record's
-    /// place in the commit below: no `MAX(position)` is read.
-    async fn write_changes(
-        &self,
-        tx: &mut Transaction<'static, Any>,
-        org: i64,
-        version: u64,
-        changes: &[Change],
-    ) -> Result<(), StoreError> {
-        let (members, teams, invitations) = nets(changes);
-        let position = positions(version)?;
-
-        self.delete_rows(tx, org, "purview_members", "member_id", &members.deleted)
-            .await?;
-        self.delete_rows(tx, org, "purview_teams", "team_id", &teams.deleted)
-            .await?;
-
-        let rows: Vec<(usize, &Member)> = members.written();
-        for chunk in rows.chunks(BATCH_ROWS) {
-            self.step()?;
-            let sql = self.sql_rows(
-                "INSERT INTO purview_members
-                   (org_id, member_id, position, email, user_code, user_name, display_name,
-                    phone, role_key, status, teams, bots)
-                 VALUES ",
-                chunk.len(),
-                12,
-                " ON CONFLICT (org_id, member_id) DO UPDATE SET
-                   email = excluded.email, user_code = excluded.user_code,
-                   user_name = excluded.user_name, display_name = excluded.display_name,
-                   phone = excluded.phone, role_key = excluded.role_key,
-                   status = excluded.status, teams = excluded.teams, bots = excluded.bots",
-            );
-            let mut query = sqlx::query(&sql);
-            for (i, m) in chunk {
-                query = query
-                    .bind(org)
-                    .bind(to_i64(m.id.0, "member id")?)
-                    .bind(position(*i))
-                    .bind(m.email.clone())
-                    .bind(m.user_code.clone())
-                    .bind(m.user_name.clone())
-                    .bind(m.display_name.clone())
-                    .bind(m.phone.clone())
-                    .bind(m.role.as_str().to_owned())
-                    .bind(status_name(m.status))
-                    .bind(to_json(&m.teams)?)
-                    .bind(to_json(&m.bots)?);
-            }
-            query.execute(&mut **tx).await.map_err(from_sqlx)?;
-        }
-        let rows: Vec<(usize, &Team)> = teams.written();
-        for chunk in rows.chunks(BATCH_ROWS) {
-            self.step()?;
-            let sql = self.sql_rows(
-                "INSERT INTO purview_teams (org_id, team_id, position, code, name) VALUES ",
-                chunk.len(),
-                5,
-                " ON CONFLICT (org_id, team_id) DO UPDATE SET
-                   code = excluded.code, name = excluded.name",
-            );
-            let mut query = sqlx::query(&sql);
-            for (i, t) in chunk {
-                query = query
-                    .bind(org)
-                    .bind(to_i64(t.id.0, "team id")?)
-                    .bind(position(*i))
-                    .bind(t.code.clone())
-                    .bind(t.name.clone());
-            }
-            query.execute(&mut **tx).await.map_err(from_sqlx)?;
-        }
-        let rows: Vec<(usize, &Invitation)> = invitations.written();
-        for chunk in rows.chunks(BATCH_ROWS) {
-            self.step()?;
-            let sql = self.sql_rows(
-                "INSERT INTO purview_invitations
-                   (org_id, invitation_id, position, email, role_key, secret_hash, created_by,
-                    created_at, expires_at, state)
-                 VALUES ",
-                chunk.len(),
-                10,
-                " ON CONFLICT (org_id, invitation_id) DO UPDATE SET
-                   email = excluded.email, role_key = excluded.role_key,
-                   secret_hash = excluded.secret_hash, created_by = excluded.created_by,
-                   created_at = excluded.created_at, expires_at = excluded.expires_at,
-                   state = excluded.state",
-            );
-            let mut query = sqlx::query(&sql);
-            for (i, inv) in chunk {
-                query = query
-                    .bind(org)
-                    .bind(to_i64(inv.id.0, "invitation id")?)
-                    .bind(position(*i))
-                    .bind(inv.email.clone())
-                    .bind(inv.role.as_str().to_owned())
-                    .bind(hex(&inv.secret_hash))
-                    .bind(to_i64(inv.created_by.0, "member id")?)
-                    .bind(to_i64(inv.created_at.0, "timestamp")?)
-                    .bind(to_i64(inv.expires_at.0, "timestamp")?)
-                    .bind(invitation_state_name(inv.state));
-            }
-            query.execute(&mut **tx).await.map_err(from_sqlx)?;
-        }
-        Ok(())
-    }
-
-    /// Deletes rows by id, [`BATCH_ROWS`] per statement.
-    async fn delete_rows(
-        &self,
-        tx: &mut Transaction<'static, Any>,
-        org: i64,
-        table: &str,
-        column: &str,
-        ids: &[u64],
-    ) -> Result<(), StoreError> {
-        for chunk in ids.chunks(BATCH_ROWS) {
-            self.step()?;
-            let list: Vec<String> = (0..chunk.len())
-                .map(|i| match self.dialect {
-                    Dialect::Postgres => format!("${}", i + 2),
-                    Dialect::Sqlite => "?".to_owned(),
-                })
-                .collect();
-            let org_param = match self.dialect {
-                Dialect::Postgres => "$1",
-                Dialect::Sqlite => "?",
-            };
-            let sql = format!(
-                "DELETE FROM {table} WHERE org_id = {org_param} AND {column} IN ({})",
-                list.join(", ")
-            );
-            let mut query = sqlx::query(&sql).bind(org);
-            for id in chunk {
-                query = query.bind(to_i64(*id, column)?);
-            }
-            query.execute(&mut **tx).await.map_err(from_sqlx)?;
-        }
-        Ok(())
-    }
-
-    /// `head` followed by `rows` groups of `cols` placeholders and `tail`, in
-    /// this store's dialect (`head` and `tail` hold no placeholder).
-    fn sql_rows(&self, head: &str, rows: usize, cols: usize, tail: &str) -> String {
-        let mut text = String::with_capacity(head.len() + tail.len() + rows * cols * 6);
-        text.push_str(head);
-        for r in 0..rows {
-            text.push_str(if r == 0 { "(" } else { ", (" });
-            for c in 0..cols {
-                if c > 0 {
-                    text.push_str(", ");
-                }
-                match self.dialect {
-                    Dialect::Postgres => text.push_str(&format!("${}", r * cols + c + 1)),
-                    // Anonymous parameters: SQLite numbers them in order, and
-                    // binding numbered ones costs time in their count.
-                    Dialect::Sqlite => text.push('?'),
-                }
-            }
-            text.push(')');
-        }
-        text.push_str(tail);
-        text
-    }
 }
 
-/// A commit's net changes to members, teams and invitations. The
-/// organization's creation is written with the version, not here.
-fn nets(changes: &[Change]) -> (Net<'_, Member>, Net<'_, Team>, Net<'_, Invitation>) {
-    let mut members: Net<'_, Member> = Net::default();
-    let mut teams: Net<'_, Team> = Net::default();
-    let mut invitations: Net<'_, Invitation> = Net::default();
-    for change in changes {
-        match change {
-            Change::CreateOrganization(_) => {}
-            Change::PutMember(m) => members.put(m.id.0, m),
-            Change::DeleteMember(id) => members.delete(id.0),
-            Change::PutTeam(t) => teams.put(t.id.0, t),
-            Change::DeleteTeam(id) => teams.delete(id.0),
-            Change::PutInvitation(i) => invitations.put(i.id.0, i),
-        }
+/// A statement with its values bound.
+fn bound(statement: &Statement) -> sqlx::query::Query<'_, Any, sqlx::any::AnyArguments<'_>> {
+    let mut query = sqlx::query(&statement.text);
+    for arg in &statement.args {
+        query = match arg {
+            Arg::Int(v) => query.bind(*v),
+            Arg::Text(v) => query.bind(v.as_str()),
+            Arg::OptText(v) => query.bind(v.as_deref()),
+        };
     }
-    (members, teams, invitations)
+    query
 }
-
-/// The `position` of a record new in the commit that makes `version`, by
-/// its place in the commit: the version in the high 32 bits.
-fn positions(version: u64) -> Result<impl Fn(usize) -> i64, StoreError> {
-    let base = i64::try_from(version)
-        .ok()
-        .and_then(|v| v.checked_mul(1 << 32))
-        .ok_or_else(|| backend(format!("version {version} is beyond the stored range")))?;
-    Ok(move |i: usize| base + i64::try_from(i).unwrap_or(i64::MAX - base))
-}
-
-/// Records a commit writes to one table, by id in the order first touched:
-/// the last record written (`None`: deleted), and the ids deleted at some
-/// point.
-struct Net<'a, T> {
-    last: IndexMap<u64, Option<&'a T>>,
-    deleted: Vec<u64>,
-}
-
-impl<T> Default for Net<'_, T> {
-    fn default() -> Self {
-        Net {
-            last: IndexMap::new(),
-            deleted: Vec::new(),
-        }
-    }
-}
-
-impl<'a, T> Net<'a, T> {
-    fn put(&mut self, id: u64, record: &'a T) {
-        self.last.insert(id, Some(record));
-    }
-
-    fn delete(&mut self, id: u64) {
-        if !matches!(self.last.insert(id, None), Some(None)) {
-            self.deleted.push(id);
-        }
-    }
-
-    /// Whether a record deleted by the commit is written again by it.
-    fn rewritten(&self) -> bool {
-        self.deleted
-            .iter()
-            .any(|id| matches!(self.last.get(id), Some(Some(_))))
-    }
-
-    /// The records written, with their place in the commit.
-    fn written(&self) -> Vec<(usize, &'a T)> {
-        self.last
-            .values()
-            .enumerate()
-            .filter_map(|(i, r)| r.map(|r| (i, r)))
-            .collect()
-    }
-}
-
-/// A change as the change log stores it (the organization's creation is not
-/// logged: a log starts at version 2).
-#[derive(serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum Logged<'a> {
-    PutMember(Cow<'a, Member>),
-    DeleteMember(MemberId),
-    PutTeam(Cow<'a, Team>),
-    DeleteTeam(TeamId),
-    PutInvitation(Cow<'a, Invitation>),
-}
-
-impl<'a> Logged<'a> {
-    fn of(change: &'a Change) -> Option<Logged<'a>> {
-        Some(match change {
-            Change::CreateOrganization(_) => return None,
-            Change::PutMember(m) => Logged::PutMember(Cow::Borrowed(&**m)),
-            Change::DeleteMember(id) => Logged::DeleteMember(*id),
-            Change::PutTeam(t) => Logged::PutTeam(Cow::Borrowed(&**t)),
-            Change::DeleteTeam(id) => Logged::DeleteTeam(*id),
-            Change::PutInvitation(i) => Logged::PutInvitation(Cow::Borrowed(&**i)),
-        })
-    }
-
-    fn into_change(self) -> Change {
-        match self {
-            Logged::PutMember(m) => Change::PutMember(Arc::new(m.into_owned())),
-            Logged::DeleteMember(id) => Change::DeleteMember(id),
-            Logged::PutTeam(t) => Change::PutTeam(Arc::new(t.into_owned())),
-            Logged::DeleteTeam(id) => Change::DeleteTeam(id),
-            Logged::PutInvitation(i) => Change::PutInvitation(Arc::new(i.into_owned())),
-        }
-    }
-}
-
-/// A value bound to a statement built at run time.
-enum Arg {
-    Int(i64),
-    OptInt(Option<i64>),
-    Text(String),
-    OptText(Option<String>),
-}
-
-/// A statement's text with `$n` placeholders and the values they stand for,
-/// in order.
-#[derive(Default)]
-struct OneStatement {
-    text: String,
-    args: Vec<Arg>,
-}
-
-impl OneStatement {
-    /// The next placeholder, bound to `arg`.
-    fn p(&mut self, arg: Arg) -> String {
-        self.args.push(arg);
-        format!("${}", self.args.len())
-    }
-
-    /// `(p, p, …)` for one row.
-    fn row(&mut self, args: Vec<Arg>) -> String {
-        let cells: Vec<String> = args.into_iter().map(|a| self.p(a)).collect();
-        format!("({})", cells.join(", "))
-    }
-
-    /// The whole commit as one PostgreSQL statement, or `None` when it is
-    /// too large for one (more than [`BATCH_ROWS`] rows in a table) or
-    /// deletes and writes one record again (two changes to one row in one
-    /// statement are not allowed).
-    fn of(
-        org: i64,
-        expected: u64,
-        commit: &Commit<'_>,
-    ) -> Result<Option<OneStatement>, StoreError> {
-        if commit
-            .changes
-            .iter()
-            .any(|c| matches!(c, Change::CreateOrganization(_)))
-        {
-            return Ok(None);
-        }
-        let (members, teams, invitations) = nets(commit.changes);
-        let large = |n: usize| n > BATCH_ROWS;
-        if members.rewritten()
-            || teams.rewritten()
-            || large(members.last.len())
-            || large(teams.last.len())
-            || large(invitations.last.len())
-            || large(commit.events.len())
-        {
-            return Ok(None);
-        }
-        let version = expected + 1;
-        let position = positions(version)?;
-        let mut st = OneStatement::default();
-        let org_p = st.p(Arg::Int(org));
-        let expected_p = st.p(Arg::Int(to_i64(expected, "version")?));
-        let mut parts = vec![format!(
-            "v AS (UPDATE purview_orgs SET version = version + 1
-                   WHERE org_id = {org_p} AND version = {expected_p} RETURNING version)"
-        )];
-        for (table, column, deleted) in [
-            ("purview_members", "member_id", &members.deleted),
-            ("purview_teams", "team_id", &teams.deleted),
-        ] {
-            if deleted.is_empty() {
-                continue;
-            }
-            let ids: Vec<String> = deleted
-                .iter()
-                .map(|id| to_i64(*id, column).map(|id| st.p(Arg::Int(id))))
-                .collect::<Result<_, _>>()?;
-            parts.push(format!(
-                "d_{table} AS (DELETE FROM {table} WHERE org_id = {org_p} AND {column} IN ({})
-                   AND EXISTS (SELECT 1 FROM v))",
-                ids.join(", ")
-            ));
-        }
-        let rows = members.written();
-        if !rows.is_empty() {
-            let mut values = Vec::with_capacity(rows.len());
-            for (i, m) in rows {
-                values.push(st.row(vec![
-                    Arg::Int(org),
-                    Arg::Int(to_i64(m.id.0, "member id")?),
-                    Arg::Int(position(i)),
-                    Arg::Text(m.email.clone()),
-                    Arg::OptText(m.user_code.clone()),
-                    Arg::OptText(m.user_name.clone()),
-                    Arg::OptText(m.display_name.clone()),
-                    Arg::OptText(m.phone.clone()),
-                    Arg::Text(m.role.as_str().to_owned()),
-                    Arg::Text(status_name(m.status).to_owned()),
-                    Arg::Text(to_json(&m.teams)?),
-                    Arg::Text(to_json(&m.bots)?),
-                ]));
-            }
-            parts.push(format!(
-                "m AS (INSERT INTO purview_members
-                   (org_id, member_id, position, email, user_code, user_name, display_name,
-                    phone, role_key, status, teams, bots)
-                 SELECT x.* FROM (VALUES {}) AS x, v
-                 ON CONFLICT (org_id, member_id) DO UPDATE SET
-                   email = excluded.email, user_code = excluded.user_code,
-                   user_name = excluded.user_name, display_name = excluded.display_name,
-                   phone = excluded.phone, role_key = excluded.role_key,
-                   status = excluded.status, teams = excluded.teams, bots = excluded.bots)",
-                values.join(", ")
-            ));
-        }
-        let rows = teams.written();
-        if !rows.is_empty() {
-            let mut values = Vec::with_capacity(rows.len());
-            for (i, t) in rows {
-                values.push(st.row(vec![
-                    Arg::Int(org),
-                    Arg::Int(to_i64(t.id.0, "team id")?),
-                    Arg::Int(position(i)),
-                    Arg::OptText(t.code.clone()),
-                    Arg::Text(t.name.clone()),
-                ]));
-            }
-            parts.push(format!(
-                "t AS (INSERT INTO purview_teams (org_id, team_id, position, code, name)
-                 SELECT x.* FROM (VALUES {}) AS x, v
-                 ON CONFLICT (org_id, team_id) DO UPDATE SET
-                   code = excluded.code, name = excluded.name)",
-                values.join(", ")
-            ));
-        }
-        let rows = invitations.written();
-        if !rows.is_empty() {
-            let mut values = Vec::with_capacity(rows.len());
-            for (i, inv) in rows {
-                values.push(st.row(vec![
-                    Arg::Int(org),
-                    Arg::Int(to_i64(inv.id.0, "invitation id")?),
-                    Arg::Int(position(i)),
-                    Arg::OptText(inv.email.clone()),
-                    Arg::Text(inv.role.as_str().to_owned()),
-                    Arg::Text(hex(&inv.secret_hash)),
-                    Arg::Int(to_i64(inv.created_by.0, "member id")?),
-                    Arg::Int(to_i64(inv.created_at.0, "timestamp")?),
-                    Arg::Int(to_i64(inv.expires_at.0, "timestamp")?),
-                    Arg::Text(invitation_state_name(inv.state).to_owned()),
-                ]));
-            }
-            parts.push(format!(
-                "i AS (INSERT INTO purview_invitations
-                   (org_id, invitation_id, position, email, role_key, secret_hash, created_by,
-                    created_at, expires_at, state)
-                 SELECT x.* FROM (VALUES {}) AS x, v
-                 ON CONFLICT (org_id, invitation_id) DO UPDATE SET
-                   email = excluded.email, role_key = excluded.role_key,
-                   secret_hash = excluded.secret_hash, created_by = excluded.created_by,
-                   created_at = excluded.created_at, expires_at = excluded.expires_at,
-                   state = excluded.state)",
-                values.join(", ")
-            ));
-        }
-        let logged: Vec<Logged<'_>> = commit.changes.iter().filter_map(Logged::of).collect();
-        let log_row = st.row(vec![
-            Arg::Int(org),
-            Arg::Int(to_i64(version, "version")?),
-            Arg::Text(to_json(&logged)?),
-        ]);
-        parts.push(format!(
-            "l AS (INSERT INTO purview_changes (org_id, version, changes)
-             SELECT x.* FROM (VALUES {log_row}) AS x, v)"
-        ));
-        if !commit.events.is_empty() {
-            let mut values = Vec::with_capacity(commit.events.len());
-            for event in commit.events {
-                values.push(st.row(vec![
-                    Arg::Int(org),
-                    Arg::Int(to_i64(event.version, "version")?),
-                    Arg::Int(i64::from(event.index)),
-                    Arg::Int(to_i64(event.at.0, "timestamp")?),
-                    Arg::OptInt(event.actor.map(|a| to_i64(a.0, "actor")).transpose()?),
-                    Arg::Text(event.action.clone()),
-                    Arg::Text(event.subject.clone()),
-                    Arg::OptText(event.before.clone()),
-                    Arg::OptText(event.after.clone()),
-                ]));
-            }
-            parts.push(format!(
-                "a AS (INSERT INTO purview_audit
-                   (org_id, version, idx, at, actor, action, subject, before_value, after_value)
-                 SELECT x.* FROM (VALUES {}) AS x, v)",
-                values.join(", ")
-            ));
-        }
-        let channel = st.p(Arg::Text(CHANNEL.to_owned()));
-        let payload = st.p(Arg::Text(format!("{}:{version}", org)));
-        st.text = format!(
-            "WITH {} SELECT v.version, pg_notify({channel}, {payload}) FROM v",
-            parts.join(",\n")
-        );
-        Ok(Some(st))
-    }
-}
-
-/// Rows per multi-row statement: 500 rows of at most 12 columns stay far
-/// below both SQLite's and PostgreSQL's limits on bound parameters.
-const BATCH_ROWS: usize = 500;
 
 /// Decodes an organization's rows. Everything is checked: permission and
 /// scope bits this crate does not know, flags other than 0 and 1, role keys
