@@ -94,7 +94,7 @@ pub use directory::{
 pub use directory::{ImportProblem, RowError};
 pub use executor::block_on;
 pub use record::{
-    AuditCursor, AuditEvent, Change, Committed, Invitation, InvitationState, Member, OrgState,
+    AuditCursor, AuditEvent, Change, Committed, Invitation, InvitationState, Member, OrgState, Records,
     Organization, Timestamp,
 };
 #[cfg(feature = "sqlite")]

@@ -1302,7 +1302,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
                 .ok_or(DirectoryError::UnknownTeam(team))?;
             // In the members' order, so that the audit events are too.
             let mut members: Vec<&Arc<Member>> = state.team_members(team).collect();
-            members.sort_by_key(|m| state.members.get_index_of(&m.id));
+            members.sort_by_key(|m| state.members.place(&m.id));
             for m in members {
                 let mut next = Member::clone(m);
                 next.teams.retain(|t| *t != team);

@@ -5,10 +5,12 @@
 
 mod address;
 mod audit;
+mod records;
 mod state;
 
 pub(crate) use address::normalize;
 pub use audit::{AuditCursor, AuditEvent};
+pub use records::Records;
 pub use state::{
     Change, Committed, Invitation, InvitationState, Member, OrgState, Organization, Timestamp,
 };

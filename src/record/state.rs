@@ -5,9 +5,10 @@ use crate::catalog::Catalog;
 use crate::id::{BotId, InvitationId, MemberId, OrgId, TeamId};
 use crate::role::{Role, RoleKey};
 use crate::team::Team;
+use super::records::Records;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashMap;
 use std::ops::Bound;
 use std::sync::{Arc, OnceLock};
 
@@ -123,11 +124,11 @@ pub struct OrgState {
     /// The change version: every committed change increments it.
     pub version: u64,
     /// Members by id, in creation order.
-    pub members: IndexMap<MemberId, Arc<Member>>,
+    pub members: Records<MemberId, Arc<Member>>,
     /// Teams by id, in creation order.
-    pub teams: IndexMap<TeamId, Arc<Team>>,
+    pub teams: Records<TeamId, Arc<Team>>,
     /// Invitations by id, in creation order.
-    pub invitations: IndexMap<InvitationId, Arc<Invitation>>,
+    pub invitations: Records<InvitationId, Arc<Invitation>>,
     /// Lookups over the records, built on first use.
     index: OnceLock<Index>,
 }
@@ -157,27 +158,29 @@ impl std::fmt::Debug for OrgState {
     }
 }
 
-/// What the directory looks up without passing over every record.
+/// What the directory looks up without passing over every record. The
+/// maps that grow with the organization are persistent, like the records:
+/// a copy of a state shares its index too.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Index {
     /// Member by stored address.
-    emails: HashMap<String, MemberId>,
+    emails: imbl::HashMap<String, MemberId>,
     /// Member by user code.
-    codes: HashMap<String, MemberId>,
+    codes: imbl::HashMap<String, MemberId>,
     /// Members per role, and active members per role.
     holders: HashMap<RoleKey, usize>,
     active_holders: HashMap<RoleKey, usize>,
     /// Active members.
     active: usize,
     /// Members by team.
-    team_members: HashMap<TeamId, HashSet<MemberId>>,
+    team_members: imbl::HashMap<TeamId, imbl::HashSet<MemberId>>,
     /// Team by code, and by name in lowercase (names compare that way).
-    team_codes: HashMap<String, TeamId>,
-    team_names: HashMap<String, TeamId>,
+    team_codes: imbl::HashMap<String, TeamId>,
+    team_names: imbl::HashMap<String, TeamId>,
     /// Open invitations (not accepted or revoked, expired or not) by address.
-    open: HashMap<String, Vec<InvitationId>>,
+    open: imbl::HashMap<String, Vec<InvitationId>>,
     /// How many open invitations (links included) expire at each time.
-    expiries: BTreeMap<Timestamp, usize>,
+    expiries: imbl::OrdMap<Timestamp, usize>,
 }
 
 impl Index {
@@ -328,9 +331,9 @@ impl OrgState {
         OrgState {
             org,
             version: 0,
-            members: IndexMap::new(),
-            teams: IndexMap::new(),
-            invitations: IndexMap::new(),
+            members: Records::new(),
+            teams: Records::new(),
+            invitations: Records::new(),
             index: OnceLock::new(),
         }
     }
@@ -353,7 +356,7 @@ impl OrgState {
                 }
             }
             Change::DeleteMember(id) => {
-                let old = self.members.shift_remove(id);
+                let old = self.members.remove(id);
                 if let (Some(index), Some(old)) = (self.index.get_mut(), old) {
                     index.remove_member(&old);
                 }
@@ -368,7 +371,7 @@ impl OrgState {
                 }
             }
             Change::DeleteTeam(id) => {
-                let old = self.teams.shift_remove(id);
+                let old = self.teams.remove(id);
                 if let (Some(index), Some(old)) = (self.index.get_mut(), old) {
                     index.remove_team(&old);
                 }
@@ -635,7 +638,7 @@ mod tests {
     /// The index with its address lists in a canonical order.
     fn canonical(index: &Index) -> Index {
         let mut index = index.clone();
-        for ids in index.open.values_mut() {
+        for (_, ids) in index.open.iter_mut() {
             ids.sort_unstable();
         }
         index
@@ -723,7 +726,7 @@ mod tests {
         assert_eq!(state.active_with_role("agent"), 3);
         assert_eq!(copy, {
             let mut fresh = state.clone();
-            fresh.members.shift_remove(&MemberId(4));
+            fresh.members.remove(&MemberId(4));
             fresh
         });
     }

@@ -16,7 +16,6 @@ use crate::role::{Role, RoleKey};
 use crate::scope::{ConversationScope, KnowledgeRefs, Reach};
 use crate::team::Team;
 use crate::MemberStatus;
-use indexmap::IndexMap;
 use sqlx::any::AnyRow;
 use sqlx::AnyPool;
 use sqlx::{Any, Row, Transaction};
@@ -747,7 +746,7 @@ fn decode(
             .map_err(|_| corrupt("seat limit out of range"))?,
     });
     state.version = id(row, "version")?;
-    let mut member_map = IndexMap::with_capacity(members.len());
+    let mut member_map = crate::record::Records::new();
     for r in members {
         let id = MemberId(id(r, "member_id")?);
         let teams: Vec<TeamId> = json(&get::<String>(r, "teams")?, "member teams")?;
@@ -766,7 +765,7 @@ fn decode(
         };
         member_map.insert(id, Arc::new(member));
     }
-    let mut team_map = IndexMap::with_capacity(teams.len());
+    let mut team_map = crate::record::Records::new();
     for r in teams {
         let id = TeamId(id(r, "team_id")?);
         team_map.insert(
@@ -779,7 +778,7 @@ fn decode(
             }),
         );
     }
-    let mut invitation_map = IndexMap::with_capacity(invitations.len());
+    let mut invitation_map = crate::record::Records::new();
     for r in invitations {
         let id = InvitationId(id(r, "invitation_id")?);
         invitation_map.insert(
