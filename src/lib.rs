@@ -88,14 +88,14 @@ pub use cache::{ActorCache, DEFAULT_ACTOR_CACHE_CAPACITY};
 pub use directory::{import_template, ImportMode, ImportReport};
 pub use directory::{
     AddressProblem, BadAddress, Clock, Directory, DirectoryError, IssuedInvitation, ManualClock,
-    NewOrganization, Profile, ProfileUpdate, SystemClock, DEFAULT_CACHED_ORGANIZATIONS,
-    LISTED_IN_MESSAGE, MAX_AUDIT_PAGE, MAX_TEXT_CHARS,
+    NewOrganization, OrganizationInfo, Profile, ProfileUpdate, SystemClock,
+    DEFAULT_CACHED_ORGANIZATIONS, LISTED_IN_MESSAGE, MAX_AUDIT_PAGE, MAX_TEXT_CHARS,
 };
 pub use directory::{ImportProblem, RowError};
 pub use executor::block_on;
 pub use record::{
-    AuditCursor, AuditEvent, Change, Committed, Invitation, InvitationState, Member, OrgState, Records,
-    Organization, Timestamp,
+    AuditCursor, AuditEvent, Change, Committed, Invitation, InvitationState, Member, OrgState,
+    Organization, Records, Timestamp,
 };
 #[cfg(feature = "sqlite")]
 pub use store::SqliteStore;

@@ -59,6 +59,8 @@ pub const CHECKS: &[&str] = &[
     "change_log",
     "replica_catches_up",
     "eviction_and_reload",
+    "replicas_race",
+    "organization_settings",
 ];
 
 /// Runs every check against `store`. Each check uses fresh organization ids,
@@ -83,6 +85,8 @@ pub async fn run<S: Store + Clone>(store: S) -> Result<(), Failure> {
     change_log(&store, OrgId(base + 11)).await?;
     replica_catches_up(&store, OrgId(base + 12)).await?;
     eviction_and_reload(&store, OrgId(base + 13), OrgId(base + 14)).await?;
+    replicas_race(&store, OrgId(base + 15)).await?;
+    organization_settings(&store, OrgId(base + 16)).await?;
     Ok(())
 }
 
@@ -90,8 +94,8 @@ fn fresh_base() -> u64 {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
-    // Within 2^52 so that ids survive JSON and SQL BIGINT; steps of 16.
-    ((nanos as u64) & ((1 << 52) - 1)) & !0xf
+    // Within 2^52 so that ids survive JSON and SQL BIGINT; steps of 32.
+    ((nanos as u64) & ((1 << 52) - 1)) & !0x1f
 }
 
 /// Admins and members, at least two Admins (the workspace rule).
@@ -1039,9 +1043,9 @@ async fn change_log<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), Failu
         C,
         || "updates at the current version gives commits".into(),
     )?;
-    // The 16th id of the run's block: no check creates it.
+    // The last id of the run's block: no check creates it.
     let missing = store
-        .updates(OrgId(org.0 | 0xf), 0, 10)
+        .updates(OrgId(org.0 | 0x1f), 0, 10)
         .await
         .map_err(|e| fail(C, e.to_string()))?;
     ensure(missing.version == 0, C, || {
@@ -1110,6 +1114,132 @@ async fn replica_catches_up<S: Store + Clone>(store: &S, org: OrgId) -> Result<(
         .ok_or_else(|| fail(C, "missing"))?;
     ensure(*kept == *loaded, C, || {
         "a replica's state differs from the store's".into()
+    })
+}
+
+/// Replicas that all keep the organization change it at once, many times
+/// each, through the interleaving store: every commit lands on the version
+/// it was decided on, losers catch up from the log and decide again, and
+/// afterwards every replica's kept state is the store's.
+async fn replicas_race<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), Failure> {
+    const C: &str = "replicas_race";
+    const ROUNDS: usize = 5;
+    let dir = directory(store);
+    let (owner, agents) = organization(&dir, org, preset::helpdesk(), None, 4, "agent", C).await?;
+    let replicas: Vec<_> = agents.iter().map(|_| racing(store)).collect();
+    for r in &replicas {
+        r.snapshot(org).await.map_err(|e| fail(C, e.to_string()))?;
+    }
+    let start = store
+        .version(org)
+        .await
+        .map_err(|e| fail(C, e.to_string()))?;
+    let ops = replicas
+        .iter()
+        .zip(&agents)
+        .map(|(r, agent)| async move {
+            let mut done = 0usize;
+            for round in 0..ROUNDS {
+                let role = if round % 2 == 0 {
+                    "primary_agent"
+                } else {
+                    "agent"
+                };
+                r.change_role(org, owner, *agent, role).await?;
+                done += 1;
+            }
+            Ok::<usize, DirectoryError>(done)
+        })
+        .collect();
+    let mut changes = 0;
+    for result in join_all(ops).await {
+        changes += result.map_err(|e| fail(C, format!("a replica's change failed: {e}")))?;
+    }
+    let loaded = store
+        .load(org)
+        .await
+        .map_err(|e| fail(C, e.to_string()))?
+        .ok_or_else(|| fail(C, "missing"))?;
+    ensure(loaded.version == start + changes as u64, C, || {
+        format!(
+            "{changes} changes moved the version from {start} to {}",
+            loaded.version
+        )
+    })?;
+    for (i, r) in replicas.iter().enumerate() {
+        let kept = r.snapshot(org).await.map_err(|e| fail(C, e.to_string()))?;
+        ensure(*kept == *loaded, C, || {
+            format!("replica {i} keeps another state than the store's")
+        })?;
+    }
+    // Every Agent ends where its last round put it.
+    let last = if (ROUNDS - 1) % 2 == 0 {
+        "primary_agent"
+    } else {
+        "agent"
+    };
+    for agent in &agents {
+        let role = loaded.members.get(agent).map(|m| m.role.as_str());
+        ensure(role == Some(last), C, || {
+            format!("an Agent ends as {role:?}")
+        })?;
+    }
+    Ok(())
+}
+
+/// The organization's name and seat limit, changed at runtime, are stored,
+/// reach a replica that keeps the organization through the log, and a
+/// refused limit changes nothing.
+async fn organization_settings<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), Failure> {
+    const C: &str = "organization_settings";
+    let a = directory(store);
+    let b = directory(store);
+    let (owner, _) = organization(&a, org, preset::helpdesk(), None, 2, "agent", C).await?;
+    b.snapshot(org).await.map_err(|e| fail(C, e.to_string()))?;
+    a.rename_organization(org, owner, "Renamed")
+        .await
+        .map_err(|e| fail(C, e.to_string()))?;
+    a.set_seat_limit(org, 7)
+        .await
+        .map_err(|e| fail(C, e.to_string()))?;
+    let before = store
+        .load(org)
+        .await
+        .map_err(|e| fail(C, e.to_string()))?
+        .ok_or_else(|| fail(C, "missing"))?;
+    ensure(
+        before.org.name == "Renamed" && before.org.seat_limit == 7,
+        C,
+        || {
+            format!(
+                "stored {:?} with {} seats",
+                before.org.name, before.org.seat_limit
+            )
+        },
+    )?;
+    let kept = b.snapshot(org).await.map_err(|e| fail(C, e.to_string()))?;
+    ensure(*kept == *before, C, || {
+        "a replica does not see the new settings".into()
+    })?;
+    match a.set_seat_limit(org, 1).await {
+        Err(DirectoryError::SeatLimitBelowUse { limit: 1, used: 3 }) => {}
+        other => return Err(fail(C, format!("a limit below use gave {other:?}"))),
+    }
+    let after = store
+        .load(org)
+        .await
+        .map_err(|e| fail(C, e.to_string()))?
+        .ok_or_else(|| fail(C, "missing"))?;
+    ensure(*after == *before, C, || {
+        "a refused limit changed the organization".into()
+    })?;
+    let events = store.audit(org).await.map_err(|e| fail(C, e.to_string()))?;
+    let system = events
+        .iter()
+        .filter(|e| e.action == "set_seat_limit" && e.actor.is_none())
+        .count();
+    ensure(system == 1, C, || {
+        format!("{system} seat limit events recorded as the system's")
     })
 }
 

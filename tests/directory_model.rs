@@ -77,6 +77,7 @@ const TEAMS: u16 = 1 << 6;
 const TEAM_MEMBERS: u16 = 1 << 7;
 const PROFILE: u16 = 1 << 8;
 const BOTS: u16 = 1 << 9;
+const ORGANIZATION: u16 = 1 << 10;
 const ALL: u16 = u16::MAX;
 /// An import creates, updates and changes roles: it needs all three.
 const IMPORT: u16 = INVITE | EDIT | CHANGE_ROLE;
@@ -84,7 +85,7 @@ const IMPORT: u16 = INVITE | EDIT | CHANGE_ROLE;
 const MEMBERS: u16 = CHANGE_ROLE | REMOVE | EDIT | INVITE | LINK | MANAGE_INVITATIONS;
 
 /// Each bit of the model with the crate's permission it stands for.
-const BITS: [(u16, P); 10] = [
+const BITS: [(u16, P); 11] = [
     (CHANGE_ROLE, P::MEMBER_ROLE_CHANGE),
     (REMOVE, P::MEMBER_REMOVE),
     (EDIT, P::MEMBER_EDIT),
@@ -95,6 +96,7 @@ const BITS: [(u16, P); 10] = [
     (TEAM_MEMBERS, P::TEAM_MEMBERS_EDIT),
     (PROFILE, P::PROFILE_EDIT),
     (BOTS, P::BOT_ACCESS_GRANT),
+    (ORGANIZATION, P::ORGANIZATION_EDIT),
 ];
 
 #[derive(Debug)]
@@ -167,7 +169,7 @@ const fn role(
 }
 
 /// What the helpdesk's Owner and Primary Admin hold.
-const HELPDESK_FULL: u16 = MEMBERS | TEAMS | TEAM_MEMBERS | PROFILE;
+const HELPDESK_FULL: u16 = MEMBERS | TEAMS | TEAM_MEMBERS | PROFILE | ORGANIZATION;
 
 /// The helpdesk, from the source document's table and the specification's
 /// readings: Owner and Primary Admin hold everything (member management and
@@ -237,7 +239,8 @@ fn workspace_like_catalog() -> Catalog {
         | P::MEMBER_REMOVE
         | P::MEMBER_ROLE_CHANGE
         | P::BOT_ACCESS_GRANT;
-    let admin = lead | P::INVITATION_MANAGE | P::TEAM_MANAGE | P::TEAM_MEMBERS_EDIT;
+    let admin =
+        lead | P::INVITATION_MANAGE | P::TEAM_MANAGE | P::TEAM_MEMBERS_EDIT | P::ORGANIZATION_EDIT;
     Catalog::new(
         "workspace-like",
         [
@@ -276,7 +279,7 @@ fn workspace_like_catalog() -> Catalog {
 static WORKSPACE: Rules = Rules {
     catalog: preset::workspace,
     roles: &[
-        role("admin", "Admin", 4, MEMBERS | PROFILE, false),
+        role("admin", "Admin", 4, MEMBERS | PROFILE | ORGANIZATION, false),
         role("developer", "Developer", 3, PROFILE, false),
         role("editor", "Editor", 2, PROFILE, false),
         role("member", "Member", 1, PROFILE, false),
@@ -331,7 +334,7 @@ static ASSISTANT: Rules = Rules {
             "administrative_staff",
             "Administrative Staff",
             2,
-            MEMBERS | PROFILE,
+            MEMBERS | PROFILE | ORGANIZATION,
             false,
         ),
         role(
@@ -385,6 +388,7 @@ enum Rule {
     DuplicateTeamName,
     DuplicateUserCode,
     BotReach,
+    SeatLimit,
 }
 
 fn rule_of(e: &DirectoryError) -> Rule {
@@ -408,6 +412,7 @@ fn rule_of(e: &DirectoryError) -> Rule {
         DirectoryError::ProfileIncomplete(_) => Rule::Profile,
         DirectoryError::TooFewAdmins { .. } => Rule::TooFewAdmins,
         DirectoryError::SeatsExceeded { .. } => Rule::Seats,
+        DirectoryError::SeatLimitBelowUse { .. } => Rule::SeatLimit,
         DirectoryError::BadAddresses(_) => Rule::BadAddress,
         DirectoryError::InvalidInput { .. } => Rule::InvalidInput,
         DirectoryError::InvitationUsed => Rule::Used,
@@ -484,6 +489,8 @@ struct MTeam {
 struct Model {
     rules: &'static Rules,
     seats: usize,
+    /// The organization's name as stored.
+    name: String,
     now: u64,
     members: Vec<MMember>,
     invitations: Vec<MInvitation>,
@@ -836,8 +843,14 @@ impl Model {
                             None => role = w,
                         }
                     }
-                    let mut all = x.teams.clone();
-                    all.extend(teams);
+                    // A person's rows state their teams: when they name
+                    // any, the member is in exactly those; else the teams
+                    // stay as they are.
+                    let all = if teams.is_empty() {
+                        x.teams.clone()
+                    } else {
+                        teams.iter().copied().collect()
+                    };
                     if role == x.role && all == x.teams {
                         continue;
                     }
@@ -1038,6 +1051,15 @@ enum Op {
         actor: usize,
         team: usize,
     },
+    /// Renames the organization.
+    RenameOrganization {
+        actor: usize,
+        name: usize,
+    },
+    /// The host sets the seat limit (no acting member).
+    SetSeatLimit {
+        limit: usize,
+    },
     GrantBot {
         actor: usize,
         target: usize,
@@ -1079,6 +1101,10 @@ const NAMES: [&str; 5] = ["Team 1", "team 1", "Team 2", "Sales", "Support"];
 const IMPORT_CODES: [&str; 3] = ["T1", "T2", "Sales"];
 /// Names a rename gives: those `CreateTeam` gives, one padded (stored
 /// trimmed) and one blank (refused).
+/// Organization names a rename draws from: valid, padded, blank, with a
+/// control character.
+const ORG_NAMES: [&str; 5] = ["Model", "Acme Support", "  Acme  ", "   ", "Acme\u{7}Bell"];
+
 const RENAMES: [&str; 7] = [
     "Team 1",
     "team 1",
@@ -1170,6 +1196,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (ix(), ix(), ix(), ix())
             .prop_map(|(actor, team, code, name)| Op::RenameTeam { actor, team, code, name }),
         1 => (ix(), ix()).prop_map(|(actor, team)| Op::DeleteTeam { actor, team }),
+        1 => (ix(), ix()).prop_map(|(actor, name)| Op::RenameOrganization { actor, name }),
+        1 => (0usize..9).prop_map(|limit| Op::SetSeatLimit { limit }),
         1 => (ix(), ix(), ix()).prop_map(|(actor, target, bot)| Op::GrantBot { actor, target, bot }),
         1 => (ix(), ix(), ix()).prop_map(|(actor, target, bot)| Op::RevokeBot { actor, target, bot }),
         4 => (ix(), proptest::collection::vec(row, 1..=4), proptest::bool::weighted(0.2))
@@ -1233,6 +1261,7 @@ impl Sim {
         let model = Model {
             rules,
             seats: seats as usize,
+            name: "Model".to_owned(),
             now: START,
             members: vec![MMember {
                 id: founder,
@@ -1537,6 +1566,10 @@ impl Sim {
             Op::DeleteTeam { actor, team } => {
                 self.delete_team(&what, self.who(actor), self.team(team));
             }
+            Op::RenameOrganization { actor, name } => {
+                self.rename_organization(&what, self.who(actor), ORG_NAMES[name % ORG_NAMES.len()]);
+            }
+            Op::SetSeatLimit { limit } => self.set_seat_limit(&what, limit),
             Op::GrantBot { actor, target, bot } => self.bot_grant(
                 &what,
                 self.who(actor),
@@ -2318,6 +2351,43 @@ impl Sim {
         }
     }
 
+    fn rename_organization(&mut self, what: &str, actor: MemberId, raw: &'static str) {
+        let m = &self.model;
+        // As stored: trimmed.
+        let name = raw.trim();
+        let mut broken = Vec::new();
+        // The name is checked before anything is read.
+        if name.is_empty() || name.chars().any(char::is_control) {
+            broken.push(Rule::InvalidInput);
+        } else {
+            match m.member(actor) {
+                None => broken.push(Rule::UnknownMember),
+                Some(a) => m.gate(a, ORGANIZATION, &mut broken),
+            }
+        }
+        let result = block_on(self.dir.rename_organization(ORG, actor, raw));
+        if self.judge(what, &(broken, result)) && self.model.name != name {
+            // A rename that changes nothing writes nothing.
+            self.model.name = name.to_owned();
+            self.model.version += 1;
+            self.model.events += 1;
+        }
+    }
+
+    /// The host (no member) sets the seat limit: never below the seats in use.
+    fn set_seat_limit(&mut self, what: &str, limit: usize) {
+        let mut broken = Vec::new();
+        if limit < self.model.seats_used() {
+            broken.push(Rule::SeatLimit);
+        }
+        let result = block_on(self.dir.set_seat_limit(ORG, limit as u32));
+        if self.judge(what, &(broken, result)) && self.model.seats != limit {
+            self.model.seats = limit;
+            self.model.version += 1;
+            self.model.events += 1;
+        }
+    }
+
     fn delete_team(&mut self, what: &str, actor: MemberId, team: TeamId) {
         let m = &self.model;
         let mut broken = Vec::new();
@@ -2622,6 +2692,11 @@ impl Sim {
             .collect();
         assert_eq!(stored, modelled, "after {what}: teams differ");
 
+        assert_eq!(state.org.name, m.name, "after {what}: organization name");
+        assert_eq!(
+            state.org.seat_limit as usize, m.seats,
+            "after {what}: seat limit"
+        );
         assert_eq!(state.version, m.version, "after {what}: version");
         assert_eq!(events.len(), m.events, "after {what}: audit events");
 
@@ -2731,6 +2806,15 @@ impl Ledger {
 
     /// The authority rule for one event of `commit`.
     fn judge(&self, rules: &Rules, e: &AuditEvent, commit: &[AuditEvent]) -> Result<(), String> {
+        // The organization's own settings grant no role: the host sets the
+        // seat limit as the system (no actor); a rename is a member's act.
+        if e.subject.starts_with("organization:") {
+            return match (e.action.as_str(), e.actor) {
+                ("set_seat_limit", None) => Ok(()),
+                ("rename_organization", Some(_)) => Ok(()),
+                _ => Err("an organization event of an unknown kind or actor".into()),
+            };
+        }
         let actor = e.actor.ok_or("an event without an actor")?;
         if e.subject.starts_with("member:") {
             let before: Option<Member> = record(e.before.as_ref());
@@ -2915,6 +2999,8 @@ impl Ledger {
                     self.teams.shift_remove(&TeamId(id));
                 }
             },
+            // The organization's settings: compared directly by `check`.
+            "organization" => {}
             other => panic!("an event on an unknown kind of record: {other}"),
         }
     }
@@ -3279,6 +3365,8 @@ fn generated_sequences_reach_every_outcome() {
         "UpdateMemberProfile",
         "RenameTeam",
         "DeleteTeam",
+        "RenameOrganization",
+        "SetSeatLimit",
         "GrantBot",
         "RevokeBot",
     ];

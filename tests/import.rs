@@ -644,3 +644,103 @@ fn revoking_the_invitation_of_an_invited_member_removes_them() {
     .unwrap();
     assert!(f.state().member_by_email("y@acme.test").is_none());
 }
+
+#[test]
+fn a_team_name_without_a_code_joins_the_existing_team_of_that_name() {
+    let f = fixture(10);
+    let team = block_on(f.dir.create_team(ORG, f.owner, None, "Night shift")).unwrap();
+    let report = f
+        .import(&format!("{HEADER}n@acme.test,,,,Agent,,night SHIFT\n"))
+        .unwrap();
+    assert_eq!(report.teams_created, 0);
+    assert_eq!(f.member("n@acme.test").teams, [team]);
+    assert_eq!(f.state().teams.len(), 1);
+}
+
+#[test]
+fn a_team_name_without_a_code_never_joins_a_team_the_import_renames() {
+    let f = fixture(10);
+    let old = block_on(f.dir.create_team(ORG, f.owner, Some("T1"), "Sales")).unwrap();
+    // T1 is renamed to "Support" by the first row; "Sales" is free again.
+    let report = f
+        .import(&format!(
+            "{HEADER}a@acme.test,,,,Agent,T1,Support\nb@acme.test,,,,Agent,,Sales\n"
+        ))
+        .unwrap();
+    assert_eq!((report.teams_renamed, report.teams_created), (1, 1));
+    let sales = f.team_named("Sales").unwrap();
+    assert_ne!(sales.id, old);
+    assert_eq!(f.member("b@acme.test").teams, [sales.id]);
+    assert_eq!(f.member("a@acme.test").teams, [old]);
+}
+
+#[test]
+fn a_persons_rows_state_their_teams_exactly() {
+    let f = fixture(10);
+    f.import(&format!(
+        "{HEADER}e@acme.test,,,,Agent,T1,One\ne@acme.test,,,,Agent,T2,Two\n"
+    ))
+    .unwrap();
+    let one = f.team_named("One").unwrap().id;
+    let two = f.team_named("Two").unwrap().id;
+    // The next file puts the person in Two and Three: they leave One.
+    let report = f
+        .import(&format!(
+            "{HEADER}e@acme.test,,,,Agent,T2,Two\ne@acme.test,,,,Agent,T3,Three\n"
+        ))
+        .unwrap();
+    let three = f.team_named("Three").unwrap().id;
+    let mut expected = vec![two, three];
+    expected.sort();
+    assert_eq!(f.member("e@acme.test").teams, expected);
+    assert!(!f.member("e@acme.test").teams.contains(&one));
+    assert_eq!(
+        (
+            report.members_updated,
+            report.team_memberships_added,
+            report.team_memberships_removed
+        ),
+        (1, 1, 1)
+    );
+    // The team itself stays.
+    assert!(f.team_named("One").is_some());
+}
+
+#[test]
+fn blank_team_columns_leave_a_members_teams_as_they_are() {
+    let f = fixture(10);
+    f.import(&format!("{HEADER}e@acme.test,,,,Agent,T1,One\n"))
+        .unwrap();
+    let one = f.team_named("One").unwrap().id;
+    let report = f
+        .import(&format!("{HEADER}e@acme.test,,Eve,,Agent,,\n"))
+        .unwrap();
+    assert_eq!(f.member("e@acme.test").teams, [one]);
+    assert_eq!(report.team_memberships_removed, 0);
+    assert_eq!(f.member("e@acme.test").user_name.as_deref(), Some("Eve"));
+}
+
+#[test]
+fn a_dry_run_reports_the_team_memberships_it_would_change_and_writes_nothing() {
+    let f = fixture(10);
+    f.import(&format!(
+        "{HEADER}e@acme.test,,,,Agent,T1,One\ne@acme.test,,,,Agent,T2,Two\n"
+    ))
+    .unwrap();
+    let before = f.snapshot();
+    let report = block_on(f.dir.import_members(
+        ORG,
+        f.owner,
+        format!("{HEADER}e@acme.test,,,,Agent,,Two\n").as_bytes(),
+        ImportMode::DryRun,
+    ))
+    .unwrap();
+    assert_eq!(
+        (
+            report.team_memberships_added,
+            report.team_memberships_removed
+        ),
+        (0, 1)
+    );
+    assert_eq!(f.snapshot(), before);
+}

@@ -118,6 +118,14 @@ pub enum DirectoryError {
         /// The minimum.
         required: u32,
     },
+    /// The seat limit asked for is below the seats in use.
+    #[error("a seat limit of {limit} is below the {used} seats in use")]
+    SeatLimitBelowUse {
+        /// The limit asked for.
+        limit: u32,
+        /// Seats in use: active members and pending invitations.
+        used: u64,
+    },
     /// Not enough seats.
     #[error("not enough seats: {needed} needed, {available} available of {limit}")]
     SeatsExceeded {

@@ -66,6 +66,11 @@ pub struct ImportReport {
     pub teams_created: usize,
     /// Teams renamed.
     pub teams_renamed: usize,
+    /// Team memberships the import gives (to new and existing members).
+    pub team_memberships_added: usize,
+    /// Team memberships the import takes away: an existing member whose
+    /// rows name teams is in exactly those afterwards.
+    pub team_memberships_removed: usize,
     /// Addresses already invited (by [`Directory::invite`]) that the import
     /// made members of: their pending invitation was kept (its secret still
     /// works) and now grants the import's role; no second one was issued.
@@ -188,6 +193,11 @@ struct Person {
     team_names: Vec<(String, u64)>,
 }
 
+/// Whether a person's rows name any team.
+fn names_teams(p: &Person) -> bool {
+    !p.team_codes.is_empty() || !p.team_names.is_empty()
+}
+
 impl<S: Store, C: Clock> Directory<S, C> {
     /// Imports members from a CSV file ([`import_template`] shows the columns).
     ///
@@ -197,7 +207,11 @@ impl<S: Store, C: Clock> Directory<S, C> {
     /// - a blank or invalid role means the catalog's default role (Agent);
     /// - for a repeated email, the last role, user name and display name win
     ///   (blank cells do not overwrite a value given on another row);
-    /// - a member in several teams appears on several rows;
+    /// - a member in several teams appears on several rows, and a person's
+    ///   rows state their teams: when they name any (by code or by name),
+    ///   the member is in exactly those teams afterwards, leaving the others
+    ///   ([`ImportReport::team_memberships_removed`]); when every team
+    ///   column is blank, the member's teams stay as they are;
     /// - an unknown team code creates the team, named by its team name or else
     ///   by the code; a known code with another name renames the team;
     /// - a user code that another member has fails the import; a team name
@@ -208,8 +222,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
     /// (a blank or invalid role on such a row leaves it as it is), grants the
     /// unique role, grants a role exceeding the importer's, or changes a member
     /// whose role exceeds the importer's; seats and minimum Admins hold.
-    /// Team membership is only added, never removed, by an import. The
-    /// helpdesk's filled-profile rule for role changes is not applied: the
+    /// The helpdesk's filled-profile rule for role changes is not applied: the
     /// template has no phone column.
     ///
     /// All or nothing. [`ImportMode::DryRun`] checks everything and writes nothing.
@@ -421,7 +434,16 @@ fn plan_import(
             .collect();
         for (name, _) in &p.team_names {
             let key = name.to_lowercase();
-            let found = by_name.get(&key).and_then(|ids| ids.first().copied());
+            // A team the import writes, else one it leaves as it is.
+            let found = by_name
+                .get(&key)
+                .and_then(|ids| ids.first().copied())
+                .or_else(|| {
+                    state
+                        .team_by_name(name)
+                        .filter(|t| !plan.touches_team(t.id))
+                        .map(|t| t.id)
+                });
             let id = match found {
                 Some(id) => id,
                 None => {
@@ -482,10 +504,19 @@ fn plan_import(
                 if p.display_name.is_some() {
                     next.display_name.clone_from(&p.display_name);
                 }
-                // Added, sorted and deduplicated once, however many teams.
-                next.teams.extend(teams);
-                next.teams.sort_unstable();
-                next.teams.dedup();
+                // A person's rows state their teams: when they name any,
+                // the member is in exactly those; blank team columns leave
+                // the teams as they are.
+                if names_teams(p) {
+                    let mut exact = teams;
+                    exact.sort_unstable();
+                    exact.dedup();
+                    let left = m.teams.iter().filter(|t| !exact.contains(t)).count();
+                    report.team_memberships_removed += left;
+                    report.team_memberships_added +=
+                        exact.iter().filter(|t| !m.teams.contains(t)).count();
+                    next.teams = exact;
+                }
                 if next != **m {
                     if next.id != me.id() {
                         if let Some(role) = current {
@@ -527,6 +558,7 @@ fn plan_import(
                 let mut teams = teams;
                 teams.sort_unstable();
                 teams.dedup();
+                report.team_memberships_added += teams.len();
                 let id = MemberId(plan.new_id(1));
                 plan.put_member(
                     "import_create_member",

@@ -79,6 +79,19 @@ pub const MAX_AUDIT_PAGE: usize = 1_000;
 /// Seven days.
 const DEFAULT_INVITATION_TTL: u64 = 7 * 24 * 60 * 60;
 
+/// What [`Directory::organization_info`] shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrganizationInfo {
+    /// The organization's name.
+    pub name: String,
+    /// The seats it may use.
+    pub seat_limit: u32,
+    /// Seats in use: active members and pending invitations.
+    pub seats_used: u64,
+    /// Seats still free.
+    pub seats_left: u64,
+}
+
 /// A source of the current time.
 pub trait Clock: Send + Sync {
     /// Now.
@@ -1249,6 +1262,85 @@ impl<S: Store, C: Clock> Directory<S, C> {
         .await
     }
 
+    /// What a member may see of the organization (seed 003 "View
+    /// organization info"; seed 001 "Check the remaining available seats"):
+    /// its name, seat limit and the seats in use now.
+    ///
+    /// # Errors
+    ///
+    /// [`DirectoryError::Denied`] without the organization-view permission;
+    /// [`DirectoryError::UnknownOrganization`], [`DirectoryError::UnknownMember`].
+    pub async fn organization_info(
+        &self,
+        org: OrgId,
+        actor: MemberId,
+    ) -> Result<OrganizationInfo, DirectoryError> {
+        self.read(org, |state, now| {
+            let me = acting(state, actor)?;
+            require(&me, Action::ViewOrganization, &Resource::Organization(org))?;
+            let seats_used = state.seats_used(now);
+            Ok(OrganizationInfo {
+                name: state.org.name.clone(),
+                seat_limit: state.org.seat_limit,
+                seats_used,
+                seats_left: u64::from(state.org.seat_limit).saturating_sub(seats_used),
+            })
+        })
+        .await
+    }
+
+    /// Renames the organization (seed 001 "Organization Profile Settings",
+    /// seed 003 "Edit organization settings"). A rename that changes nothing
+    /// writes nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`DirectoryError::Denied`] without the organization-edit permission;
+    /// [`DirectoryError::InvalidInput`] for an empty name or one with a
+    /// control character or longer than [`MAX_TEXT_CHARS`].
+    pub async fn rename_organization(
+        &self,
+        org: OrgId,
+        actor: MemberId,
+        name: &str,
+    ) -> Result<(), DirectoryError> {
+        let name = required("organization name", name)?;
+        self.run(org, Some(actor), |state, plan| {
+            let me = acting(state, actor)?;
+            require(&me, Action::EditOrganization, &Resource::Organization(org))?;
+            if name != state.org.name {
+                plan.set_organization("rename_organization", name.clone(), state.org.seat_limit);
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Sets the organization's seat limit. Seats are bought (seed 001), so
+    /// this is the host's act — its billing — and not a member's: there is
+    /// no acting member, and the audit event records none (the system).
+    /// Expose it to no member-facing route. A limit that changes nothing
+    /// writes nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`DirectoryError::SeatLimitBelowUse`] for a limit below the seats in
+    /// use now (active members and pending invitations), with both figures;
+    /// [`DirectoryError::UnknownOrganization`].
+    pub async fn set_seat_limit(&self, org: OrgId, limit: u32) -> Result<(), DirectoryError> {
+        self.run(org, None, |state, plan| {
+            let used = state.seats_used(plan.now);
+            if u64::from(limit) < used {
+                return Err(DirectoryError::SeatLimitBelowUse { limit, used });
+            }
+            if limit != state.org.seat_limit {
+                plan.set_organization("set_seat_limit", state.org.name.clone(), limit);
+            }
+            Ok(())
+        })
+        .await
+    }
+
     /// Renames a team and sets its code. A rename that changes nothing writes
     /// nothing (no new version, no audit event).
     ///
@@ -1861,6 +1953,22 @@ impl<'s> Plan<'s> {
         self.record(action, id.to_string(), before, None);
         self.members.insert(id, None);
         self.changes.push(Change::DeleteMember(id));
+    }
+
+    fn set_organization(&mut self, action: &str, name: String, seat_limit: u32) {
+        let fields = |name: &str, seats: u32| {
+            serde_json::json!({ "name": name, "seat_limit": seats }).to_string()
+        };
+        let before = fields(&self.before.org.name, self.before.org.seat_limit);
+        let after = fields(&name, seat_limit);
+        self.record(
+            action,
+            format!("organization:{}", self.before.org.id.get()),
+            Some(before),
+            Some(after),
+        );
+        self.changes
+            .push(Change::SetOrganization { name, seat_limit });
     }
 
     fn put_team(&mut self, action: &str, t: Team) {

@@ -17,9 +17,9 @@ pub struct AuditEvent {
     pub at: Timestamp,
     /// Who: the acting member. Creating an organization is recorded as the
     /// founder's act, and accepting an invitation as the new member's (the
-    /// invitation's creator is in the invitation record). `None` would mark a
-    /// change made by the system for the host; no operation of this version
-    /// records one.
+    /// invitation's creator is in the invitation record). `None` marks a
+    /// change the host made as the system, not as a member:
+    /// `Directory::set_seat_limit` (its billing).
     pub actor: Option<MemberId>,
     /// What: the operation's stable name (`change_role`, `remove_member`, …).
     pub action: String,

@@ -1,11 +1,11 @@
 //! The stored state of one organization, and the changes that move it.
 
+use super::records::Records;
 use crate::actor::{MemberActor, MemberStatus};
 use crate::catalog::Catalog;
 use crate::id::{BotId, InvitationId, MemberId, OrgId, TeamId};
 use crate::role::{Role, RoleKey};
 use crate::team::Team;
-use super::records::Records;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -322,6 +322,13 @@ pub enum Change {
     DeleteTeam(TeamId),
     /// Inserts or replaces an invitation.
     PutInvitation(Arc<Invitation>),
+    /// Sets the organization's name and seat limit; its catalog stays.
+    SetOrganization {
+        /// The organization's name.
+        name: String,
+        /// The seats the organization may use.
+        seat_limit: u32,
+    },
 }
 
 impl OrgState {
@@ -384,6 +391,10 @@ impl OrgState {
                     }
                     index.add_invitation(i);
                 }
+            }
+            Change::SetOrganization { name, seat_limit } => {
+                self.org.name.clone_from(name);
+                self.org.seat_limit = *seat_limit;
             }
         }
     }

@@ -380,6 +380,8 @@ impl Statement {
 
 /// A commit's net changes to members, teams and invitations.
 struct Nets<'a> {
+    /// The organization's name and seat limit, when the commit sets them.
+    organization: Option<(&'a str, u32)>,
     members: Net<'a, Member>,
     teams: Net<'a, Team>,
     invitations: Net<'a, Invitation>,
@@ -389,6 +391,7 @@ struct Nets<'a> {
 /// version, not here.
 fn nets(changes: &[Change]) -> Nets<'_> {
     let mut n = Nets {
+        organization: None,
         members: Net::default(),
         teams: Net::default(),
         invitations: Net::default(),
@@ -401,6 +404,9 @@ fn nets(changes: &[Change]) -> Nets<'_> {
             Change::PutTeam(t) => n.teams.put(t.id.0, t),
             Change::DeleteTeam(id) => n.teams.delete(id.0),
             Change::PutInvitation(i) => n.invitations.put(i.id.0, i),
+            Change::SetOrganization { name, seat_limit } => {
+                n.organization = Some((name.as_str(), *seat_limit));
+            }
         }
     }
     n
@@ -486,6 +492,7 @@ pub(super) enum Logged<'a> {
     PutTeam(Cow<'a, Team>),
     DeleteTeam(crate::id::TeamId),
     PutInvitation(Cow<'a, Invitation>),
+    SetOrganization { name: Cow<'a, str>, seat_limit: u32 },
 }
 
 impl<'a> Logged<'a> {
@@ -497,6 +504,10 @@ impl<'a> Logged<'a> {
             Change::PutTeam(t) => Logged::PutTeam(Cow::Borrowed(&**t)),
             Change::DeleteTeam(id) => Logged::DeleteTeam(*id),
             Change::PutInvitation(i) => Logged::PutInvitation(Cow::Borrowed(&**i)),
+            Change::SetOrganization { name, seat_limit } => Logged::SetOrganization {
+                name: Cow::Borrowed(name),
+                seat_limit: *seat_limit,
+            },
         })
     }
 
@@ -507,6 +518,10 @@ impl<'a> Logged<'a> {
             Logged::PutTeam(t) => Change::PutTeam(std::sync::Arc::new(t.into_owned())),
             Logged::DeleteTeam(id) => Change::DeleteTeam(id),
             Logged::PutInvitation(i) => Change::PutInvitation(std::sync::Arc::new(i.into_owned())),
+            Logged::SetOrganization { name, seat_limit } => Change::SetOrganization {
+                name: name.into_owned(),
+                seat_limit,
+            },
         }
     }
 }
@@ -555,7 +570,7 @@ pub(super) fn statements(
             let Some(Change::CreateOrganization(o)) = commit.changes.first() else {
                 return Err(backend("a new organization must be created first"));
             };
-            let text = create_org(&mut st, &org_p, o, one)?;
+            let text = create_org(&mut st, &org_p, o, nets.organization, one)?;
             push(&mut st, &mut parts, "v", text);
             let org_p = reopen(one, &mut st, &org_p, org);
             let rows: Vec<RoleRow<'_>> = o
@@ -571,8 +586,18 @@ pub(super) fn statements(
         Some(expected) => {
             let expected_p = st.p(Arg::Int(to_i64(expected, "version")?));
             let returning = if one { " RETURNING version" } else { "" };
+            // The organization's own fields move with the version, in the
+            // same statement (one row is changed once).
+            let settings = match nets.organization {
+                Some((name, seats)) => {
+                    let name_p = st.p(Arg::Text(name.to_owned()));
+                    let seats_p = st.p(Arg::Int(i64::from(seats)));
+                    format!(", name = {name_p}, seat_limit = {seats_p}")
+                }
+                None => String::new(),
+            };
             let text = format!(
-                "UPDATE purview_orgs SET version = version + 1
+                "UPDATE purview_orgs SET version = version + 1{settings}
                  WHERE org_id = {org_p} AND version = {expected_p}{returning}"
             );
             push(&mut st, &mut parts, "v", text);
@@ -698,16 +723,19 @@ fn create_org(
     st: &mut Statement,
     org_p: &str,
     o: &Organization,
+    settings: Option<(&str, u32)>,
     returning: bool,
 ) -> Result<String, StoreError> {
-    let name = st.p(Arg::Text(o.name.clone()));
+    // Settings set later in the same commit are the ones it leaves.
+    let (name, seat_limit) = settings.unwrap_or((&o.name, o.seat_limit));
+    let name = st.p(Arg::Text(name.to_owned()));
     let catalog = st.p(Arg::Text(o.catalog.name().to_owned()));
     let policy = st.p(Arg::Text(to_json(o.catalog.policy())?));
     let bases = st.p(Arg::Text(to_json(&o.catalog.knowledge_bases())?));
     let matrix = st.p(Arg::OptText(
         o.catalog.stored_matrix().map(to_json).transpose()?,
     ));
-    let seats = st.p(Arg::Int(i64::from(o.seat_limit)));
+    let seats = st.p(Arg::Int(i64::from(seat_limit)));
     let returning = if returning { " RETURNING version" } else { "" };
     Ok(format!(
         "INSERT INTO purview_orgs
