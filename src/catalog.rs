@@ -145,7 +145,17 @@ pub enum CatalogProblem {
     /// would leave its old holder holding the unique role too.
     #[error("policy.owner_successor names `{0}`, the unique role itself: the old holder of the unique role must get another role on a transfer")]
     SuccessorIsUnique(RoleKey),
+    /// More roles than [`MAX_ROLES`]: every commit that changes a catalog
+    /// carries it whole, so its size is bounded.
+    #[error("{0} roles; a catalog holds at most {MAX_ROLES}")]
+    TooManyRoles(usize),
+    /// [`Catalog::without_role`] names a role the catalog does not have.
+    #[error("the catalog has no role `{0}`")]
+    NoSuchRole(RoleKey),
 }
+
+/// The most roles a catalog holds.
+pub const MAX_ROLES: usize = 256;
 
 fn join(keys: &[RoleKey]) -> String {
     keys.iter()
@@ -309,6 +319,86 @@ impl Catalog {
         )
     }
 
+    /// The same catalog with `role` in place of the role with its key, or
+    /// with `role` added after the others (and as a column of the catalog's
+    /// matrix, if it has one). The catalog is checked again whole.
+    ///
+    /// # Errors
+    ///
+    /// [`CatalogError`] as [`Catalog::with_parts`] (a second unique role, a
+    /// reference to an undeclared knowledge base, more than [`MAX_ROLES`]
+    /// roles, …).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use purview::{preset, Permissions as P, Role};
+    ///
+    /// let catalog = preset::helpdesk()
+    ///     .with_role(Role::builder("auditor", "Auditor").permissions(P::MEMBER_VIEW).build())?;
+    /// assert_eq!(catalog.roles().last().unwrap().key().as_str(), "auditor");
+    /// assert!(catalog.render_markdown().contains("Auditor"));
+    /// # Ok::<(), purview::CatalogError>(())
+    /// ```
+    pub fn with_role(self, role: Role) -> Result<Catalog, CatalogError> {
+        let Catalog {
+            name,
+            mut roles,
+            policy,
+            knowledge_bases,
+            mut matrix,
+        } = self;
+        if !roles.contains_key(role.key()) {
+            if let Some(m) = &mut matrix {
+                m.columns.push(role.key().clone());
+            }
+        }
+        roles.insert(role.key().clone(), role);
+        Catalog::assemble(
+            name,
+            roles.into_values().collect(),
+            policy,
+            knowledge_bases,
+            matrix,
+            Vec::new(),
+        )
+    }
+
+    /// The same catalog without the role `key` (and without its column in
+    /// the catalog's matrix). The catalog is checked again whole: a policy
+    /// that names the role refuses it.
+    ///
+    /// # Errors
+    ///
+    /// [`CatalogError`] with [`CatalogProblem::NoSuchRole`] for a key the
+    /// catalog lacks, [`CatalogProblem::Empty`] for its last role,
+    /// [`CatalogProblem::UnknownRole`] when the policy names it.
+    pub fn without_role(self, key: &str) -> Result<Catalog, CatalogError> {
+        let Catalog {
+            name,
+            mut roles,
+            policy,
+            knowledge_bases,
+            mut matrix,
+        } = self;
+        if roles.shift_remove(key).is_none() {
+            return Err(CatalogError {
+                problems: vec![CatalogProblem::NoSuchRole(RoleKey::new(key))],
+            });
+        }
+        if let Some(m) = &mut matrix {
+            m.columns.retain(|c| c.as_str() != key);
+        }
+        Catalog::assemble(
+            name,
+            roles.into_values().collect(),
+            policy,
+            knowledge_bases,
+            matrix,
+            Vec::new(),
+        )
+    }
+
     fn assemble(
         name: String,
         roles: Vec<Role>,
@@ -326,6 +416,9 @@ impl Catalog {
         }
         if roles.is_empty() {
             problems.push(CatalogProblem::Empty);
+        }
+        if roles.len() > MAX_ROLES {
+            problems.push(CatalogProblem::TooManyRoles(roles.len()));
         }
         let mut text = |field: &'static str, value: &str| {
             let problem = if value.chars().any(char::is_control) {

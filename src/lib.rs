@@ -65,7 +65,7 @@ pub use id::{
     KnowledgeBaseId, MemberId, OrgId, TeamId,
 };
 // Permissions, scopes, roles and catalogs.
-pub use catalog::{AdminMinimum, Catalog, CatalogError, CatalogProblem, Policy};
+pub use catalog::{AdminMinimum, Catalog, CatalogError, CatalogProblem, Policy, MAX_ROLES};
 pub use matrix::{KnowledgeLabel, Matrix, MatrixCell, MatrixRow, MatrixSection, ScopeLabel};
 pub use permission::{Permissions, UnknownPermission, UnknownPermissionBits};
 pub use role::{Role, RoleBuilder, RoleKey};

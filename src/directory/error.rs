@@ -107,6 +107,57 @@ pub enum DirectoryError {
     /// The role to grant exceeds the actor's own.
     #[error("role `{0}` exceeds the actor's own and cannot be granted by them")]
     RoleExceedsOwn(RoleKey),
+    /// A role that exceeds the actor's own may not be edited or deleted by
+    /// them, nor may a role be made to exceed it.
+    #[error("role `{0}` exceeds the actor's own: they may not create, edit or delete it")]
+    RoleBeyondActor(RoleKey),
+    /// Nobody edits or deletes the role they hold themselves.
+    #[error("role `{0}` is the actor's own: another administrator must edit or delete it")]
+    OwnRoleEdit(RoleKey),
+    /// A role the organization needs to manage itself — the unique role, the
+    /// role the admin minimum counts — would lose something it grants.
+    #[error("role `{role}` is {why}: it keeps every permission, scope and reach it has")]
+    ProtectedRole {
+        /// The role.
+        role: RoleKey,
+        /// What makes it protected (`the unique role`, `counted by the admin minimum`).
+        why: &'static str,
+    },
+    /// A role named by the catalog's policy or held as the unique role
+    /// cannot be deleted.
+    #[error("role `{role}` cannot be deleted: {why}")]
+    RoleRequired {
+        /// The role.
+        role: RoleKey,
+        /// What needs it (`the unique role`, `policy.default_role`, …).
+        why: &'static str,
+    },
+    /// A role held by members or named by pending invitations is deleted
+    /// only with a replacement role for them.
+    #[error("role `{role}` is held by {members} members and named by {invitations} pending invitations: give a replacement role")]
+    RoleInUse {
+        /// The role.
+        role: RoleKey,
+        /// Members holding it.
+        members: usize,
+        /// Pending invitations naming it.
+        invitations: usize,
+    },
+    /// A role created under a key the catalog already has.
+    #[error("role `{0}` already exists")]
+    RoleExists(RoleKey),
+    /// A role references a knowledge base the organization does not have.
+    #[error("role `{role}` references knowledge base `{knowledge_base}`, which the organization does not have")]
+    UnknownKnowledgeBase {
+        /// The role.
+        role: RoleKey,
+        /// The knowledge base.
+        knowledge_base: crate::id::KnowledgeBaseId,
+    },
+    /// The role catalog the operation would leave is not valid (a text too
+    /// long, too many roles, …).
+    #[error(transparent)]
+    Catalog(#[from] crate::catalog::CatalogError),
     /// Profile fields must be filled before a role change.
     #[error("fill in {} before changing the member's role", .0.join(", "))]
     ProfileIncomplete(Vec<&'static str>),

@@ -19,7 +19,7 @@ use std::sync::Arc;
 /// Checks the state `plan` would leave. A violation refuses the operation.
 pub(crate) fn check(plan: &Plan<'_>, now: Timestamp) -> Result<(), DirectoryError> {
     let before = plan.before;
-    let catalog = &before.org.catalog;
+    let catalog = plan.catalog();
 
     // Each touched member as it was and as it would be.
     let touched: Vec<Touched<'_>> = plan
@@ -41,6 +41,37 @@ pub(crate) fn check(plan: &Plan<'_>, now: Timestamp) -> Result<(), DirectoryErro
         }
         if let Some(t) = m.teams.iter().find(|t| plan.team(**t).is_none()) {
             return Err(DirectoryError::UnknownTeam(*t));
+        }
+    }
+    // Every touched pending invitation names a role of the catalog.
+    for i in plan.invitations.values() {
+        if i.state == super::InvitationState::Pending && catalog.role(i.role.as_str()).is_none() {
+            return Err(DirectoryError::UnknownRole(i.role.as_str().to_owned()));
+        }
+    }
+    // A role the catalog loses leaves no untouched holder or pending
+    // invitation behind.
+    if plan.catalog.is_some() {
+        for role in before.org.catalog.roles() {
+            let key = role.key().as_str();
+            if catalog.role(key).is_some() {
+                continue;
+            }
+            let members = before
+                .role_holders(key)
+                .filter(|m| !plan.members.contains_key(&m.id))
+                .count();
+            let invitations = before
+                .role_invitations(key)
+                .filter(|i| !plan.invitations.contains_key(&i.id))
+                .count();
+            if members > 0 || invitations > 0 {
+                return Err(DirectoryError::RoleInUse {
+                    role: role.key().clone(),
+                    members,
+                    invitations,
+                });
+            }
         }
     }
     // A removed team leaves no untouched member behind in it.

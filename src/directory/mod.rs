@@ -13,6 +13,7 @@ mod error;
 mod import;
 mod invariant;
 mod orgs;
+mod roles;
 mod secret;
 mod text;
 
@@ -68,7 +69,10 @@ fn fits(state: &OrgState, commits: &[crate::record::Committed]) -> bool {
                 state.org.catalog.role(m.role.as_str()).is_some()
                     && m.teams.iter().all(|t| state.teams.contains_key(t))
             }
-            Change::PutInvitation(i) => state.org.catalog.role(i.role.as_str()).is_some(),
+            Change::PutInvitation(i) => {
+                i.state != InvitationState::Pending
+                    || state.org.catalog.role(i.role.as_str()).is_some()
+            }
             _ => true,
         })
 }
@@ -996,20 +1000,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
             if new_role.exceeds(me.role()) {
                 return Err(DirectoryError::RoleExceedsOwn(new_role.key().clone()));
             }
-            if state.org.catalog.policy().profile_required_for_role_change {
-                let missing: Vec<&'static str> = [
-                    ("name", &target.user_name),
-                    ("display name", &target.display_name),
-                    ("phone", &target.phone),
-                ]
-                .into_iter()
-                .filter(|(_, v)| v.as_deref().is_none_or(|s| s.trim().is_empty()))
-                .map(|(n, _)| n)
-                .collect();
-                if !missing.is_empty() {
-                    return Err(DirectoryError::ProfileIncomplete(missing));
-                }
-            }
+            profile_complete(state, target)?;
             if target.role == *new_role.key() {
                 return Ok(());
             }
@@ -1756,6 +1747,26 @@ fn require(
     }
 }
 
+/// Where the policy asks for it, the member's name, display name and phone
+/// are filled before their role changes.
+fn profile_complete(state: &OrgState, target: &Member) -> Result<(), DirectoryError> {
+    if state.org.catalog.policy().profile_required_for_role_change {
+        let missing: Vec<&'static str> = [
+            ("name", &target.user_name),
+            ("display name", &target.display_name),
+            ("phone", &target.phone),
+        ]
+        .into_iter()
+        .filter(|(_, v)| v.as_deref().is_none_or(|s| s.trim().is_empty()))
+        .map(|(n, _)| n)
+        .collect();
+        if !missing.is_empty() {
+            return Err(DirectoryError::ProfileIncomplete(missing));
+        }
+    }
+    Ok(())
+}
+
 /// Nobody edits a member whose role exceeds their own.
 fn outranks(me: &MemberActor, target: &Member, target_role: &Role) -> Result<(), DirectoryError> {
     if target.id != me.id() && target_role.exceeds(me.role()) {
@@ -1842,6 +1853,8 @@ pub(crate) struct Plan<'s> {
     members: IndexMap<MemberId, Option<Arc<Member>>>,
     teams: IndexMap<TeamId, Option<Arc<Team>>>,
     invitations: IndexMap<InvitationId, Arc<Invitation>>,
+    /// The catalog the operation leaves, when it changes it.
+    catalog: Option<Arc<Catalog>>,
     changes: Vec<Change>,
     pending: Vec<(String, String, Option<String>, Option<String>)>,
     now: Timestamp,
@@ -1856,12 +1869,18 @@ impl<'s> Plan<'s> {
             members: IndexMap::new(),
             teams: IndexMap::new(),
             invitations: IndexMap::new(),
+            catalog: None,
             changes: Vec::new(),
             pending: Vec::new(),
             now,
             actor,
             minted: 0,
         }
+    }
+
+    /// The role catalog as the operation would leave it.
+    fn catalog(&self) -> &Catalog {
+        self.catalog.as_deref().unwrap_or(&self.before.org.catalog)
     }
 
     /// The member as the operation would leave it.
@@ -1969,6 +1988,17 @@ impl<'s> Plan<'s> {
         );
         self.changes
             .push(Change::SetOrganization { name, seat_limit });
+    }
+
+    /// Replaces the catalog; the audit event shows the role `key` before and
+    /// after.
+    fn set_catalog(&mut self, action: &str, key: &RoleKey, catalog: Catalog) {
+        let before = self.catalog().role(key.as_str()).map(json);
+        let after = catalog.role(key.as_str()).map(json);
+        self.record(action, format!("role:{key}"), before, after);
+        let catalog = Arc::new(catalog);
+        self.catalog = Some(Arc::clone(&catalog));
+        self.changes.push(Change::SetCatalog(catalog));
     }
 
     fn put_team(&mut self, action: &str, t: Team) {

@@ -169,6 +169,9 @@ struct Index {
     codes: imbl::HashMap<String, MemberId>,
     /// Members per role, and active members per role.
     holders: HashMap<RoleKey, usize>,
+    role_members: imbl::HashMap<RoleKey, imbl::OrdSet<MemberId>>,
+    /// Pending invitations (expired or not) per role.
+    role_invitations: imbl::HashMap<RoleKey, imbl::OrdSet<InvitationId>>,
     active_holders: HashMap<RoleKey, usize>,
     /// Active members.
     active: usize,
@@ -226,6 +229,10 @@ impl Index {
             self.codes.insert(code.clone(), m.id);
         }
         *self.holders.entry(m.role.clone()).or_default() += 1;
+        self.role_members
+            .entry(m.role.clone())
+            .or_default()
+            .insert(m.id);
         if m.status == MemberStatus::Active {
             *self.active_holders.entry(m.role.clone()).or_default() += 1;
             self.active += 1;
@@ -250,6 +257,12 @@ impl Index {
             }
         }
         decrement(&mut self.holders, &m.role);
+        if let Some(members) = self.role_members.get_mut(&m.role) {
+            members.remove(&m.id);
+            if members.is_empty() {
+                self.role_members.remove(&m.role);
+            }
+        }
         if m.status == MemberStatus::Active {
             decrement(&mut self.active_holders, &m.role);
             self.active = self.active.saturating_sub(1);
@@ -263,6 +276,10 @@ impl Index {
         if let Some(e) = &i.email {
             self.open.entry(e.clone()).or_default().push(i.id);
         }
+        self.role_invitations
+            .entry(i.role.clone())
+            .or_default()
+            .insert(i.id);
         *self.expiries.entry(i.expires_at).or_default() += 1;
     }
 
@@ -276,6 +293,12 @@ impl Index {
                 if ids.is_empty() {
                     self.open.remove(e);
                 }
+            }
+        }
+        if let Some(ids) = self.role_invitations.get_mut(&i.role) {
+            ids.remove(&i.id);
+            if ids.is_empty() {
+                self.role_invitations.remove(&i.role);
             }
         }
         if let Some(n) = self.expiries.get_mut(&i.expires_at) {
@@ -329,6 +352,9 @@ pub enum Change {
         /// The seats the organization may use.
         seat_limit: u32,
     },
+    /// Replaces the organization's role catalog (its roles, policy,
+    /// knowledge bases and matrix); the records stay.
+    SetCatalog(Arc<Catalog>),
 }
 
 impl OrgState {
@@ -396,6 +422,7 @@ impl OrgState {
                 self.org.name.clone_from(name);
                 self.org.seat_limit = *seat_limit;
             }
+            Change::SetCatalog(catalog) => self.org.catalog = Arc::clone(catalog),
         }
     }
 
@@ -463,6 +490,29 @@ impl OrgState {
     #[must_use]
     pub fn holders(&self, role: &str) -> usize {
         self.index().holders.get(role).copied().unwrap_or(0)
+    }
+
+    /// The members holding a role, by id.
+    pub fn role_holders<'s>(&'s self, role: &str) -> impl Iterator<Item = &'s Arc<Member>> + 's {
+        self.index()
+            .role_members
+            .get(role)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.members.get(id))
+    }
+
+    /// The pending invitations (expired or not) naming a role, by id.
+    pub fn role_invitations<'s>(
+        &'s self,
+        role: &str,
+    ) -> impl Iterator<Item = &'s Arc<Invitation>> + 's {
+        self.index()
+            .role_invitations
+            .get(role)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.invitations.get(id))
     }
 
     /// The actor for a member, ready for [`crate::can`]; `None` when the

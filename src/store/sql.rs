@@ -160,7 +160,7 @@ fn from_sqlx(e: sqlx::Error) -> StoreError {
     backend(e)
 }
 
-fn corrupt(what: impl std::fmt::Display) -> StoreError {
+pub(super) fn corrupt(what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(what.to_string())
 }
 
@@ -781,17 +781,26 @@ fn decode(
     let mut invitation_map = crate::record::Records::new();
     for r in invitations {
         let id = InvitationId(id(r, "invitation_id")?);
+        let state = invitation_state(&get::<String>(r, "state")?)?;
+        let role_key: String = get(r, "role_key")?;
+        // A settled invitation grants nothing: its role may since have been
+        // deleted from the catalog. A pending one must name a role there.
+        let role = if state == InvitationState::Pending {
+            known_role(role_key)?
+        } else {
+            RoleKey::new(role_key)
+        };
         invitation_map.insert(
             id,
             Arc::new(Invitation {
                 id,
                 email: get(r, "email")?,
-                role: known_role(get(r, "role_key")?)?,
+                role,
                 secret_hash: unhex(&get::<String>(r, "secret_hash")?)?,
                 created_by: MemberId(id_of(r, "created_by")?),
                 created_at: Timestamp(id_of(r, "created_at")?),
                 expires_at: Timestamp(id_of(r, "expires_at")?),
-                state: invitation_state(&get::<String>(r, "state")?)?,
+                state,
             }),
         );
     }
@@ -811,7 +820,7 @@ fn decode(
 /// The changes of one row of the change log.
 fn log_entry(row: &AnyRow) -> Result<Vec<Change>, StoreError> {
     let logged: Vec<Logged<'static>> = json(&get::<String>(row, "changes")?, "change log")?;
-    Ok(logged.into_iter().map(Logged::into_change).collect())
+    logged.into_iter().map(Logged::into_change).collect()
 }
 
 fn id_of(row: &AnyRow, col: &str) -> Result<u64, StoreError> {

@@ -13,6 +13,7 @@ use super::sql::{
 };
 use super::{Commit, StoreError};
 use crate::record::{AuditEvent, Change, Invitation, Member, Organization};
+use crate::catalog::Catalog;
 use crate::role::Role;
 use crate::team::Team;
 use indexmap::IndexMap;
@@ -26,12 +27,16 @@ use std::collections::HashSet;
 pub(super) struct Table {
     name: &'static str,
     key: Option<&'static str>,
+    /// Whether a rewritten row takes the position written (the catalog's
+    /// order, rewritten whole), rather than keeping its own.
+    follow_position: bool,
     columns: &'static [(&'static str, &'static str)],
 }
 
 pub(super) const ROLES: Table = Table {
     name: "purview_roles",
-    key: None,
+    key: Some("role_key"),
+    follow_position: true,
     columns: &[
         ("position", "bigint"),
         ("role_key", "text"),
@@ -50,6 +55,7 @@ pub(super) const ROLES: Table = Table {
 pub(super) const MEMBERS: Table = Table {
     name: "purview_members",
     key: Some("member_id"),
+    follow_position: false,
     columns: &[
         ("member_id", "bigint"),
         ("position", "bigint"),
@@ -68,6 +74,7 @@ pub(super) const MEMBERS: Table = Table {
 pub(super) const TEAMS: Table = Table {
     name: "purview_teams",
     key: Some("team_id"),
+    follow_position: false,
     columns: &[
         ("team_id", "bigint"),
         ("position", "bigint"),
@@ -79,6 +86,7 @@ pub(super) const TEAMS: Table = Table {
 pub(super) const INVITATIONS: Table = Table {
     name: "purview_invitations",
     key: Some("invitation_id"),
+    follow_position: false,
     columns: &[
         ("invitation_id", "bigint"),
         ("position", "bigint"),
@@ -95,6 +103,7 @@ pub(super) const INVITATIONS: Table = Table {
 pub(super) const AUDIT: Table = Table {
     name: "purview_audit",
     key: None,
+    follow_position: false,
     columns: &[
         ("version", "bigint"),
         ("idx", "bigint"),
@@ -293,7 +302,7 @@ impl Table {
         if let Some(key) = self.key {
             let mut sets: Vec<String> = names
                 .iter()
-                .filter(|c| **c != key && **c != "position")
+                .filter(|c| **c != key && (**c != "position" || self.follow_position))
                 .map(|c| format!("{c} = excluded.{c}"))
                 .collect();
             if let Some(moved) = moved {
@@ -382,6 +391,8 @@ impl Statement {
 struct Nets<'a> {
     /// The organization's name and seat limit, when the commit sets them.
     organization: Option<(&'a str, u32)>,
+    /// The catalog the commit leaves, when it sets one.
+    catalog: Option<&'a Catalog>,
     members: Net<'a, Member>,
     teams: Net<'a, Team>,
     invitations: Net<'a, Invitation>,
@@ -392,6 +403,7 @@ struct Nets<'a> {
 fn nets(changes: &[Change]) -> Nets<'_> {
     let mut n = Nets {
         organization: None,
+        catalog: None,
         members: Net::default(),
         teams: Net::default(),
         invitations: Net::default(),
@@ -407,6 +419,7 @@ fn nets(changes: &[Change]) -> Nets<'_> {
             Change::SetOrganization { name, seat_limit } => {
                 n.organization = Some((name.as_str(), *seat_limit));
             }
+            Change::SetCatalog(c) => n.catalog = Some(&**c),
         }
     }
     n
@@ -493,6 +506,9 @@ pub(super) enum Logged<'a> {
     DeleteTeam(crate::id::TeamId),
     PutInvitation(Cow<'a, Invitation>),
     SetOrganization { name: Cow<'a, str>, seat_limit: u32 },
+    /// The catalog in its JSON file form ([`Catalog::to_json`]), checked
+    /// whole when read back.
+    SetCatalog(Cow<'a, str>),
 }
 
 impl<'a> Logged<'a> {
@@ -508,11 +524,12 @@ impl<'a> Logged<'a> {
                 name: Cow::Borrowed(name),
                 seat_limit: *seat_limit,
             },
+            Change::SetCatalog(c) => Logged::SetCatalog(Cow::Owned(c.to_json())),
         })
     }
 
-    pub(super) fn into_change(self) -> Change {
-        match self {
+    pub(super) fn into_change(self) -> Result<Change, StoreError> {
+        Ok(match self {
             Logged::PutMember(m) => Change::PutMember(std::sync::Arc::new(m.into_owned())),
             Logged::DeleteMember(id) => Change::DeleteMember(id),
             Logged::PutTeam(t) => Change::PutTeam(std::sync::Arc::new(t.into_owned())),
@@ -522,7 +539,11 @@ impl<'a> Logged<'a> {
                 name: name.into_owned(),
                 seat_limit,
             },
-        }
+            Logged::SetCatalog(text) => Change::SetCatalog(std::sync::Arc::new(
+                Catalog::from_json(&text)
+                    .map_err(|e| super::sql::corrupt(format!("change log catalog: {e}")))?,
+            )),
+        })
     }
 }
 
@@ -570,11 +591,12 @@ pub(super) fn statements(
             let Some(Change::CreateOrganization(o)) = commit.changes.first() else {
                 return Err(backend("a new organization must be created first"));
             };
-            let text = create_org(&mut st, &org_p, o, nets.organization, one)?;
+            // A catalog set later in the same commit is the one it leaves.
+            let catalog = nets.catalog.unwrap_or(&o.catalog);
+            let text = create_org(&mut st, &org_p, o, catalog, nets.organization, one)?;
             push(&mut st, &mut parts, "v", text);
             let org_p = reopen(one, &mut st, &org_p, org);
-            let rows: Vec<RoleRow<'_>> = o
-                .catalog
+            let rows: Vec<RoleRow<'_>> = catalog
                 .roles()
                 .enumerate()
                 .map(|(i, r)| role_row(i, r))
@@ -596,12 +618,47 @@ pub(super) fn statements(
                 }
                 None => String::new(),
             };
+            let catalog = match nets.catalog {
+                Some(c) => catalog_columns(&mut st, c)?,
+                None => String::new(),
+            };
             let text = format!(
-                "UPDATE purview_orgs SET version = version + 1{settings}
+                "UPDATE purview_orgs SET version = version + 1{settings}{catalog}
                  WHERE org_id = {org_p} AND version = {expected_p}{returning}"
             );
             push(&mut st, &mut parts, "v", text);
         }
+    }
+
+    if let (Some(c), Some(_)) = (nets.catalog, commit.expected_version) {
+        // The catalog is rewritten whole: its roles upserted in order, the
+        // roles it no longer has deleted (disjoint rows: one statement may
+        // do both on PostgreSQL).
+        let org_p = reopen(one, &mut st, &org_p, org);
+        let keys: Vec<&str> = c.roles().map(|r| r.key().as_str()).collect();
+        let keys_p = st.p(Arg::Text(to_json(&keys)?));
+        let guard = after.map_or(String::new(), |v| {
+            format!(" AND EXISTS (SELECT 1 FROM {v})")
+        });
+        let list = match dialect {
+            Dialect::Postgres => {
+                format!("SELECT value FROM jsonb_array_elements_text({keys_p}::jsonb)")
+            }
+            Dialect::Sqlite => format!("SELECT value FROM json_each({keys_p})"),
+        };
+        let text = format!(
+            "DELETE FROM purview_roles WHERE org_id = {org_p} AND role_key NOT IN ({list}){guard}"
+        );
+        push(&mut st, &mut parts, "dr", text);
+        let org_p = reopen(one, &mut st, &org_p, org);
+        let rows: Vec<RoleRow<'_>> = c
+            .roles()
+            .enumerate()
+            .map(|(i, r)| role_row(i, r))
+            .collect::<Result<_, _>>()?;
+        let rows_p = st.p(Arg::Text(to_json(&rows)?));
+        let text = ROLES.insert(dialect, &org_p, &rows_p, None, after);
+        push(&mut st, &mut parts, "r", text);
     }
 
     for (table, deleted, name) in [
@@ -717,24 +774,35 @@ fn reopen(one: bool, st: &mut Statement, org_p: &str, org: i64) -> String {
     }
 }
 
+/// `, catalog_name = …, policy = …` for the catalog's own columns of the
+/// organization's row.
+fn catalog_columns(st: &mut Statement, c: &Catalog) -> Result<String, StoreError> {
+    let name = st.p(Arg::Text(c.name().to_owned()));
+    let policy = st.p(Arg::Text(to_json(c.policy())?));
+    let bases = st.p(Arg::Text(to_json(&c.knowledge_bases())?));
+    let matrix = st.p(Arg::OptText(c.stored_matrix().map(to_json).transpose()?));
+    Ok(format!(
+        ", catalog_name = {name}, policy = {policy}, knowledge_bases = {bases}, matrix = {matrix}"
+    ))
+}
+
 /// The organization's row, inserted unless one exists (then no row changes
 /// and the commit is a conflict).
 fn create_org(
     st: &mut Statement,
     org_p: &str,
     o: &Organization,
+    c: &Catalog,
     settings: Option<(&str, u32)>,
     returning: bool,
 ) -> Result<String, StoreError> {
     // Settings set later in the same commit are the ones it leaves.
     let (name, seat_limit) = settings.unwrap_or((&o.name, o.seat_limit));
     let name = st.p(Arg::Text(name.to_owned()));
-    let catalog = st.p(Arg::Text(o.catalog.name().to_owned()));
-    let policy = st.p(Arg::Text(to_json(o.catalog.policy())?));
-    let bases = st.p(Arg::Text(to_json(&o.catalog.knowledge_bases())?));
-    let matrix = st.p(Arg::OptText(
-        o.catalog.stored_matrix().map(to_json).transpose()?,
-    ));
+    let catalog = st.p(Arg::Text(c.name().to_owned()));
+    let policy = st.p(Arg::Text(to_json(c.policy())?));
+    let bases = st.p(Arg::Text(to_json(&c.knowledge_bases())?));
+    let matrix = st.p(Arg::OptText(c.stored_matrix().map(to_json).transpose()?));
     let seats = st.p(Arg::Int(i64::from(seat_limit)));
     let returning = if returning { " RETURNING version" } else { "" };
     Ok(format!(
