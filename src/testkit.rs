@@ -61,6 +61,7 @@ pub const CHECKS: &[&str] = &[
     "eviction_and_reload",
     "replicas_race",
     "organization_settings",
+    "role_catalog",
 ];
 
 /// Runs every check against `store`. Each check uses fresh organization ids,
@@ -87,6 +88,7 @@ pub async fn run<S: Store + Clone>(store: S) -> Result<(), Failure> {
     eviction_and_reload(&store, OrgId(base + 13), OrgId(base + 14)).await?;
     replicas_race(&store, OrgId(base + 15)).await?;
     organization_settings(&store, OrgId(base + 16)).await?;
+    role_catalog(&store, OrgId(base + 17)).await?;
     Ok(())
 }
 
@@ -1241,6 +1243,122 @@ async fn organization_settings<S: Store + Clone>(store: &S, org: OrgId) -> Resul
     ensure(system == 1, C, || {
         format!("{system} seat limit events recorded as the system's")
     })
+}
+
+/// Roles created, edited and deleted at runtime are stored in order with
+/// the catalog's policy and matrix, reach a replica through the log, move
+/// the holders of a deleted role in the same commit, and a refused edit
+/// changes nothing.
+async fn role_catalog<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), Failure> {
+    use crate::permission::Permissions as P;
+    use crate::role::Role;
+    const C: &str = "role_catalog";
+    let a = directory(store);
+    let b = directory(store);
+    let (admin, interns) = organization(
+        &a,
+        org,
+        preset::assistant(),
+        Some("administrative_staff"),
+        2,
+        "intern",
+        C,
+    )
+    .await?;
+    b.snapshot(org).await.map_err(|e| fail(C, e.to_string()))?;
+    let err = |e: DirectoryError| fail(C, e.to_string());
+    let auditor = Role::builder("auditor", "Auditor")
+        .permissions(P::MEMBER_VIEW | P::CONTACT_VIEW)
+        .build();
+    a.create_role(org, admin, auditor.clone())
+        .await
+        .map_err(err)?;
+    let intern = preset::assistant()
+        .role("intern")
+        .cloned()
+        .ok_or_else(|| fail(C, "no intern"))?;
+    let wider = Role::builder("intern", "Trainee")
+        .permissions(intern.permissions() | P::CONVERSATION_REPLY)
+        .view_scope(intern.view_scope())
+        .knowledge(intern.knowledge().clone())
+        .build();
+    a.edit_role(org, admin, wider.clone()).await.map_err(err)?;
+    a.change_role(org, admin, interns[0], "customer_service_representative")
+        .await
+        .map_err(err)?;
+    a.delete_role(
+        org,
+        admin,
+        "customer_service_representative",
+        Some("auditor"),
+    )
+    .await
+    .map_err(err)?;
+    let stored = store
+        .load(org)
+        .await
+        .map_err(|e| fail(C, e.to_string()))?
+        .ok_or_else(|| fail(C, "missing"))?;
+    let keys: Vec<&str> = stored
+        .org
+        .catalog
+        .roles()
+        .map(|r| r.key().as_str())
+        .collect();
+    ensure(
+        keys == ["administrative_staff", "intern", "auditor"],
+        C,
+        || format!("stored roles {keys:?}"),
+    )?;
+    ensure(
+        stored.org.catalog.role("intern") == Some(&wider)
+            && stored.org.catalog.role("auditor") == Some(&auditor)
+            && stored.org.catalog.policy() == preset::assistant().policy()
+            && stored.org.catalog.matrix().columns.len() == 3,
+        C,
+        || format!("stored catalog {:?}", stored.org.catalog),
+    )?;
+    let moved = stored.members.get(&interns[0]).map(|m| m.role.as_str());
+    ensure(moved == Some("auditor"), C, || {
+        format!("the deleted role's holder has {moved:?}")
+    })?;
+    let kept = b.snapshot(org).await.map_err(|e| fail(C, e.to_string()))?;
+    ensure(*kept == *stored, C, || {
+        "a replica does not see the new catalog".into()
+    })?;
+    let (actor, _) = b.actor(org, interns[1]).await.map_err(err)?;
+    ensure(
+        matches!(&actor, crate::actor::Actor::Member(m)
+            if m.role().permissions().contains(P::CONVERSATION_REPLY)),
+        C,
+        || "a replica's actor does not have the edited role".into(),
+    )?;
+    // The admin minimum's role keeps what it grants; the admin's own role
+    // is not theirs to edit anyway: both refused, nothing written.
+    let narrowed = Role::builder("administrative_staff", "Staff").build();
+    match a.edit_role(org, admin, narrowed).await {
+        Err(DirectoryError::OwnRoleEdit(_)) => {}
+        other => return Err(fail(C, format!("editing one's own role gave {other:?}"))),
+    }
+    let after = store
+        .load(org)
+        .await
+        .map_err(|e| fail(C, e.to_string()))?
+        .ok_or_else(|| fail(C, "missing"))?;
+    ensure(*after == *stored, C, || {
+        "a refused edit changed the organization".into()
+    })?;
+    let events = store.audit(org).await.map_err(|e| fail(C, e.to_string()))?;
+    let actions: Vec<&str> = events
+        .iter()
+        .filter(|e| e.subject.starts_with("role:"))
+        .map(|e| e.action.as_str())
+        .collect();
+    ensure(
+        actions == ["create_role", "edit_role", "delete_role"],
+        C,
+        || format!("role events {actions:?}"),
+    )
 }
 
 /// A directory keeping one organization serves two: each use of the other

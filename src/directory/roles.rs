@@ -225,7 +225,11 @@ impl<S: Store, C: Clock> Directory<S, C> {
                     // the holder's profile is complete where the policy asks.
                     profile_complete(state, m)?;
                     if m.status == MemberStatus::Invited {
-                        require(&me, Action::InviteMembers, &Resource::Invitation { org, role: new })?;
+                        require(
+                            &me,
+                            Action::InviteMembers,
+                            &Resource::Invitation { org, role: new },
+                        )?;
                     }
                     let mut next = Member::clone(m);
                     next.role = new.key().clone();
@@ -256,7 +260,11 @@ impl<S: Store, C: Clock> Directory<S, C> {
 /// The acting member, with role management.
 fn manager(state: &OrgState, actor: MemberId) -> Result<MemberActor, DirectoryError> {
     let me = acting(state, actor)?;
-    require(&me, Action::ManageRoles, &Resource::Organization(state.org.id))?;
+    require(
+        &me,
+        Action::ManageRoles,
+        &Resource::Organization(state.org.id),
+    )?;
     Ok(me)
 }
 

@@ -12,8 +12,8 @@ use super::sql::{
     backend, hex, invitation_state_name, reach_name, status_name, to_i64, to_json, Dialect, CHANNEL,
 };
 use super::{Commit, StoreError};
-use crate::record::{AuditEvent, Change, Invitation, Member, Organization};
 use crate::catalog::Catalog;
+use crate::record::{AuditEvent, Change, Invitation, Member, Organization};
 use crate::role::Role;
 use crate::team::Team;
 use indexmap::IndexMap;
@@ -505,7 +505,10 @@ pub(super) enum Logged<'a> {
     PutTeam(Cow<'a, Team>),
     DeleteTeam(crate::id::TeamId),
     PutInvitation(Cow<'a, Invitation>),
-    SetOrganization { name: Cow<'a, str>, seat_limit: u32 },
+    SetOrganization {
+        name: Cow<'a, str>,
+        seat_limit: u32,
+    },
     /// The catalog in its JSON file form ([`Catalog::to_json`]), checked
     /// whole when read back.
     SetCatalog(Cow<'a, str>),
