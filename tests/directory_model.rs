@@ -78,6 +78,7 @@ const TEAM_MEMBERS: u16 = 1 << 7;
 const PROFILE: u16 = 1 << 8;
 const BOTS: u16 = 1 << 9;
 const ORGANIZATION: u16 = 1 << 10;
+const ROLES: u16 = 1 << 11;
 const ALL: u16 = u16::MAX;
 /// An import creates, updates and changes roles: it needs all three.
 const IMPORT: u16 = INVITE | EDIT | CHANGE_ROLE;
@@ -85,7 +86,7 @@ const IMPORT: u16 = INVITE | EDIT | CHANGE_ROLE;
 const MEMBERS: u16 = CHANGE_ROLE | REMOVE | EDIT | INVITE | LINK | MANAGE_INVITATIONS;
 
 /// Each bit of the model with the crate's permission it stands for.
-const BITS: [(u16, P); 11] = [
+const BITS: [(u16, P); 12] = [
     (CHANGE_ROLE, P::MEMBER_ROLE_CHANGE),
     (REMOVE, P::MEMBER_REMOVE),
     (EDIT, P::MEMBER_EDIT),
@@ -97,6 +98,7 @@ const BITS: [(u16, P); 11] = [
     (PROFILE, P::PROFILE_EDIT),
     (BOTS, P::BOT_ACCESS_GRANT),
     (ORGANIZATION, P::ORGANIZATION_EDIT),
+    (ROLES, P::ROLE_MANAGE),
 ];
 
 #[derive(Debug)]
@@ -239,8 +241,12 @@ fn workspace_like_catalog() -> Catalog {
         | P::MEMBER_REMOVE
         | P::MEMBER_ROLE_CHANGE
         | P::BOT_ACCESS_GRANT;
-    let admin =
-        lead | P::INVITATION_MANAGE | P::TEAM_MANAGE | P::TEAM_MEMBERS_EDIT | P::ORGANIZATION_EDIT;
+    let admin = lead
+        | P::INVITATION_MANAGE
+        | P::TEAM_MANAGE
+        | P::TEAM_MEMBERS_EDIT
+        | P::ORGANIZATION_EDIT
+        | P::ROLE_MANAGE;
     Catalog::new(
         "workspace-like",
         [
@@ -334,7 +340,7 @@ static ASSISTANT: Rules = Rules {
             "administrative_staff",
             "Administrative Staff",
             2,
-            MEMBERS | PROFILE | ORGANIZATION,
+            MEMBERS | PROFILE | ORGANIZATION | ROLES,
             false,
         ),
         role(
@@ -405,7 +411,8 @@ fn rule_of(e: &DirectoryError) -> Rule {
         }
         DirectoryError::UnknownMember(_) => Rule::UnknownMember,
         DirectoryError::UnknownTeam(_) => Rule::UnknownTeam,
-        DirectoryError::OwnRole => Rule::OwnRole,
+        DirectoryError::OwnRole | DirectoryError::OwnRoleEdit(_) => Rule::OwnRole,
+        DirectoryError::RoleBeyondActor(_) => Rule::TargetExceeds,
         DirectoryError::OwnerProtected => Rule::OwnerProtected,
         DirectoryError::NotOwner => Rule::NotOwner,
         DirectoryError::TargetExceedsActor { .. } => Rule::TargetExceeds,
@@ -1060,6 +1067,12 @@ enum Op {
     SetSeatLimit {
         limit: usize,
     },
+    /// Applies a role of the organization's own preset as a template: the
+    /// role as it is, so a success writes nothing.
+    ApplyRoleTemplate {
+        actor: usize,
+        role: usize,
+    },
     GrantBot {
         actor: usize,
         target: usize,
@@ -1150,7 +1163,19 @@ fn profile_update(fields: [u8; 4]) -> ProfileUpdate {
     }
 }
 
+/// Every operation: the member and invitation operations, and the role
+/// catalog's.
 fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![30 => member_op(), 1 => catalog_op()]
+}
+
+/// Operations on the role catalog.
+fn catalog_op() -> impl Strategy<Value = Op> {
+    (0usize..64, 0usize..64).prop_map(|(actor, role)| Op::ApplyRoleTemplate { actor, role })
+}
+
+/// Operations on members, invitations, teams, grants and settings.
+fn member_op() -> impl Strategy<Value = Op> {
     let ix = || 0usize..64;
     let reuse = || proptest::option::weighted(0.3, 0usize..64);
     let fields = || {
@@ -1570,6 +1595,9 @@ impl Sim {
                 self.rename_organization(&what, self.who(actor), ORG_NAMES[name % ORG_NAMES.len()]);
             }
             Op::SetSeatLimit { limit } => self.set_seat_limit(&what, limit),
+            Op::ApplyRoleTemplate { actor, role } => {
+                self.apply_role_template(&what, self.who(actor), self.role_key(role));
+            }
             Op::GrantBot { actor, target, bot } => self.bot_grant(
                 &what,
                 self.who(actor),
@@ -2372,6 +2400,28 @@ impl Sim {
             self.model.version += 1;
             self.model.events += 1;
         }
+    }
+
+    /// Role management, on a role other than one's own and not above it.
+    fn apply_role_template(&mut self, what: &str, actor: MemberId, role: &'static str) {
+        let m = &self.model;
+        let mut broken = Vec::new();
+        match m.member(actor) {
+            None => broken.push(Rule::UnknownMember),
+            Some(a) => {
+                m.gate(a, ROLES, &mut broken);
+                if a.role == role {
+                    broken.push(Rule::OwnRole);
+                }
+                if m.rules.exceeds(role, a.role) {
+                    broken.push(Rule::TargetExceeds);
+                }
+            }
+        }
+        let template = (self.model.rules.catalog)();
+        let result = block_on(self.dir.apply_role_template(ORG, actor, &template, role));
+        // The role as it is: nothing changes, nothing is written.
+        self.judge(what, &(broken, result));
     }
 
     /// The host (no member) sets the seat limit: never below the seats in use.
@@ -3331,12 +3381,19 @@ fn generated_sequences_reach_every_outcome() {
     use proptest::strategy::ValueTree;
     use proptest::test_runner::TestRunner;
     let mut runner = TestRunner::deterministic();
-    let sequences = proptest::collection::vec(op(), 1..=30);
+    let sequences = proptest::collection::vec(member_op(), 1..=30);
+    // The catalog's operations come from a stream of their own, placed into
+    // each sequence, so that adding kinds leaves the others' stream alone.
+    let mut catalog_runner = TestRunner::deterministic();
+    let inserted = proptest::collection::vec((0usize..30, catalog_op()), 0..=3);
     let mut seen = BTreeSet::new();
     let mut reached = BTreeSet::new();
     for (_, rules) in ALL_RULES {
         for _ in 0..256 {
-            let ops = sequences.new_tree(&mut runner).unwrap().current();
+            let mut ops = sequences.new_tree(&mut runner).unwrap().current();
+            for (at, op) in inserted.new_tree(&mut catalog_runner).unwrap().current() {
+                ops.insert(at.min(ops.len()), op);
+            }
             let mut sim = Sim::new(rules, 5);
             for op in &ops {
                 sim.step(op);
@@ -3367,6 +3424,7 @@ fn generated_sequences_reach_every_outcome() {
         "DeleteTeam",
         "RenameOrganization",
         "SetSeatLimit",
+        "ApplyRoleTemplate",
         "GrantBot",
         "RevokeBot",
     ];
