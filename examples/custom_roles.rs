@@ -1,12 +1,14 @@
 //! Custom roles: a clinic's own catalog, built in code with the role builder
-//! and loaded from `examples/catalog.toml` (and its JSON twin), then used.
+//! and loaded from `examples/catalog.toml` (and its JSON twin), then used;
+//! then a role edited at runtime through the directory, which changes a
+//! live member's decisions at once.
 //!
 //! Run with `cargo run --example custom_roles`.
 
 use purview::{
-    can, Action, Actor, AdminMinimum, Catalog, ConversationScope as S, KnowledgeBase,
-    KnowledgeBaseId, KnowledgeRefs, MemberId, OrgId, Permissions as P, Policy, Reach, Resource,
-    Role, RoleKey,
+    block_on, can, Action, Actor, AdminMinimum, Catalog, ConversationScope as S, Directory,
+    KnowledgeBase, KnowledgeBaseId, KnowledgeRefs, MemberId, MemoryStore, NewOrganization, OrgId,
+    Permissions as P, Policy, Profile, Reach, Resource, Role, RoleKey,
 };
 
 /// The clinic's patient-procedures knowledge base.
@@ -32,6 +34,7 @@ fn clinic() -> Result<Catalog, purview::CatalogError> {
                 | P::TEAM_MEMBERS_EDIT
                 | P::KNOWLEDGE_BASE_QUERY
                 | P::KNOWLEDGE_BASE_MANAGE
+                | P::ROLE_MANAGE
                 | P::PROFILE_EDIT,
         )
         .view_scope(S::ORGANIZATION)
@@ -124,6 +127,76 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     "#;
     if let Err(e) = Catalog::from_toml(broken) {
         println!("\nrefused: {e}");
+    }
+
+    block_on(at_runtime(in_code))
+}
+
+/// The practice manager lets nurses read the billing base too, while a nurse
+/// is signed in: the nurse's next decision has the edited role.
+async fn at_runtime(clinic: Catalog) -> Result<(), Box<dyn std::error::Error>> {
+    let dir = Directory::new(MemoryStore::new());
+    let org = OrgId(1);
+    let profile = |email: &str| Profile {
+        email: Some(email.into()),
+        ..Profile::default()
+    };
+    let manager = dir
+        .create_organization(NewOrganization {
+            id: org,
+            name: "Clinic".into(),
+            catalog: clinic,
+            seat_limit: 10,
+            founder: profile("manager@clinic.test"),
+            founder_role: Some(RoleKey::new("practice_manager")),
+        })
+        .await?;
+    let sent = dir
+        .invite(org, manager, "nurse@clinic.test", "nurse")
+        .await?;
+    let (_, nurse) = dir
+        .accept_invitation(&sent[0].secret, profile("nurse@clinic.test"))
+        .await?;
+    let billing = KnowledgeBase {
+        id: BILLING,
+        org,
+        audience: None,
+    };
+    let ask = |actor: &Actor| {
+        can(
+            actor,
+            Action::QueryKnowledgeBase,
+            &Resource::KnowledgeBase(&billing),
+        )
+    };
+    let (before, _) = dir.actor(org, nurse).await?;
+    println!("\nAt runtime, nurse queries billing: {}", ask(&before));
+
+    let snapshot = dir.snapshot(org).await?;
+    let old = snapshot.org.catalog.role("nurse").ok_or("no nurse")?;
+    let edited = Role::builder("nurse", "Nurse")
+        .permissions(old.permissions())
+        .view_scope(old.view_scope())
+        .manage_scope(old.manage_scope())
+        .team_reach(old.team_reach())
+        .knowledge(KnowledgeRefs::only([PROCEDURES, BILLING]))
+        .build();
+    dir.edit_role(org, manager, edited).await?;
+    let (after, _) = dir.actor(org, nurse).await?;
+    println!("after the manager edits the nurse role: {}", ask(&after));
+
+    // Nobody edits their own role, nor deletes a role still held without
+    // moving its holders.
+    let own = snapshot
+        .org
+        .catalog
+        .role("practice_manager")
+        .ok_or("no manager")?;
+    if let Err(e) = dir.edit_role(org, manager, own.clone()).await {
+        println!("refused: {e}");
+    }
+    if let Err(e) = dir.delete_role(org, manager, "nurse", None).await {
+        println!("refused: {e}");
     }
     Ok(())
 }
