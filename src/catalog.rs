@@ -252,22 +252,9 @@ impl Catalog {
     ///
     /// [`CatalogError`] when the policy names a role that does not exist, or
     /// names the unique role as the successor of its own holder.
-    pub fn with_policy(self, policy: Policy) -> Result<Catalog, CatalogError> {
-        let Catalog {
-            name,
-            roles,
-            knowledge_bases,
-            matrix,
-            ..
-        } = self;
-        Catalog::assemble(
-            name,
-            roles.into_values().collect(),
-            policy,
-            knowledge_bases,
-            matrix,
-            Vec::new(),
-        )
+    pub fn with_policy(mut self, policy: Policy) -> Result<Catalog, CatalogError> {
+        self.policy = policy;
+        self.rechecked()
     }
 
     /// The same catalog with the knowledge bases its roles may reference.
@@ -276,24 +263,11 @@ impl Catalog {
     ///
     /// [`CatalogError`] when a role references a knowledge base not in the list.
     pub fn with_knowledge_bases(
-        self,
+        mut self,
         knowledge_bases: impl IntoIterator<Item = KnowledgeBaseId>,
     ) -> Result<Catalog, CatalogError> {
-        let Catalog {
-            name,
-            roles,
-            policy,
-            matrix,
-            ..
-        } = self;
-        Catalog::assemble(
-            name,
-            roles.into_values().collect(),
-            policy,
-            knowledge_bases.into_iter().collect(),
-            matrix,
-            Vec::new(),
-        )
+        self.knowledge_bases = knowledge_bases.into_iter().collect();
+        self.rechecked()
     }
 
     /// The same catalog with a permission matrix for rendering.
@@ -301,22 +275,9 @@ impl Catalog {
     /// # Errors
     ///
     /// [`CatalogError`] when the matrix names a role that does not exist.
-    pub fn with_matrix(self, matrix: Matrix) -> Result<Catalog, CatalogError> {
-        let Catalog {
-            name,
-            roles,
-            policy,
-            knowledge_bases,
-            ..
-        } = self;
-        Catalog::assemble(
-            name,
-            roles.into_values().collect(),
-            policy,
-            knowledge_bases,
-            Some(matrix),
-            Vec::new(),
-        )
+    pub fn with_matrix(mut self, matrix: Matrix) -> Result<Catalog, CatalogError> {
+        self.matrix = Some(matrix);
+        self.rechecked()
     }
 
     /// The same catalog with `role` in place of the role with its key, or
@@ -340,28 +301,14 @@ impl Catalog {
     /// assert!(catalog.render_markdown().contains("Auditor"));
     /// # Ok::<(), purview::CatalogError>(())
     /// ```
-    pub fn with_role(self, role: Role) -> Result<Catalog, CatalogError> {
-        let Catalog {
-            name,
-            mut roles,
-            policy,
-            knowledge_bases,
-            mut matrix,
-        } = self;
-        if !roles.contains_key(role.key()) {
-            if let Some(m) = &mut matrix {
+    pub fn with_role(mut self, role: Role) -> Result<Catalog, CatalogError> {
+        if !self.roles.contains_key(role.key()) {
+            if let Some(m) = &mut self.matrix {
                 m.columns.push(role.key().clone());
             }
         }
-        roles.insert(role.key().clone(), role);
-        Catalog::assemble(
-            name,
-            roles.into_values().collect(),
-            policy,
-            knowledge_bases,
-            matrix,
-            Vec::new(),
-        )
+        self.roles.insert(role.key().clone(), role);
+        self.rechecked()
     }
 
     /// The same catalog without the role `key` (and without its column in
@@ -373,28 +320,26 @@ impl Catalog {
     /// [`CatalogError`] with [`CatalogProblem::NoSuchRole`] for a key the
     /// catalog lacks, [`CatalogProblem::Empty`] for its last role,
     /// [`CatalogProblem::UnknownRole`] when the policy names it.
-    pub fn without_role(self, key: &str) -> Result<Catalog, CatalogError> {
-        let Catalog {
-            name,
-            mut roles,
-            policy,
-            knowledge_bases,
-            mut matrix,
-        } = self;
-        if roles.shift_remove(key).is_none() {
+    pub fn without_role(mut self, key: &str) -> Result<Catalog, CatalogError> {
+        if self.roles.shift_remove(key).is_none() {
             return Err(CatalogError {
                 problems: vec![CatalogProblem::NoSuchRole(RoleKey::new(key))],
             });
         }
-        if let Some(m) = &mut matrix {
+        if let Some(m) = &mut self.matrix {
             m.columns.retain(|c| c.as_str() != key);
         }
+        self.rechecked()
+    }
+
+    /// The catalog built again from its parts, every rule checked.
+    fn rechecked(self) -> Result<Catalog, CatalogError> {
         Catalog::assemble(
-            name,
-            roles.into_values().collect(),
-            policy,
-            knowledge_bases,
-            matrix,
+            self.name,
+            self.roles.into_values().collect(),
+            self.policy,
+            self.knowledge_bases,
+            self.matrix,
             Vec::new(),
         )
     }

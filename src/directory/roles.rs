@@ -46,16 +46,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
         actor: MemberId,
         role: Role,
     ) -> Result<(), DirectoryError> {
-        self.run(org, Some(actor), |state, plan| {
-            let me = manager(state, actor)?;
-            if state.org.catalog.role(role.key().as_str()).is_some() {
-                return Err(DirectoryError::RoleExists(role.key().clone()));
-            }
-            let next = judged(state, &me, None, &role)?;
-            plan.set_catalog("create_role", role.key(), next);
-            Ok(())
-        })
-        .await
+        self.put_role(org, actor, &role, Some(false)).await
     }
 
     /// Replaces a role of the organization's catalog by `role`, found by its
@@ -81,16 +72,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
         actor: MemberId,
         role: Role,
     ) -> Result<(), DirectoryError> {
-        self.run(org, Some(actor), |state, plan| {
-            let me = manager(state, actor)?;
-            let old = role_in(state, role.key().as_str())?;
-            let next = judged(state, &me, Some(old), &role)?;
-            if *old != role {
-                plan.set_catalog("edit_role", role.key(), next);
-            }
-            Ok(())
-        })
-        .await
+        self.put_role(org, actor, &role, Some(true)).await
     }
 
     /// Applies a role template: the role `key` of `template` (a preset, or a
@@ -111,15 +93,36 @@ impl<S: Store, C: Clock> Directory<S, C> {
     ) -> Result<(), DirectoryError> {
         let role = template
             .role(key)
-            .ok_or_else(|| DirectoryError::UnknownRole(key.to_owned()))?
-            .clone();
+            .ok_or_else(|| DirectoryError::UnknownRole(key.to_owned()))?;
+        self.put_role(org, actor, role, None).await
+    }
+
+    /// Creates `role` or replaces the role with its key: `exists` says
+    /// which is asked for (`None`: either).
+    async fn put_role(
+        &self,
+        org: OrgId,
+        actor: MemberId,
+        role: &Role,
+        exists: Option<bool>,
+    ) -> Result<(), DirectoryError> {
         self.run(org, Some(actor), |state, plan| {
             let me = manager(state, actor)?;
-            let old = state.org.catalog.role(key);
-            let next = judged(state, &me, old, &role)?;
+            let old = state.org.catalog.role(role.key().as_str());
+            match (exists, old) {
+                (Some(false), Some(_)) => {
+                    return Err(DirectoryError::RoleExists(role.key().clone()))
+                }
+                (Some(true), None) => {
+                    return Err(DirectoryError::UnknownRole(role.key().as_str().to_owned()))
+                }
+                _ => {}
+            }
+            let next = judged(state, &me, old, role)?;
             match old {
                 None => plan.set_catalog("create_role", role.key(), next),
-                Some(old) if *old != role => plan.set_catalog("edit_role", role.key(), next),
+                // An edit that changes nothing writes nothing.
+                Some(old) if old != role => plan.set_catalog("edit_role", role.key(), next),
                 Some(_) => {}
             }
             Ok(())

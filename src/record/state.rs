@@ -167,12 +167,12 @@ struct Index {
     emails: imbl::HashMap<String, MemberId>,
     /// Member by user code.
     codes: imbl::HashMap<String, MemberId>,
-    /// Members per role, and active members per role.
-    holders: HashMap<RoleKey, usize>,
+    /// Members per role (their count is the set's), and the count of
+    /// active members per role.
     role_members: imbl::HashMap<RoleKey, imbl::OrdSet<MemberId>>,
+    active_holders: HashMap<RoleKey, usize>,
     /// Pending invitations (expired or not) per role.
     role_invitations: imbl::HashMap<RoleKey, imbl::OrdSet<InvitationId>>,
-    active_holders: HashMap<RoleKey, usize>,
     /// Active members.
     active: usize,
     /// Members by team.
@@ -228,7 +228,6 @@ impl Index {
         if let Some(code) = &m.user_code {
             self.codes.insert(code.clone(), m.id);
         }
-        *self.holders.entry(m.role.clone()).or_default() += 1;
         self.role_members
             .entry(m.role.clone())
             .or_default()
@@ -256,7 +255,6 @@ impl Index {
                 self.codes.remove(code);
             }
         }
-        decrement(&mut self.holders, &m.role);
         if let Some(members) = self.role_members.get_mut(&m.role) {
             members.remove(&m.id);
             if members.is_empty() {
@@ -489,7 +487,10 @@ impl OrgState {
     /// Members holding the role, whatever their status.
     #[must_use]
     pub fn holders(&self, role: &str) -> usize {
-        self.index().holders.get(role).copied().unwrap_or(0)
+        self.index()
+            .role_members
+            .get(role)
+            .map_or(0, imbl::OrdSet::len)
     }
 
     /// The members holding a role, by id.

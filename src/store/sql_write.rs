@@ -599,13 +599,7 @@ pub(super) fn statements(
             let text = create_org(&mut st, &org_p, o, catalog, nets.organization, one)?;
             push(&mut st, &mut parts, "v", text);
             let org_p = reopen(one, &mut st, &org_p, org);
-            let rows: Vec<RoleRow<'_>> = catalog
-                .roles()
-                .enumerate()
-                .map(|(i, r)| role_row(i, r))
-                .collect::<Result<_, _>>()?;
-            let rows_p = st.p(Arg::Text(to_json(&rows)?));
-            let text = ROLES.insert(dialect, &org_p, &rows_p, None, after);
+            let text = role_rows(&mut st, dialect, &org_p, catalog, after)?;
             push(&mut st, &mut parts, "r", text);
         }
         Some(expected) => {
@@ -654,13 +648,7 @@ pub(super) fn statements(
         );
         push(&mut st, &mut parts, "dr", text);
         let org_p = reopen(one, &mut st, &org_p, org);
-        let rows: Vec<RoleRow<'_>> = c
-            .roles()
-            .enumerate()
-            .map(|(i, r)| role_row(i, r))
-            .collect::<Result<_, _>>()?;
-        let rows_p = st.p(Arg::Text(to_json(&rows)?));
-        let text = ROLES.insert(dialect, &org_p, &rows_p, None, after);
+        let text = role_rows(&mut st, dialect, &org_p, c, after)?;
         push(&mut st, &mut parts, "r", text);
     }
 
@@ -775,6 +763,23 @@ fn reopen(one: bool, st: &mut Statement, org_p: &str, org: i64) -> String {
     } else {
         st.p(Arg::Int(org))
     }
+}
+
+/// The upsert of the catalog's roles, in its order.
+fn role_rows(
+    st: &mut Statement,
+    dialect: Dialect,
+    org_p: &str,
+    c: &Catalog,
+    after: Option<&str>,
+) -> Result<String, StoreError> {
+    let rows: Vec<RoleRow<'_>> = c
+        .roles()
+        .enumerate()
+        .map(|(i, r)| role_row(i, r))
+        .collect::<Result<_, _>>()?;
+    let rows_p = st.p(Arg::Text(to_json(&rows)?));
+    Ok(ROLES.insert(dialect, org_p, &rows_p, None, after))
 }
 
 /// `, catalog_name = …, policy = …` for the catalog's own columns of the
