@@ -3029,6 +3029,27 @@ fn a_role_in_use_is_deleted_only_with_a_replacement_that_moves_its_holders() {
     );
     // A role nobody holds goes without a replacement.
     f.run(f.dir.create_role(ORG, f.owner, auditor()));
+    // A link is a bearer's credential: deleting its role revokes it, and it
+    // never grants the replacement.
+    let link = f.run(f.dir.create_invitation_link(ORG, f.owner, "auditor"));
+    assert_matches!(
+        f.refused(f.dir.delete_role(ORG, f.owner, "auditor", None)),
+        DirectoryError::RoleInUse {
+            members: 0,
+            invitations: 1,
+            ..
+        }
+    );
+    f.run(f.dir.delete_role(ORG, f.owner, "auditor", Some("intern")));
+    assert_eq!(
+        f.state(ORG).invitations[&link.id].state,
+        InvitationState::Revoked
+    );
+    assert_matches!(
+        block_on(f.dir.accept_invitation(&link.secret, full("l@acme.test"))),
+        Err(DirectoryError::InvitationRevoked)
+    );
+    f.run(f.dir.create_role(ORG, f.owner, auditor()));
     f.run(f.dir.delete_role(ORG, f.owner, "auditor", None));
     assert!(f.state(ORG).org.catalog.role("auditor").is_none());
 }

@@ -9,8 +9,7 @@
 //! for a deletion's holders.
 
 use super::{
-    acting, creating, profile_complete, require, required, role_in, Clock, Directory,
-    DirectoryError,
+    acting, profile_complete, require, required, role_in, Clock, Directory, DirectoryError,
 };
 use crate::action::Action;
 use crate::actor::{MemberActor, MemberStatus};
@@ -134,9 +133,10 @@ impl<S: Store, C: Clock> Directory<S, C> {
     /// members or named by pending invitations is deleted only with a
     /// `replacement`: in the same commit every holder moves to it, judged as
     /// a role change by the actor for each of them, and every pending
-    /// invitation naming the role is granted anew with it by the actor
-    /// (expired ones are revoked). Settled invitations keep the key they
-    /// were accepted or revoked with.
+    /// invitation of an address naming the role is granted anew with it by
+    /// the actor. Invitation links naming it, and expired invitations, are
+    /// revoked: a link is never made to grant a role it did not name.
+    /// Settled invitations keep the key they were accepted or revoked with.
     ///
     /// Nobody deletes the role they hold or one that exceeds their own; the
     /// unique role and the roles the policy names (default role, owner
@@ -242,12 +242,21 @@ impl<S: Store, C: Clock> Directory<S, C> {
             for inv in invitations {
                 let mut next = Invitation::clone(inv);
                 match replacement {
-                    Some(new) if inv.is_pending(plan.now) => {
-                        require(&me, creating(inv), &Resource::Invitation { org, role: new })?;
+                    // An address's invitation is granted anew, as the actor
+                    // could invite that address; a link is a bearer's
+                    // credential, issued for the role it named to whoever
+                    // holds it, and is revoked rather than made to grant
+                    // another role.
+                    Some(new) if inv.is_pending(plan.now) && inv.email.is_some() => {
+                        require(
+                            &me,
+                            Action::InviteMembers,
+                            &Resource::Invitation { org, role: new },
+                        )?;
                         next.role = new.key().clone();
                         next.created_by = me.id();
                     }
-                    // Expired: it can never be accepted; it is settled.
+                    // A link, or expired (it can never be accepted): settled.
                     _ => next.state = InvitationState::Revoked,
                 }
                 plan.put_invitation("delete_role", next);
