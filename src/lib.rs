@@ -87,15 +87,16 @@ pub use cache::{ActorCache, DEFAULT_ACTOR_CACHE_CAPACITY};
 #[cfg(feature = "import")]
 pub use directory::{import_template, ImportMode, ImportReport};
 pub use directory::{
-    AddressProblem, BadAddress, Clock, Directory, DirectoryError, IssuedInvitation, ManualClock,
-    NewOrganization, OrganizationInfo, Profile, ProfileUpdate, SystemClock,
-    DEFAULT_CACHED_ORGANIZATIONS, LISTED_IN_MESSAGE, MAX_AUDIT_PAGE, MAX_TEXT_CHARS,
+    AddressProblem, ApiKeyInfo, BadAddress, Clock, Directory, DirectoryError, IssuedApiKey,
+    IssuedInvitation, ManualClock, NewOrganization, OrganizationInfo, Profile, ProfileUpdate,
+    SystemClock, DEFAULT_CACHED_ORGANIZATIONS, KEY_PERMISSIONS, LISTED_IN_MESSAGE, MAX_AUDIT_PAGE,
+    MAX_TEXT_CHARS,
 };
 pub use directory::{ImportProblem, RowError};
 pub use executor::block_on;
 pub use record::{
-    AuditCursor, AuditEvent, Change, Committed, Invitation, InvitationState, Member, OrgState,
-    Organization, Records, Timestamp,
+    ApiKey, AuditCursor, AuditEvent, Bot, Change, Committed, Invitation, InvitationState, Member,
+    OrgState, Organization, Records, Timestamp,
 };
 #[cfg(feature = "sqlite")]
 pub use store::SqliteStore;

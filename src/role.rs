@@ -110,6 +110,20 @@ impl Role {
         }
     }
 
+    /// A builder starting from this role as it is, to make a changed copy
+    /// (for [`crate::Directory::edit_role`]).
+    ///
+    /// ```
+    /// use purview::{preset, Permissions};
+    /// let agent = preset::helpdesk().role("agent").unwrap().clone();
+    /// let wider = agent.to_builder().permissions(agent.permissions() | Permissions::ANALYTICS_VIEW).build();
+    /// assert_eq!(wider.key(), agent.key());
+    /// assert!(wider.exceeds(&agent));
+    /// ```
+    pub fn to_builder(&self) -> RoleBuilder {
+        RoleBuilder { role: self.clone() }
+    }
+
     /// The role's key.
     #[must_use]
     pub fn key(&self) -> &RoleKey {

@@ -228,21 +228,32 @@ fn admins_manage_admins_and_clients_and_grant_access_through_the_directory() {
     let (_, client) =
         block_on(dir.accept_invitation(&invites[0].secret, profile("client@bots.test"))).unwrap();
 
+    // Bots are registered (seed 002 "Create Bot"); grants name them.
+    let granted = block_on(dir.create_bot(ORG, admin, "Support bot")).unwrap();
+    let other = block_on(dir.create_bot(ORG, admin, "Sales bot")).unwrap();
+    let unregistered = block_on(dir.grant_bot(ORG, admin, client, BotId(424_242)));
+    assert!(
+        matches!(unregistered, Err(purview::DirectoryError::UnknownBot(_))),
+        "{unregistered:?}"
+    );
+    // A Client creates no bot.
+    assert!(block_on(dir.create_bot(ORG, client, "Mine")).is_err());
+
     // Before a grant the Client reaches no bot; after it, that bot only.
     let bot = Resource::Bot {
         org: ORG,
-        bot: GRANTED,
+        bot: granted,
     };
     let (actor, _) = block_on(dir.actor(ORG, client)).unwrap();
     assert_eq!(
         can(&actor, Action::EditBot, &bot).reason(),
         Some(Reason::BotNotGranted)
     );
-    block_on(dir.grant_bot(ORG, admin, client, GRANTED)).unwrap();
+    block_on(dir.grant_bot(ORG, admin, client, granted)).unwrap();
     let (actor, _) = block_on(dir.actor(ORG, client)).unwrap();
     assert!(can(&actor, Action::EditBot, &bot).is_allowed());
     // A Client cannot grant access.
-    assert!(block_on(dir.grant_bot(ORG, client, client, NOT_GRANTED)).is_err());
+    assert!(block_on(dir.grant_bot(ORG, client, client, other)).is_err());
 
     // An Admin manages another Admin at the same level, down to Client and back.
     block_on(dir.change_role(ORG, admin, second, "client")).unwrap();

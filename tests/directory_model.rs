@@ -45,7 +45,8 @@ use purview::{
     ManualClock, Member, MemberId, MemberStatus, MemoryStore, NewOrganization, OrgId, OrgState,
     Permissions as P, Policy, Profile, Reason, Role, RoleKey, Store, Team, TeamId, Timestamp,
 };
-use purview::{BotId, ProfileUpdate, Reach};
+use purview::{ApiKeyId, ApiKeyInfo, Bot, BotId, ProfileUpdate, Reach};
+use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -79,6 +80,8 @@ const PROFILE: u16 = 1 << 8;
 const BOTS: u16 = 1 << 9;
 const ORGANIZATION: u16 = 1 << 10;
 const ROLES: u16 = 1 << 11;
+const KEYS: u16 = 1 << 12;
+const CREATE_BOT: u16 = 1 << 13;
 const ALL: u16 = u16::MAX;
 /// An import creates, updates and changes roles: it needs all three.
 const IMPORT: u16 = INVITE | EDIT | CHANGE_ROLE;
@@ -86,7 +89,7 @@ const IMPORT: u16 = INVITE | EDIT | CHANGE_ROLE;
 const MEMBERS: u16 = CHANGE_ROLE | REMOVE | EDIT | INVITE | LINK | MANAGE_INVITATIONS;
 
 /// Each bit of the model with the crate's permission it stands for.
-const BITS: [(u16, P); 12] = [
+const BITS: [(u16, P); 14] = [
     (CHANGE_ROLE, P::MEMBER_ROLE_CHANGE),
     (REMOVE, P::MEMBER_REMOVE),
     (EDIT, P::MEMBER_EDIT),
@@ -99,6 +102,8 @@ const BITS: [(u16, P); 12] = [
     (BOTS, P::BOT_ACCESS_GRANT),
     (ORGANIZATION, P::ORGANIZATION_EDIT),
     (ROLES, P::ROLE_MANAGE),
+    (KEYS, P::API_KEY_GENERATE),
+    (CREATE_BOT, P::BOT_CREATE),
 ];
 
 #[derive(Debug)]
@@ -246,7 +251,10 @@ fn workspace_like_catalog() -> Catalog {
         | P::TEAM_MANAGE
         | P::TEAM_MEMBERS_EDIT
         | P::ORGANIZATION_EDIT
-        | P::ROLE_MANAGE;
+        | P::ROLE_MANAGE
+        | P::BOT_CREATE
+        | P::API_KEY_GENERATE
+        | P::BOT_HISTORY;
     Catalog::new(
         "workspace-like",
         [
@@ -313,7 +321,15 @@ static BOT_STUDIO: Rules = Rules {
             "admin",
             "Admin",
             1,
-            CHANGE_ROLE | REMOVE | EDIT | INVITE | MANAGE_INVITATIONS | PROFILE | BOTS,
+            CHANGE_ROLE
+                | REMOVE
+                | EDIT
+                | INVITE
+                | MANAGE_INVITATIONS
+                | PROFILE
+                | BOTS
+                | KEYS
+                | CREATE_BOT,
             false,
         ),
         RoleRule {
@@ -395,6 +411,10 @@ enum Rule {
     DuplicateUserCode,
     BotReach,
     SeatLimit,
+    UnknownBot,
+    UnknownApiKey,
+    NotKeyPermissions,
+    KeyBeyondActor,
 }
 
 fn rule_of(e: &DirectoryError) -> Rule {
@@ -429,6 +449,10 @@ fn rule_of(e: &DirectoryError) -> Rule {
         DirectoryError::DuplicateTeamCode(_) => Rule::DuplicateTeamCode,
         DirectoryError::DuplicateTeamName(_) => Rule::DuplicateTeamName,
         DirectoryError::DuplicateUserCode(_) => Rule::DuplicateUserCode,
+        DirectoryError::UnknownBot(_) => Rule::UnknownBot,
+        DirectoryError::UnknownApiKey(_) => Rule::UnknownApiKey,
+        DirectoryError::NotKeyPermissions(_) => Rule::NotKeyPermissions,
+        DirectoryError::KeyBeyondActor { .. } => Rule::KeyBeyondActor,
         // An import reports every failing row; the first names the rule here,
         // the import compares them all.
         DirectoryError::ImportFailed(rows) if !rows.is_empty() => problem_rule(&rows[0].problem),
@@ -485,6 +509,17 @@ struct MInvitation {
     state: InvitationState,
 }
 
+/// An API key as the model knows it.
+#[derive(Clone, Debug)]
+struct MKey {
+    id: ApiKeyId,
+    secret: String,
+    bot: BotId,
+    permissions: P,
+    created_by: MemberId,
+    revoked: bool,
+}
+
 #[derive(Clone, Debug)]
 struct MTeam {
     id: TeamId,
@@ -502,6 +537,10 @@ struct Model {
     members: Vec<MMember>,
     invitations: Vec<MInvitation>,
     teams: Vec<MTeam>,
+    /// Registered bots, in creation order.
+    bots: Vec<BotId>,
+    /// API keys, in creation order, revoked ones included.
+    keys: Vec<MKey>,
     /// Every member id ever seen, removed ones included: actors are drawn from it.
     ever: Vec<MemberId>,
     /// Every address ever used.
@@ -532,6 +571,26 @@ impl Model {
         email
             .and_then(|e| self.by_email(e))
             .filter(|m| m.status == MemberStatus::Invited)
+    }
+
+    /// The crate's permissions of a role of the catalog.
+    fn permissions(&self, role: &str) -> P {
+        (self.rules.catalog)().role(role).unwrap().permissions()
+    }
+
+    /// What a key resolves to now: its permissions cut down to its
+    /// creator's role, while the creator may still generate keys for its
+    /// bot, the bot is registered and the key not revoked.
+    fn resolves(&self, k: &MKey) -> Option<P> {
+        let creator = self.member(k.created_by)?;
+        let reach = !self.rule(creator.role).own_bots_only || creator.bots.contains(&k.bot);
+        let live = !k.revoked
+            && self.bots.contains(&k.bot)
+            && self.enabled(creator)
+            && self.rule(creator.role).may & KEYS != 0
+            && reach;
+        let p = k.permissions & self.permissions(creator.role);
+        (live && !p.is_empty()).then_some(p)
     }
 
     fn enabled(&self, m: &MMember) -> bool {
@@ -1078,6 +1137,25 @@ enum Op {
         target: usize,
         bot: usize,
     },
+    /// A member registers a bot.
+    CreateBot {
+        actor: usize,
+    },
+    /// Generates an API key for a bot, asking for `KEY_ASKS[asked]`.
+    GenerateKey {
+        actor: usize,
+        bot: usize,
+        asked: usize,
+    },
+    RevokeKey {
+        actor: usize,
+        key: usize,
+    },
+    /// Presents a key's secret (with `tampered`, one with a changed digit).
+    ResolveKey {
+        key: usize,
+        tampered: bool,
+    },
     RevokeBot {
         actor: usize,
         target: usize,
@@ -1127,8 +1205,15 @@ const RENAMES: [&str; 7] = [
     " Support ",
     "  ",
 ];
-/// The bots access is granted to.
-const BOT_IDS: [BotId; 3] = [BotId(1), BotId(2), BotId(3)];
+/// The permissions a key is asked for: within a bot studio Admin's role,
+/// beyond it, one no key carries, and none.
+const KEY_ASKS: [P; 5] = [
+    P::BOT_HISTORY,
+    P::BOT_HISTORY.union(P::BOT_EDIT),
+    P::BOT_DELETE,
+    P::API_KEY_GENERATE,
+    P::empty(),
+];
 /// The values a profile update sets, for the user code, name, display name
 /// and phone: a few, so that user codes clash; some padded (stored trimmed),
 /// some what a newcomer's profile already holds.
@@ -1163,10 +1248,23 @@ fn profile_update(fields: [u8; 4]) -> ProfileUpdate {
     }
 }
 
-/// Every operation: the member and invitation operations, and the role
-/// catalog's.
+/// Every operation: the member and invitation operations, the role
+/// catalog's, and the bots' and keys'.
 fn op() -> impl Strategy<Value = Op> {
-    prop_oneof![30 => member_op(), 1 => catalog_op()]
+    prop_oneof![30 => member_op(), 1 => catalog_op(), 4 => bot_op()]
+}
+
+/// Operations on bots and API keys.
+fn bot_op() -> impl Strategy<Value = Op> {
+    let ix = || 0usize..64;
+    prop_oneof![
+        1 => ix().prop_map(|actor| Op::CreateBot { actor }),
+        3 => (ix(), ix(), 0..KEY_ASKS.len())
+            .prop_map(|(actor, bot, asked)| Op::GenerateKey { actor, bot, asked }),
+        1 => (ix(), ix()).prop_map(|(actor, key)| Op::RevokeKey { actor, key }),
+        3 => (ix(), proptest::bool::weighted(0.2))
+            .prop_map(|(key, tampered)| Op::ResolveKey { key, tampered }),
+    ]
 }
 
 /// Operations on the role catalog.
@@ -1302,6 +1400,8 @@ impl Sim {
             }],
             invitations: Vec::new(),
             teams: Vec::new(),
+            bots: Vec::new(),
+            keys: Vec::new(),
             ever: vec![founder],
             emails: vec![email],
             version: 1,
@@ -1318,6 +1418,14 @@ impl Sim {
             ledger: Ledger::default(),
         };
         sim.check("creation");
+        // The host registers two bots: grants and keys name them.
+        for name in ["Bot 1", "Bot 2"] {
+            let bot = block_on(sim.dir.register_bot(ORG, name)).unwrap();
+            sim.model.bots.push(bot);
+            sim.model.version += 1;
+            sim.model.events += 1;
+            sim.check("registering a bot");
+        }
         sim
     }
 
@@ -1381,6 +1489,20 @@ impl Sim {
     fn role_key(&self, i: usize) -> &'static str {
         let roles = self.model.rules.roles;
         roles[i % roles.len()].key
+    }
+
+    fn bot(&self, i: usize) -> BotId {
+        // One index past the end names a bot that is not registered.
+        let bots = &self.model.bots;
+        bots.get(i % (bots.len() + 1))
+            .copied()
+            .unwrap_or(BotId(999))
+    }
+
+    /// One index past the end names a key that does not exist.
+    fn key(&self, i: usize) -> Option<MKey> {
+        let keys = &self.model.keys;
+        keys.get(i % (keys.len() + 1)).cloned()
     }
 
     fn team(&self, i: usize) -> TeamId {
@@ -1602,16 +1724,24 @@ impl Sim {
                 &what,
                 self.who(actor),
                 self.target(actor, target),
-                BOT_IDS[bot % BOT_IDS.len()],
+                self.bot(bot),
                 true,
             ),
             Op::RevokeBot { actor, target, bot } => self.bot_grant(
                 &what,
                 self.who(actor),
                 self.target(actor, target),
-                BOT_IDS[bot % BOT_IDS.len()],
+                self.bot(bot),
                 false,
             ),
+            Op::CreateBot { actor } => self.create_bot(&what, self.who(actor)),
+            Op::GenerateKey { actor, bot, asked } => {
+                self.generate_key(&what, self.who(actor), self.bot(bot), asked);
+            }
+            Op::RevokeKey { actor, key } => {
+                self.revoke_key(&what, self.who(actor), self.key(key));
+            }
+            Op::ResolveKey { key, tampered } => self.resolve_key(&what, self.key(key), tampered),
             Op::Import {
                 actor,
                 ref rows,
@@ -2424,6 +2554,124 @@ impl Sim {
         self.judge(what, &(broken, result));
     }
 
+    fn create_bot(&mut self, what: &str, actor: MemberId) {
+        let m = &self.model;
+        let mut broken = Vec::new();
+        match m.member(actor) {
+            None => broken.push(Rule::UnknownMember),
+            Some(a) => m.gate(a, CREATE_BOT, &mut broken),
+        }
+        let outcome = (broken, block_on(self.dir.create_bot(ORG, actor, "Made")));
+        if self.judge(what, &outcome) {
+            self.model.bots.push(outcome.1.unwrap());
+            self.model.version += 1;
+            self.model.events += 1;
+        }
+    }
+
+    fn generate_key(&mut self, what: &str, actor: MemberId, bot: BotId, asked: usize) {
+        let m = &self.model;
+        let asked = KEY_ASKS[asked];
+        let mut broken = Vec::new();
+        match m.member(actor) {
+            None => broken.push(Rule::UnknownMember),
+            Some(a) => {
+                m.gate(a, KEYS, &mut broken);
+                if m.rule(a.role).own_bots_only && !a.bots.contains(&bot) {
+                    broken.push(Rule::BotReach);
+                }
+                if !m.bots.contains(&bot) {
+                    broken.push(Rule::UnknownBot);
+                }
+                if !(asked - purview::KEY_PERMISSIONS).is_empty() {
+                    broken.push(Rule::NotKeyPermissions);
+                } else if asked.is_empty() {
+                    broken.push(Rule::InvalidInput);
+                } else if !m.permissions(a.role).contains(asked) {
+                    broken.push(Rule::KeyBeyondActor);
+                }
+            }
+        }
+        let result = block_on(self.dir.generate_api_key(ORG, actor, bot, asked));
+        let outcome = (broken, result);
+        if self.judge(what, &outcome) {
+            let issued = outcome.1.unwrap();
+            assert_eq!((issued.bot, issued.permissions), (bot, asked), "{what}");
+            // The secret is the caller's alone: the debug output hides it.
+            assert!(!format!("{issued:?}").contains(&issued.secret), "{what}");
+            self.model.keys.push(MKey {
+                id: issued.id,
+                secret: issued.secret,
+                bot,
+                permissions: asked,
+                created_by: actor,
+                revoked: false,
+            });
+            self.model.version += 1;
+            self.model.events += 1;
+        }
+    }
+
+    fn revoke_key(&mut self, what: &str, actor: MemberId, key: Option<MKey>) {
+        let m = &self.model;
+        let mut broken = Vec::new();
+        let id = key.as_ref().map_or(ApiKeyId(999), |k| k.id);
+        match (m.member(actor), &key) {
+            (None, _) => broken.push(Rule::UnknownMember),
+            (Some(_), None) => broken.push(Rule::UnknownApiKey),
+            (Some(a), Some(k)) => {
+                m.gate(a, KEYS, &mut broken);
+                if m.rule(a.role).own_bots_only && !a.bots.contains(&k.bot) {
+                    broken.push(Rule::BotReach);
+                }
+            }
+        }
+        let result = block_on(self.dir.revoke_api_key(ORG, actor, id));
+        if self.judge(what, &(broken, result)) {
+            let k = self.model.keys.iter_mut().find(|k| k.id == id).unwrap();
+            if !k.revoked {
+                k.revoked = true;
+                self.model.version += 1;
+                self.model.events += 1;
+            }
+        }
+    }
+
+    /// A key resolves to its bot and what the model says it may do now;
+    /// anything else, to nothing. Never refused, never written.
+    fn resolve_key(&mut self, what: &str, key: Option<MKey>, tampered: bool) {
+        let (secret, expected) = match &key {
+            None => ("pvk.7.999.".to_owned() + &"0".repeat(64), None),
+            Some(k) if tampered => {
+                let mut s = k.secret.clone();
+                let last = if s.ends_with('0') { "1" } else { "0" };
+                s.pop();
+                s.push_str(last);
+                (s, None)
+            }
+            Some(k) => (
+                k.secret.clone(),
+                self.model.resolves(k).map(|p| (k.id, k.bot, p)),
+            ),
+        };
+        let got = block_on(self.dir.resolve_api_key(&secret)).unwrap();
+        let got = got.map(|a| {
+            assert_eq!(a.org, ORG, "{what}");
+            (a.id, a.bot, a.permissions)
+        });
+        assert_eq!(
+            got, expected,
+            "{what}: the key resolves otherwise than the model says"
+        );
+        let outcome: Outcome<()> = (Vec::new(), Ok(()));
+        self.judge(what, &outcome);
+        if got.is_some() {
+            self.note("a key resolves");
+        } else if key.as_ref().is_some_and(|k| !tampered && !k.revoked) {
+            self.note("a live-looking key resolves to nothing");
+        }
+    }
+
     /// The host (no member) sets the seat limit: never below the seats in use.
     fn set_seat_limit(&mut self, what: &str, limit: usize) {
         let mut broken = Vec::new();
@@ -2488,6 +2736,9 @@ impl Sim {
                 m.gate(a, BOTS, &mut broken);
                 if m.rule(a.role).own_bots_only && !a.bots.contains(&bot) {
                     broken.push(Rule::BotReach);
+                }
+                if grant && !m.bots.contains(&bot) {
+                    broken.push(Rule::UnknownBot);
                 }
                 match target {
                     None => broken.push(Rule::UnknownMember),
@@ -2742,6 +2993,27 @@ impl Sim {
             .collect();
         assert_eq!(stored, modelled, "after {what}: teams differ");
 
+        let stored: Vec<BotId> = state.bots.keys().copied().collect();
+        assert_eq!(stored, m.bots, "after {what}: bots differ");
+        let stored: Vec<_> = state
+            .api_keys
+            .values()
+            .map(|k| (k.id, k.bot, k.permissions, k.created_by, k.revoked))
+            .collect();
+        let modelled: Vec<_> = m
+            .keys
+            .iter()
+            .map(|k| (k.id, k.bot, k.permissions, k.created_by, k.revoked))
+            .collect();
+        assert_eq!(stored, modelled, "after {what}: API keys differ");
+        for k in state.api_keys.values() {
+            let secret = &m.keys.iter().find(|x| x.id == k.id).unwrap().secret;
+            assert!(
+                k.secret_hash == <[u8; 32]>::from(Sha256::digest(secret.as_bytes())),
+                "after {what}: a key is stored otherwise than as its secret's hash"
+            );
+        }
+
         assert_eq!(state.org.name, m.name, "after {what}: organization name");
         assert_eq!(
             state.org.seat_limit as usize, m.seats,
@@ -2799,6 +3071,8 @@ struct Ledger {
     members: IndexMap<MemberId, Member>,
     invitations: IndexMap<InvitationId, Invitation>,
     teams: IndexMap<TeamId, Team>,
+    bots: IndexMap<BotId, Bot>,
+    keys: IndexMap<ApiKeyId, ApiKeyInfo>,
     /// Events read so far.
     read: usize,
 }
@@ -2851,6 +3125,23 @@ impl Ledger {
         if teams != self.teams.values().collect::<Vec<_>>() {
             return Err("the audit log does not replay to the stored teams".into());
         }
+        let bots: Vec<&Bot> = state.bots.values().map(|b| &**b).collect();
+        if bots != self.bots.values().collect::<Vec<_>>() {
+            return Err("the audit log does not replay to the stored bots".into());
+        }
+        let keys: Vec<(ApiKeyId, BotId, P, MemberId, bool)> = state
+            .api_keys
+            .values()
+            .map(|k| (k.id, k.bot, k.permissions, k.created_by, k.revoked))
+            .collect();
+        let replayed: Vec<_> = self
+            .keys
+            .values()
+            .map(|k| (k.id, k.bot, k.permissions, k.created_by, k.revoked))
+            .collect();
+        if keys != replayed {
+            return Err("the audit log does not replay to the stored API keys".into());
+        }
         Ok(())
     }
 
@@ -2865,7 +3156,44 @@ impl Ledger {
                 _ => Err("an organization event of an unknown kind or actor".into()),
             };
         }
+        // The host registers bots as the system; a member creates them
+        // with bot creation.
+        if e.subject.starts_with("bot:") {
+            return match (e.action.as_str(), e.actor) {
+                ("create_bot", None) => Ok(()),
+                ("create_bot", Some(who)) => self.may(rules, who, CREATE_BOT),
+                _ => Err("a bot event of an unknown kind".into()),
+            };
+        }
         let actor = e.actor.ok_or("an event without an actor")?;
+        if e.subject.starts_with("api-key:") {
+            // A key is generated by a member who may, for what their role
+            // holds; it is only ever revoked afterwards.
+            let after: ApiKeyInfo = record(e.after.as_ref()).ok_or("a key deleted")?;
+            let before: Option<ApiKeyInfo> = record(e.before.as_ref());
+            return match (e.action.as_str(), before) {
+                ("generate_api_key", None) => {
+                    if after.created_by != actor || after.revoked {
+                        return Err("a key generated for another or revoked".into());
+                    }
+                    self.may(rules, actor, KEYS)?;
+                    let role = self.members[&actor].role.clone();
+                    let held = (rules.catalog)().role(role.as_str()).unwrap().permissions();
+                    if !held.contains(after.permissions) {
+                        return Err(format!("a key beyond its creator's role `{role}`"));
+                    }
+                    Ok(())
+                }
+                ("revoke_api_key", Some(b)) => {
+                    let same = ApiKeyInfo { revoked: true, ..b };
+                    if same != after {
+                        return Err("revoking changed more than the key's state".into());
+                    }
+                    self.may(rules, actor, KEYS)
+                }
+                _ => Err("an API key event of an unknown kind".into()),
+            };
+        }
         if e.subject.starts_with("member:") {
             let before: Option<Member> = record(e.before.as_ref());
             let Some(after) = record::<Member>(e.after.as_ref()) else {
@@ -2982,6 +3310,19 @@ impl Ledger {
         Ok(())
     }
 
+    /// Whether `who` was, before the commit, active and allowed `need`.
+    fn may(&self, rules: &Rules, who: MemberId, need: u16) -> Result<(), String> {
+        let m = self
+            .members
+            .get(&who)
+            .ok_or_else(|| format!("{who} was no member"))?;
+        let held = rules.rule(m.role.as_str());
+        if m.status != MemberStatus::Active || held.disabling || held.may & need != need {
+            return Err(format!("{who} (`{}`) was not allowed", held.key));
+        }
+        Ok(())
+    }
+
     /// Whether `who` was, before the commit, allowed to grant `role` through
     /// an operation that needs `need`: active, holding the permission, and the
     /// role neither unique nor exceeding theirs.
@@ -3051,6 +3392,18 @@ impl Ledger {
             },
             // The organization's settings: compared directly by `check`.
             "organization" => {}
+            "bot" => match record(e.after.as_ref()) {
+                Some(b) => {
+                    self.bots.insert(BotId(id), b);
+                }
+                None => {
+                    self.bots.shift_remove(&BotId(id));
+                }
+            },
+            "api-key" => {
+                self.keys
+                    .insert(ApiKeyId(id), record(e.after.as_ref()).unwrap());
+            }
             other => panic!("an event on an unknown kind of record: {other}"),
         }
     }
@@ -3386,12 +3739,17 @@ fn generated_sequences_reach_every_outcome() {
     // each sequence, so that adding kinds leaves the others' stream alone.
     let mut catalog_runner = TestRunner::deterministic();
     let inserted = proptest::collection::vec((0usize..30, catalog_op()), 0..=3);
+    let mut bot_runner = TestRunner::deterministic();
+    let bot_ops = proptest::collection::vec((0usize..30, bot_op()), 0..=6);
     let mut seen = BTreeSet::new();
     let mut reached = BTreeSet::new();
     for (_, rules) in ALL_RULES {
         for _ in 0..256 {
             let mut ops = sequences.new_tree(&mut runner).unwrap().current();
             for (at, op) in inserted.new_tree(&mut catalog_runner).unwrap().current() {
+                ops.insert(at.min(ops.len()), op);
+            }
+            for (at, op) in bot_ops.new_tree(&mut bot_runner).unwrap().current() {
                 ops.insert(at.min(ops.len()), op);
             }
             let mut sim = Sim::new(rules, 5);
@@ -3427,6 +3785,9 @@ fn generated_sequences_reach_every_outcome() {
         "ApplyRoleTemplate",
         "GrantBot",
         "RevokeBot",
+        "CreateBot",
+        "GenerateKey",
+        "RevokeKey",
     ];
     for kind in kinds {
         assert!(
@@ -3464,6 +3825,10 @@ fn generated_sequences_reach_every_outcome() {
         DuplicateTeamName,
         DuplicateUserCode,
         BotReach,
+        UnknownBot,
+        UnknownApiKey,
+        NotKeyPermissions,
+        KeyBeyondActor,
     ] {
         assert!(
             seen.iter().any(|(_, r)| *r == Some(rule)),
@@ -3501,6 +3866,7 @@ fn generated_sequences_reach_every_outcome() {
         "revoking removes an invited member",
         "a profile update completes a profile",
         "a profile update leaves a profile incomplete",
+        "a key resolves",
     ] {
         assert!(reached.contains(path), "never reached: {path}");
     }
@@ -3577,6 +3943,41 @@ fn written_sequences_reach_the_rare_paths() {
                 },
             ],
             REFUSED_OVER_INVITATION,
+        ),
+        // An Admin's key dies with the Admin's right to generate it: once
+        // demoted to Lead, their key resolves to nothing.
+        (
+            vec![
+                Op::Join {
+                    actor: 0,
+                    role: 0,
+                    complete: true,
+                },
+                Op::Join {
+                    actor: 0,
+                    role: 0,
+                    complete: true,
+                },
+                Op::GenerateKey {
+                    actor: 2,
+                    bot: 0,
+                    asked: 0,
+                },
+                Op::ResolveKey {
+                    key: 0,
+                    tampered: false,
+                },
+                Op::ChangeRole {
+                    actor: 0,
+                    target: 3,
+                    role: 1,
+                },
+                Op::ResolveKey {
+                    key: 0,
+                    tampered: false,
+                },
+            ],
+            "a live-looking key resolves to nothing",
         ),
         // (A member made an Admin before joining holds an invitation the
         // Admin granted, no longer the lead's: the removal rule that a

@@ -1,7 +1,8 @@
 //! Errors of directory operations.
 
 use crate::decision::Reason;
-use crate::id::{InvitationId, MemberId, OrgId, TeamId};
+use crate::id::{ApiKeyId, BotId, InvitationId, MemberId, OrgId, TeamId};
+use crate::permission::Permissions;
 use crate::role::RoleKey;
 use crate::store::StoreError;
 use std::fmt;
@@ -77,6 +78,24 @@ pub enum DirectoryError {
     /// No such team in the organization.
     #[error("team `{0}` does not exist in this organization")]
     UnknownTeam(TeamId),
+    /// No such registered bot in the organization.
+    #[error("bot `{0}` is not registered in this organization")]
+    UnknownBot(BotId),
+    /// No such API key in the organization.
+    #[error("API key `{0}` does not exist in this organization")]
+    UnknownApiKey(ApiKeyId),
+    /// An API key was asked for permissions that no key carries: only what
+    /// acts on the key's own bot, and never API key generation or granting
+    /// bot access (a key mints no credentials).
+    #[error("an API key cannot carry {0}")]
+    NotKeyPermissions(Permissions),
+    /// An API key was asked for permissions the acting member's role does
+    /// not have: a key grants at most what its creator could.
+    #[error("an API key cannot carry {missing}, which the acting member's role lacks")]
+    KeyBeyondActor {
+        /// The permissions asked for that the role lacks.
+        missing: Permissions,
+    },
     /// No such invitation in the organization.
     #[error("invitation `{0}` does not exist in this organization")]
     UnknownInvitation(InvitationId),

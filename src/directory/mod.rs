@@ -7,6 +7,7 @@
 //! on a conflict it reloads and decides again. A refused operation writes
 //! nothing.
 
+mod bots;
 mod email;
 mod error;
 #[cfg(feature = "import")]
@@ -18,9 +19,10 @@ mod secret;
 mod text;
 
 use crate::record::{
-    AuditCursor, AuditEvent, Change, Invitation, InvitationState, Member, OrgState, Organization,
-    Timestamp,
+    ApiKey, AuditCursor, AuditEvent, Bot, Change, Invitation, InvitationState, Member, OrgState,
+    Organization, Timestamp,
 };
+pub use bots::{ApiKeyInfo, IssuedApiKey, KEY_PERMISSIONS};
 pub use error::{
     AddressProblem, BadAddress, DirectoryError, ImportProblem, RowError, LISTED_IN_MESSAGE,
 };
@@ -34,7 +36,7 @@ use crate::actor::{Actor, MemberActor, MemberStatus};
 use crate::catalog::Catalog;
 use crate::decision::Decision;
 use crate::eval::can;
-use crate::id::{BotId, InvitationId, MemberId, OrgId, TeamId};
+use crate::id::{ApiKeyId, BotId, InvitationId, MemberId, OrgId, TeamId};
 use crate::resource::Resource;
 use crate::role::{Role, RoleKey};
 use crate::store::{Commit, Store, StoreError};
@@ -1473,69 +1475,6 @@ impl<S: Store, C: Clock> Directory<S, C> {
         .await
     }
 
-    /// Grants a member access to a bot. Not to a member whose role exceeds
-    /// the actor's: the grant is part of the member's record.
-    ///
-    /// # Errors
-    ///
-    /// [`DirectoryError::Denied`], [`DirectoryError::UnknownMember`],
-    /// [`DirectoryError::TargetExceedsActor`].
-    pub async fn grant_bot(
-        &self,
-        org: OrgId,
-        actor: MemberId,
-        member: MemberId,
-        bot: BotId,
-    ) -> Result<(), DirectoryError> {
-        self.bot_grant(org, actor, member, bot, true).await
-    }
-
-    /// Revokes a member's access to a bot.
-    ///
-    /// # Errors
-    ///
-    /// As [`Directory::grant_bot`].
-    pub async fn revoke_bot(
-        &self,
-        org: OrgId,
-        actor: MemberId,
-        member: MemberId,
-        bot: BotId,
-    ) -> Result<(), DirectoryError> {
-        self.bot_grant(org, actor, member, bot, false).await
-    }
-
-    async fn bot_grant(
-        &self,
-        org: OrgId,
-        actor: MemberId,
-        member: MemberId,
-        bot: BotId,
-        grant: bool,
-    ) -> Result<(), DirectoryError> {
-        self.run(org, Some(actor), |state, plan| {
-            let me = acting(state, actor)?;
-            require(&me, Action::GrantBotAccess, &Resource::Bot { org, bot })?;
-            let target = member_in(state, member)?;
-            // A bot grant is part of the member's record: nobody edits a
-            // member whose role exceeds their own.
-            outranks(&me, target, role_in(state, target.role.as_str())?)?;
-            let mut next = Member::clone(target);
-            if grant {
-                if let Err(at) = next.bots.binary_search(&bot) {
-                    next.bots.insert(at, bot);
-                }
-            } else {
-                next.bots.retain(|b| *b != bot);
-            }
-            if next.bots != target.bots {
-                plan.put_member(if grant { "grant_bot" } else { "revoke_bot" }, next);
-            }
-            Ok(())
-        })
-        .await
-    }
-
     /// Members per role, in catalog order ("Role Management").
     ///
     /// # Errors
@@ -1853,6 +1792,8 @@ pub(crate) struct Plan<'s> {
     members: IndexMap<MemberId, Option<Arc<Member>>>,
     teams: IndexMap<TeamId, Option<Arc<Team>>>,
     invitations: IndexMap<InvitationId, Arc<Invitation>>,
+    bots: IndexMap<BotId, Option<Arc<Bot>>>,
+    api_keys: IndexMap<ApiKeyId, Arc<ApiKey>>,
     /// The catalog the operation leaves, when it changes it.
     catalog: Option<Arc<Catalog>>,
     changes: Vec<Change>,
@@ -1869,6 +1810,8 @@ impl<'s> Plan<'s> {
             members: IndexMap::new(),
             teams: IndexMap::new(),
             invitations: IndexMap::new(),
+            bots: IndexMap::new(),
+            api_keys: IndexMap::new(),
             catalog: None,
             changes: Vec::new(),
             pending: Vec::new(),
@@ -1906,6 +1849,21 @@ impl<'s> Plan<'s> {
             .or_else(|| self.before.invitations.get(&id))
     }
 
+    /// The registered bot as the operation would leave it.
+    fn bot(&self, id: BotId) -> Option<&Arc<Bot>> {
+        match self.bots.get(&id) {
+            Some(written) => written.as_ref(),
+            None => self.before.bots.get(&id),
+        }
+    }
+
+    /// The API key as the operation would leave it.
+    fn api_key(&self, id: ApiKeyId) -> Option<&Arc<ApiKey>> {
+        self.api_keys
+            .get(&id)
+            .or_else(|| self.before.api_keys.get(&id))
+    }
+
     /// The teams the plan writes (not those it deletes).
     fn written_teams(&self) -> impl Iterator<Item = &Arc<Team>> + '_ {
         self.teams.values().flatten()
@@ -1935,7 +1893,9 @@ impl<'s> Plan<'s> {
             let taken = id == 0
                 || self.member(MemberId(id)).is_some()
                 || self.team(TeamId(id)).is_some()
-                || self.invitation(InvitationId(id)).is_some();
+                || self.invitation(InvitationId(id)).is_some()
+                || self.bot(BotId(id)).is_some()
+                || self.api_key(ApiKeyId(id)).is_some();
             if !taken {
                 return id;
             }
@@ -2014,6 +1974,35 @@ impl<'s> Plan<'s> {
         self.record(action, id.to_string(), before, None);
         self.teams.insert(id, None);
         self.changes.push(Change::DeleteTeam(id));
+    }
+
+    fn put_bot(&mut self, action: &str, b: Bot) {
+        let before = self.bot(b.id).map(|x| json(&**x));
+        let b = Arc::new(b);
+        self.record(action, b.id.to_string(), before, Some(json(&*b)));
+        self.bots.insert(b.id, Some(Arc::clone(&b)));
+        self.changes.push(Change::PutBot(b));
+    }
+
+    fn delete_bot(&mut self, action: &str, id: BotId) {
+        let before = self.bot(id).map(|x| json(&**x));
+        self.record(action, id.to_string(), before, None);
+        self.bots.insert(id, None);
+        self.changes.push(Change::DeleteBot(id));
+    }
+
+    /// Writes an API key; its audit values leave the secret's hash out.
+    fn put_api_key(&mut self, action: &str, k: ApiKey) {
+        let before = self.api_key(k.id).map(|x| json(&ApiKeyInfo::of(x)));
+        self.record(
+            action,
+            k.id.to_string(),
+            before,
+            Some(json(&ApiKeyInfo::of(&k))),
+        );
+        let k = Arc::new(k);
+        self.api_keys.insert(k.id, Arc::clone(&k));
+        self.changes.push(Change::PutApiKey(k));
     }
 
     fn put_invitation(&mut self, action: &str, i: Invitation) {

@@ -1,9 +1,10 @@
 //! The stored state of one organization, and the changes that move it.
 
+use super::bots::{ApiKey, Bot};
 use super::records::Records;
 use crate::actor::{MemberActor, MemberStatus};
 use crate::catalog::Catalog;
-use crate::id::{BotId, InvitationId, MemberId, OrgId, TeamId};
+use crate::id::{ApiKeyId, BotId, InvitationId, MemberId, OrgId, TeamId};
 use crate::role::{Role, RoleKey};
 use crate::team::Team;
 use indexmap::IndexMap;
@@ -129,6 +130,10 @@ pub struct OrgState {
     pub teams: Records<TeamId, Arc<Team>>,
     /// Invitations by id, in creation order.
     pub invitations: Records<InvitationId, Arc<Invitation>>,
+    /// Registered bots by id, in creation order.
+    pub bots: Records<BotId, Arc<Bot>>,
+    /// API keys by id, in creation order (revoked ones included).
+    pub api_keys: Records<ApiKeyId, Arc<ApiKey>>,
     /// Lookups over the records, built on first use.
     index: OnceLock<Index>,
 }
@@ -141,6 +146,8 @@ impl PartialEq for OrgState {
             && self.members == other.members
             && self.teams == other.teams
             && self.invitations == other.invitations
+            && self.bots == other.bots
+            && self.api_keys == other.api_keys
     }
 }
 
@@ -154,6 +161,8 @@ impl std::fmt::Debug for OrgState {
             .field("members", &self.members)
             .field("teams", &self.teams)
             .field("invitations", &self.invitations)
+            .field("bots", &self.bots)
+            .field("api_keys", &self.api_keys)
             .finish_non_exhaustive()
     }
 }
@@ -184,6 +193,11 @@ struct Index {
     open: imbl::HashMap<String, Vec<InvitationId>>,
     /// How many open invitations (links included) expire at each time.
     expiries: imbl::OrdMap<Timestamp, usize>,
+    /// Members granted each bot.
+    bot_members: imbl::HashMap<BotId, imbl::OrdSet<MemberId>>,
+    /// API keys of each bot, revoked ones included, in creation order (a
+    /// key is never deleted and never changes bots).
+    bot_keys: imbl::HashMap<BotId, imbl::Vector<ApiKeyId>>,
 }
 
 impl Index {
@@ -197,6 +211,9 @@ impl Index {
         }
         for t in state.teams.values() {
             index.add_team(t);
+        }
+        for k in state.api_keys.values() {
+            index.bot_keys.entry(k.bot).or_default().push_back(k.id);
         }
         index
     }
@@ -224,6 +241,9 @@ impl Index {
         for t in &m.teams {
             self.team_members.entry(*t).or_default().insert(m.id);
         }
+        for b in &m.bots {
+            self.bot_members.entry(*b).or_default().insert(m.id);
+        }
         self.emails.insert(m.email.clone(), m.id);
         if let Some(code) = &m.user_code {
             self.codes.insert(code.clone(), m.id);
@@ -244,6 +264,14 @@ impl Index {
                 members.remove(&m.id);
                 if members.is_empty() {
                     self.team_members.remove(t);
+                }
+            }
+        }
+        for b in &m.bots {
+            if let Some(members) = self.bot_members.get_mut(b) {
+                members.remove(&m.id);
+                if members.is_empty() {
+                    self.bot_members.remove(b);
                 }
             }
         }
@@ -353,6 +381,12 @@ pub enum Change {
     /// Replaces the organization's role catalog (its roles, policy,
     /// knowledge bases and matrix); the records stay.
     SetCatalog(Arc<Catalog>),
+    /// Inserts or replaces a registered bot.
+    PutBot(Arc<Bot>),
+    /// Deletes a registered bot.
+    DeleteBot(BotId),
+    /// Inserts or replaces an API key.
+    PutApiKey(Arc<ApiKey>),
 }
 
 impl OrgState {
@@ -365,6 +399,8 @@ impl OrgState {
             members: Records::new(),
             teams: Records::new(),
             invitations: Records::new(),
+            bots: Records::new(),
+            api_keys: Records::new(),
             index: OnceLock::new(),
         }
     }
@@ -421,6 +457,27 @@ impl OrgState {
                 self.org.seat_limit = *seat_limit;
             }
             Change::SetCatalog(catalog) => self.org.catalog = Arc::clone(catalog),
+            Change::PutBot(b) => {
+                self.bots.insert(b.id, Arc::clone(b));
+            }
+            Change::DeleteBot(id) => {
+                self.bots.remove(id);
+            }
+            Change::PutApiKey(k) => {
+                let old = self.api_keys.insert(k.id, Arc::clone(k));
+                if let Some(index) = self.index.get_mut() {
+                    match old {
+                        Some(old) if old.bot == k.bot => {}
+                        Some(old) => {
+                            if let Some(keys) = index.bot_keys.get_mut(&old.bot) {
+                                keys.retain(|id| *id != k.id);
+                            }
+                            index.bot_keys.entry(k.bot).or_default().push_back(k.id);
+                        }
+                        None => index.bot_keys.entry(k.bot).or_default().push_back(k.id),
+                    }
+                }
+            }
         }
     }
 
@@ -482,6 +539,26 @@ impl OrgState {
             .into_iter()
             .flatten()
             .filter_map(|id| self.members.get(id))
+    }
+
+    /// The members granted a bot, by id.
+    pub fn bot_grantees<'s>(&'s self, bot: BotId) -> impl Iterator<Item = &'s Arc<Member>> + 's {
+        self.index()
+            .bot_members
+            .get(&bot)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.members.get(id))
+    }
+
+    /// The API keys of a bot, revoked ones included, in creation order.
+    pub fn bot_keys<'s>(&'s self, bot: BotId) -> impl Iterator<Item = &'s Arc<ApiKey>> + 's {
+        self.index()
+            .bot_keys
+            .get(&bot)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.api_keys.get(id))
     }
 
     /// Members holding the role, whatever their status.

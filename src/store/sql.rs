@@ -5,13 +5,14 @@
 use super::sql_write::{self, Arg, Logged, Statement};
 use super::{Commit, StoreError, Updates};
 use crate::catalog::{Catalog, Policy};
-use crate::id::{BotId, InvitationId, KnowledgeBaseId, MemberId, OrgId, TeamId};
+use crate::id::{ApiKeyId, BotId, InvitationId, KnowledgeBaseId, MemberId, OrgId, TeamId};
 use crate::matrix::Matrix;
 use crate::permission::Permissions;
-use crate::record::{AuditCursor, Committed, StoredRecord};
 use crate::record::{
-    AuditEvent, Change, Invitation, InvitationState, Member, OrgState, Organization, Timestamp,
+    ApiKey, AuditEvent, Bot, Change, Invitation, InvitationState, Member, OrgState, Organization,
+    Timestamp,
 };
+use crate::record::{AuditCursor, Committed, StoredRecord};
 use crate::role::{Role, RoleKey};
 use crate::scope::{ConversationScope, KnowledgeRefs, Reach};
 use crate::team::Team;
@@ -113,6 +114,27 @@ const MIGRATIONS: &[&[&str]] = &[
         version BIGINT NOT NULL,
         changes TEXT NOT NULL,
         PRIMARY KEY (org_id, version))",
+    ],
+    &[
+        // Registered bots and their API keys.
+        "CREATE TABLE purview_bots (
+        org_id BIGINT NOT NULL,
+        bot_id BIGINT NOT NULL,
+        position BIGINT NOT NULL,
+        name TEXT NOT NULL,
+        published BIGINT NOT NULL,
+        PRIMARY KEY (org_id, bot_id))",
+        "CREATE TABLE purview_api_keys (
+        org_id BIGINT NOT NULL,
+        api_key_id BIGINT NOT NULL,
+        position BIGINT NOT NULL,
+        bot_id BIGINT NOT NULL,
+        permissions BIGINT NOT NULL,
+        secret_hash TEXT NOT NULL,
+        created_by BIGINT NOT NULL,
+        created_at BIGINT NOT NULL,
+        revoked BIGINT NOT NULL,
+        PRIMARY KEY (org_id, api_key_id))",
     ],
 ];
 
@@ -438,8 +460,32 @@ impl SqlCore {
         .fetch_all(&mut *tx)
         .await
         .map_err(from_sqlx)?;
+        let bots = sqlx::query(&self.sql(
+            "SELECT bot_id, name, published FROM purview_bots WHERE org_id = $1 ORDER BY position",
+        ))
+        .bind(key)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(from_sqlx)?;
+        let api_keys = sqlx::query(&self.sql(
+            "SELECT api_key_id, bot_id, permissions, secret_hash, created_by, created_at, revoked
+             FROM purview_api_keys WHERE org_id = $1 ORDER BY position",
+        ))
+        .bind(key)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(from_sqlx)?;
         tx.commit().await.map_err(from_sqlx)?;
-        decode(org, &row, &roles, &members, &teams, &invitations).map(|s| Some(Arc::new(s)))
+        let rows = Rows {
+            org: &row,
+            roles: &roles,
+            members: &members,
+            teams: &teams,
+            invitations: &invitations,
+            bots: &bots,
+            api_keys: &api_keys,
+        };
+        decode(org, &rows).map(|s| Some(Arc::new(s)))
     }
 
     /// The change log after `version`, by the primary key; `None` when it
@@ -666,14 +712,27 @@ fn bound(statement: &Statement) -> sqlx::query::Query<'_, Any, sqlx::any::AnyArg
 /// keep together (one holder of the unique role, members' teams exist,
 /// unique emails, user codes, team codes and names) — each is
 /// [`StoreError::Corrupt`], never access.
-fn decode(
-    org: OrgId,
-    row: &AnyRow,
-    roles: &[AnyRow],
-    members: &[AnyRow],
-    teams: &[AnyRow],
-    invitations: &[AnyRow],
-) -> Result<OrgState, StoreError> {
+/// An organization's rows, one slice per table.
+struct Rows<'a> {
+    org: &'a AnyRow,
+    roles: &'a [AnyRow],
+    members: &'a [AnyRow],
+    teams: &'a [AnyRow],
+    invitations: &'a [AnyRow],
+    bots: &'a [AnyRow],
+    api_keys: &'a [AnyRow],
+}
+
+fn decode(org: OrgId, rows: &Rows<'_>) -> Result<OrgState, StoreError> {
+    let Rows {
+        org: row,
+        roles,
+        members,
+        teams,
+        invitations,
+        bots,
+        api_keys,
+    } = *rows;
     let mut decoded_roles = Vec::with_capacity(roles.len());
     for r in roles {
         let key: String = get(r, "role_key")?;
@@ -695,20 +754,11 @@ fn decode(
             .team_reach(reach(&get::<String>(r, "team_reach")?)?)
             .bot_reach(reach(&get::<String>(r, "bot_reach")?)?)
             .knowledge(knowledge);
-        // Flags are exactly 0 or 1: any other value is damage, not "true".
-        let flag = |col: &str| -> Result<bool, StoreError> {
-            match get::<i64>(r, col)? {
-                0 => Ok(false),
-                1 => Ok(true),
-                other => Err(corrupt(format!(
-                    "purview_roles role_key `{key}`: {col} is {other}, not 0 or 1"
-                ))),
-            }
-        };
-        if flag("is_unique")? {
+        let at = || format!("purview_roles role_key `{key}`");
+        if flag(r, "is_unique", at)? {
             b = b.unique();
         }
-        if flag("is_disabled")? {
+        if flag(r, "is_disabled", at)? {
             b = b.disabled();
         }
         decoded_roles.push(b.build());
@@ -804,9 +854,44 @@ fn decode(
             }),
         );
     }
+    let mut bot_map = crate::record::Records::new();
+    for r in bots {
+        let id = BotId(id(r, "bot_id")?);
+        let published = flag(r, "published", || format!("purview_bots bot_id {}", id.0))?;
+        bot_map.insert(
+            id,
+            Arc::new(Bot {
+                id,
+                name: get(r, "name")?,
+                published,
+            }),
+        );
+    }
+    let mut key_map = crate::record::Records::new();
+    for r in api_keys {
+        let id = ApiKeyId(id(r, "api_key_id")?);
+        let at = || format!("purview_api_keys api_key_id {}", id.0);
+        let bits = to_u64(get(r, "permissions")?, "permissions")?;
+        let permissions =
+            Permissions::from_stored(bits).map_err(|e| corrupt(format!("{}: {e}", at())))?;
+        key_map.insert(
+            id,
+            Arc::new(ApiKey {
+                id,
+                bot: BotId(id_of(r, "bot_id")?),
+                permissions,
+                secret_hash: unhex(&get::<String>(r, "secret_hash")?)?,
+                created_by: MemberId(id_of(r, "created_by")?),
+                created_at: Timestamp(id_of(r, "created_at")?),
+                revoked: flag(r, "revoked", at)?,
+            }),
+        );
+    }
     state.members = member_map;
     state.teams = team_map;
     state.invitations = invitation_map;
+    state.bots = bot_map;
+    state.api_keys = key_map;
     if let Some(broken) = state.broken_rule() {
         let row = match broken.record {
             StoredRecord::Member(id) => format!("purview_members member_id {}", id.0),
@@ -815,6 +900,15 @@ fn decode(
         return Err(corrupt(format!("{row}: {}", broken.problem)));
     }
     Ok(state)
+}
+
+/// A flag column: exactly 0 or 1; any other value is damage, not "true".
+fn flag(row: &AnyRow, col: &str, at: impl Fn() -> String) -> Result<bool, StoreError> {
+    match get::<i64>(row, col)? {
+        0 => Ok(false),
+        1 => Ok(true),
+        other => Err(corrupt(format!("{}: {col} is {other}, not 0 or 1", at()))),
+    }
 }
 
 /// The changes of one row of the change log.

@@ -13,7 +13,7 @@ use super::sql::{
 };
 use super::{Commit, StoreError};
 use crate::catalog::Catalog;
-use crate::record::{AuditEvent, Change, Invitation, Member, Organization};
+use crate::record::{ApiKey, AuditEvent, Bot, Change, Invitation, Member, Organization};
 use crate::role::Role;
 use crate::team::Team;
 use indexmap::IndexMap;
@@ -100,6 +100,34 @@ pub(super) const INVITATIONS: Table = Table {
     ],
 };
 
+pub(super) const BOTS: Table = Table {
+    name: "purview_bots",
+    key: Some("bot_id"),
+    follow_position: false,
+    columns: &[
+        ("bot_id", "bigint"),
+        ("position", "bigint"),
+        ("name", "text"),
+        ("published", "bigint"),
+    ],
+};
+
+pub(super) const API_KEYS: Table = Table {
+    name: "purview_api_keys",
+    key: Some("api_key_id"),
+    follow_position: false,
+    columns: &[
+        ("api_key_id", "bigint"),
+        ("position", "bigint"),
+        ("bot_id", "bigint"),
+        ("permissions", "bigint"),
+        ("secret_hash", "text"),
+        ("created_by", "bigint"),
+        ("created_at", "bigint"),
+        ("revoked", "bigint"),
+    ],
+};
+
 pub(super) const AUDIT: Table = Table {
     name: "purview_audit",
     key: None,
@@ -168,6 +196,26 @@ struct InvitationRow<'a> {
 }
 
 #[derive(Serialize)]
+struct BotRow<'a> {
+    bot_id: i64,
+    position: i64,
+    name: &'a str,
+    published: i64,
+}
+
+#[derive(Serialize)]
+struct ApiKeyRow {
+    api_key_id: i64,
+    position: i64,
+    bot_id: i64,
+    permissions: i64,
+    secret_hash: String,
+    created_by: i64,
+    created_at: i64,
+    revoked: i64,
+}
+
+#[derive(Serialize)]
 struct AuditRow<'a> {
     version: i64,
     idx: i64,
@@ -231,6 +279,28 @@ fn invitation_row(position: i64, i: &Invitation) -> Result<InvitationRow<'_>, St
         created_at: to_i64(i.created_at.0, "timestamp")?,
         expires_at: to_i64(i.expires_at.0, "timestamp")?,
         state: invitation_state_name(i.state),
+    })
+}
+
+fn bot_row(position: i64, b: &Bot) -> Result<BotRow<'_>, StoreError> {
+    Ok(BotRow {
+        bot_id: to_i64(b.id.0, "bot id")?,
+        position,
+        name: &b.name,
+        published: i64::from(b.published),
+    })
+}
+
+fn api_key_row(position: i64, k: &ApiKey) -> Result<ApiKeyRow, StoreError> {
+    Ok(ApiKeyRow {
+        api_key_id: to_i64(k.id.0, "api key id")?,
+        position,
+        bot_id: to_i64(k.bot.0, "bot id")?,
+        permissions: to_i64(k.permissions.bits(), "permissions")?,
+        secret_hash: hex(&k.secret_hash),
+        created_by: to_i64(k.created_by.0, "member id")?,
+        created_at: to_i64(k.created_at.0, "timestamp")?,
+        revoked: i64::from(k.revoked),
     })
 }
 
@@ -387,7 +457,7 @@ impl Statement {
     }
 }
 
-/// A commit's net changes to members, teams and invitations.
+/// A commit's net changes to the organization's records.
 struct Nets<'a> {
     /// The organization's name and seat limit, when the commit sets them.
     organization: Option<(&'a str, u32)>,
@@ -396,6 +466,8 @@ struct Nets<'a> {
     members: Net<'a, Member>,
     teams: Net<'a, Team>,
     invitations: Net<'a, Invitation>,
+    bots: Net<'a, Bot>,
+    api_keys: Net<'a, ApiKey>,
 }
 
 /// A commit's net changes. The organization's creation is written with the
@@ -407,6 +479,8 @@ fn nets(changes: &[Change]) -> Nets<'_> {
         members: Net::default(),
         teams: Net::default(),
         invitations: Net::default(),
+        bots: Net::default(),
+        api_keys: Net::default(),
     };
     for change in changes {
         match change {
@@ -420,6 +494,9 @@ fn nets(changes: &[Change]) -> Nets<'_> {
                 n.organization = Some((name.as_str(), *seat_limit));
             }
             Change::SetCatalog(c) => n.catalog = Some(&**c),
+            Change::PutBot(b) => n.bots.put(b.id.0, b),
+            Change::DeleteBot(id) => n.bots.delete(id.0),
+            Change::PutApiKey(k) => n.api_keys.put(k.id.0, k),
         }
     }
     n
@@ -512,6 +589,9 @@ pub(super) enum Logged<'a> {
     /// The catalog in its JSON file form ([`Catalog::to_json`]), checked
     /// whole when read back.
     SetCatalog(Cow<'a, str>),
+    PutBot(Cow<'a, Bot>),
+    DeleteBot(crate::id::BotId),
+    PutApiKey(Cow<'a, ApiKey>),
 }
 
 impl<'a> Logged<'a> {
@@ -528,6 +608,9 @@ impl<'a> Logged<'a> {
                 seat_limit: *seat_limit,
             },
             Change::SetCatalog(c) => Logged::SetCatalog(Cow::Owned(c.to_json())),
+            Change::PutBot(b) => Logged::PutBot(Cow::Borrowed(&**b)),
+            Change::DeleteBot(id) => Logged::DeleteBot(*id),
+            Change::PutApiKey(k) => Logged::PutApiKey(Cow::Borrowed(&**k)),
         })
     }
 
@@ -546,6 +629,9 @@ impl<'a> Logged<'a> {
                 Catalog::from_json(&text)
                     .map_err(|e| super::sql::corrupt(format!("change log catalog: {e}")))?,
             )),
+            Logged::PutBot(b) => Change::PutBot(std::sync::Arc::new(b.into_owned())),
+            Logged::DeleteBot(id) => Change::DeleteBot(id),
+            Logged::PutApiKey(k) => Change::PutApiKey(std::sync::Arc::new(k.into_owned())),
         })
     }
 }
@@ -655,6 +741,7 @@ pub(super) fn statements(
     for (table, deleted, name) in [
         (&MEMBERS, nets.members.deleted()?, "dm"),
         (&TEAMS, nets.teams.deleted()?, "dt"),
+        (&BOTS, nets.bots.deleted()?, "db"),
     ] {
         if deleted.is_empty() {
             continue;
@@ -681,6 +768,16 @@ pub(super) fn statements(
         .written()
         .map(|(i, inv)| invitation_row(position(i), inv))
         .collect::<Result<_, _>>()?;
+    let bots: Vec<BotRow<'_>> = nets
+        .bots
+        .written()
+        .map(|(i, b)| bot_row(position(i), b))
+        .collect::<Result<_, _>>()?;
+    let api_keys: Vec<ApiKeyRow> = nets
+        .api_keys
+        .written()
+        .map(|(i, k)| api_key_row(position(i), k))
+        .collect::<Result<_, _>>()?;
     for (table, rows, moved, name) in [
         (
             &MEMBERS,
@@ -699,6 +796,18 @@ pub(super) fn statements(
             (!invitations.is_empty()).then(|| to_json(&invitations)),
             Vec::new(),
             "i",
+        ),
+        (
+            &BOTS,
+            (!bots.is_empty()).then(|| to_json(&bots)),
+            nets.bots.moved()?,
+            "b",
+        ),
+        (
+            &API_KEYS,
+            (!api_keys.is_empty()).then(|| to_json(&api_keys)),
+            Vec::new(),
+            "k",
         ),
     ] {
         let Some(rows) = rows else { continue };

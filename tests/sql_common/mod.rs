@@ -239,7 +239,16 @@ pub async fn concurrent_writers<S: SqlStore>(stores: Vec<S>, writers: usize) {
 
 /// A damaged row is a typed error, never access.
 pub async fn damaged_rows_are_errors<S: SqlStore>(store: S) {
-    let damages: [(&str, &str); 7] = [
+    let zeros = "0".repeat(64);
+    let key = |permissions: &str, revoked: &str| {
+        format!(
+            "INSERT INTO purview_api_keys (org_id, api_key_id, position, bot_id, permissions, \
+             secret_hash, created_by, created_at, revoked) \
+             VALUES ({{org}}, 77, 0, 5, {permissions}, '{zeros}', 1, 0, {revoked})"
+        )
+    };
+    let (key_bits, key_flag) = (key("4611686018427387904", "0"), key("8", "2"));
+    let damages: [(&str, &str); 10] = [
         (
             "unknown permission bits",
             "UPDATE purview_roles SET permissions = 4611686018427387904 WHERE org_id = {org} AND role_key = 'agent'",
@@ -267,6 +276,13 @@ pub async fn damaged_rows_are_errors<S: SqlStore>(store: S) {
         (
             "negative id",
             "UPDATE purview_teams SET team_id = -5 WHERE org_id = {org} AND name = 'Tier one'",
+        ),
+        ("unknown API key permission bits", &key_bits),
+        ("an API key flag neither 0 nor 1", &key_flag),
+        (
+            "a bot flag neither 0 nor 1",
+            "INSERT INTO purview_bots (org_id, bot_id, position, name, published) \
+             VALUES ({org}, 5, 0, 'Helper', 3)",
         ),
     ];
     for (what, sql) in damages {
