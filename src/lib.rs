@@ -87,19 +87,19 @@ pub use cache::{ActorCache, DEFAULT_ACTOR_CACHE_CAPACITY};
 #[cfg(feature = "import")]
 pub use directory::{import_template, ImportMode, ImportReport};
 pub use directory::{
-    AddressProblem, ApiKeyInfo, BadAddress, Clock, Directory, DirectoryError, IssuedApiKey,
-    IssuedInvitation, ManualClock, NewOrganization, OrganizationInfo, Profile, ProfileUpdate,
-    SystemClock, DEFAULT_CACHED_ORGANIZATIONS, KEY_PERMISSIONS, LISTED_IN_MESSAGE, MAX_AUDIT_PAGE,
-    MAX_TEXT_CHARS,
+    AddressProblem, ApiKeyInfo, AttributeChange, BadAddress, Clock, Directory, DirectoryError,
+    IssuedApiKey, IssuedInvitation, ManualClock, NewOrganization, OrganizationInfo, Profile,
+    ProfileUpdate, SystemClock, DEFAULT_CACHED_ORGANIZATIONS, KEY_PERMISSIONS, LISTED_IN_MESSAGE,
+    MAX_AUDIT_PAGE, MAX_CONTACT_ATTRIBUTES, MAX_CONTACT_HISTORY_PAGE, MAX_TEXT_CHARS,
 };
 pub use directory::{ImportProblem, RowError};
 pub use executor::block_on;
 pub use record::{
     ApiKey, AuditCursor, AuditEvent, Bot, Change, Committed, Invitation, InvitationState, Member,
-    OrgState, Organization, Records, Timestamp,
+    OrgState, Organization, Records, StoredContact, Timestamp,
 };
 #[cfg(feature = "sqlite")]
 pub use store::SqliteStore;
 #[cfg(feature = "postgres")]
 pub use store::{ChangeSubscription, PostgresStore};
-pub use store::{Commit, MemoryStore, Store, StoreError, Updates};
+pub use store::{Commit, ContactWrite, MemoryStore, Store, StoreError, Updates};

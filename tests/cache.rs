@@ -185,6 +185,43 @@ impl Store for Counting {
         self.note("updates");
         self.inner.updates(org, since, limit).await
     }
+
+    async fn contact(
+        &self,
+        org: OrgId,
+        id: purview::ContactId,
+    ) -> Result<Option<purview::StoredContact>, purview::StoreError> {
+        self.note("contact");
+        self.inner.contact(org, id).await
+    }
+
+    async fn contact_by_external_id(
+        &self,
+        org: OrgId,
+        external_id: &str,
+    ) -> Result<Option<purview::StoredContact>, purview::StoreError> {
+        self.note("contact_by_external_id");
+        self.inner.contact_by_external_id(org, external_id).await
+    }
+
+    async fn write_contact(
+        &self,
+        write: purview::ContactWrite<'_>,
+    ) -> Result<(), purview::StoreError> {
+        self.note("write_contact");
+        self.inner.write_contact(write).await
+    }
+
+    async fn contact_audit(
+        &self,
+        org: OrgId,
+        contact: purview::ContactId,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<purview::AuditEvent>, purview::StoreError> {
+        self.note("contact_audit");
+        self.inner.contact_audit(org, contact, after, limit).await
+    }
 }
 
 #[test]
@@ -224,4 +261,58 @@ fn an_actor_after_another_replicas_change_is_one_store_read() {
     let org = Resource::Organization(OrgId(1));
     assert!(can(&after, Action::ViewAnalytics, &org).is_allowed());
     assert!(!can(&first, Action::ViewAnalytics, &org).is_allowed());
+}
+
+/// A contact operation reads and writes that contact only: the same store
+/// calls with one contact in the organization or a thousand — one read of
+/// the organization's version (it is cached), the contact, and the write.
+#[test]
+fn a_contact_operation_costs_the_same_store_calls_whatever_the_number_of_contacts() {
+    use purview::{AttributeChange, Attributes};
+    let store = Counting::default();
+    let dir = Directory::new(store.clone());
+    let owner = block_on(dir.create_organization(NewOrganization {
+        id: OrgId(1),
+        name: "Acme".into(),
+        catalog: preset::helpdesk(),
+        seat_limit: 5,
+        founder: profile("o@acme.test"),
+        founder_role: None,
+    }))
+    .unwrap();
+    let tier =
+        |t: &str| -> Attributes { [("tier".to_owned(), t.to_owned())].into_iter().collect() };
+    let mut seen = Vec::new();
+    for contacts in [1usize, 1_000] {
+        for i in 0..contacts {
+            block_on(dir.sync_contact(
+                OrgId(1),
+                &format!("c{contacts}-{i}"),
+                AttributeChange::Replace(tier("gold")),
+            ))
+            .unwrap();
+        }
+        store.take();
+        let id = block_on(dir.sync_contact(
+            OrgId(1),
+            &format!("c{contacts}-0"),
+            AttributeChange::Replace(tier("silver")),
+        ))
+        .unwrap();
+        let sync = store.take();
+        block_on(dir.edit_contact(OrgId(1), owner, id, AttributeChange::Replace(tier("gold"))))
+            .unwrap();
+        let edit = store.take();
+        block_on(dir.contact_actor(OrgId(1), id)).unwrap().unwrap();
+        let actor = store.take();
+        seen.push((sync, edit, actor));
+    }
+    assert_eq!(seen[0], seen[1]);
+    let (sync, edit, actor) = &seen[0];
+    assert_eq!(
+        *sync,
+        ["updates", "contact_by_external_id", "write_contact"]
+    );
+    assert_eq!(*edit, ["updates", "contact", "write_contact"]);
+    assert_eq!(*actor, ["contact"]);
 }

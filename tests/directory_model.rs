@@ -415,6 +415,8 @@ enum Rule {
     UnknownApiKey,
     NotKeyPermissions,
     KeyBeyondActor,
+    UnknownContact,
+    ContactExists,
 }
 
 fn rule_of(e: &DirectoryError) -> Rule {
@@ -453,6 +455,8 @@ fn rule_of(e: &DirectoryError) -> Rule {
         DirectoryError::UnknownApiKey(_) => Rule::UnknownApiKey,
         DirectoryError::NotKeyPermissions(_) => Rule::NotKeyPermissions,
         DirectoryError::KeyBeyondActor { .. } => Rule::KeyBeyondActor,
+        DirectoryError::UnknownContact(_) => Rule::UnknownContact,
+        DirectoryError::ContactExists(_) => Rule::ContactExists,
         // An import reports every failing row; the first names the rule here,
         // the import compares them all.
         DirectoryError::ImportFailed(rows) if !rows.is_empty() => problem_rule(&rows[0].problem),
@@ -541,6 +545,8 @@ struct Model {
     bots: Vec<BotId>,
     /// API keys, in creation order, revoked ones included.
     keys: Vec<MKey>,
+    /// Contacts, in creation order, removed ones included.
+    contacts: Vec<MContact>,
     /// Every member id ever seen, removed ones included: actors are drawn from it.
     ever: Vec<MemberId>,
     /// Every address ever used.
@@ -1156,6 +1162,25 @@ enum Op {
         key: usize,
         tampered: bool,
     },
+    /// The host synchronizes the contact of `EXTERNAL_IDS[external]`.
+    SyncContact {
+        external: usize,
+        change: ChangeSpec,
+    },
+    /// A member creates a contact, with `EXTERNAL_IDS[external]` or none.
+    CreateContact {
+        actor: usize,
+        external: Option<usize>,
+    },
+    EditContact {
+        actor: usize,
+        contact: usize,
+        change: ChangeSpec,
+    },
+    RemoveContact {
+        actor: usize,
+        contact: usize,
+    },
     RevokeBot {
         actor: usize,
         target: usize,
@@ -1170,6 +1195,62 @@ enum Op {
     },
     /// The clock moves forward; invitations expire.
     Tick,
+}
+
+/// A change of a contact's attributes, as indices: 0 replaces them with
+/// one attribute, 1 sets one and removes another, 2 sets a blank value
+/// (refused).
+#[derive(Clone, Copy, Debug)]
+struct ChangeSpec {
+    kind: u8,
+    key: usize,
+    value: usize,
+}
+
+const EXTERNAL_IDS: [&str; 3] = ["crm-1", "crm-2", "crm-3"];
+const ATTRIBUTE_KEYS: [&str; 3] = ["tier", "region", "plan"];
+const ATTRIBUTE_VALUES: [&str; 3] = ["gold", "silver", "eu"];
+
+impl ChangeSpec {
+    fn change(self) -> purview::AttributeChange {
+        let key = ATTRIBUTE_KEYS[self.key % 3].to_owned();
+        let value = ATTRIBUTE_VALUES[self.value % 3].to_owned();
+        match self.kind % 3 {
+            0 => purview::AttributeChange::Replace([(key, value)].into_iter().collect()),
+            1 => purview::AttributeChange::Patch {
+                set: [(key, value)].into_iter().collect(),
+                remove: vec![ATTRIBUTE_KEYS[(self.key + 1) % 3].to_owned()],
+            },
+            _ => purview::AttributeChange::Replace([(key, "  ".to_owned())].into_iter().collect()),
+        }
+    }
+
+    /// The attributes after the change; `None` when it is refused.
+    fn applied(self, current: &purview::Attributes) -> Option<purview::Attributes> {
+        let key = ATTRIBUTE_KEYS[self.key % 3].to_owned();
+        let value = ATTRIBUTE_VALUES[self.value % 3].to_owned();
+        match self.kind % 3 {
+            0 => Some([(key, value)].into_iter().collect()),
+            1 => {
+                let mut next = current.clone();
+                next.insert(key, value);
+                next.shift_remove(ATTRIBUTE_KEYS[(self.key + 1) % 3]);
+                Some(next)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A contact as the model knows it.
+#[derive(Clone, Debug)]
+struct MContact {
+    id: purview::ContactId,
+    external: Option<&'static str>,
+    attributes: purview::Attributes,
+    removed: bool,
+    /// Its audit events.
+    events: usize,
 }
 
 /// An import row, as indices the step turns into text.
@@ -1249,9 +1330,9 @@ fn profile_update(fields: [u8; 4]) -> ProfileUpdate {
 }
 
 /// Every operation: the member and invitation operations, the role
-/// catalog's, and the bots' and keys'.
+/// catalog's, the bots' and keys', and the contacts'.
 fn op() -> impl Strategy<Value = Op> {
-    prop_oneof![30 => member_op(), 1 => catalog_op(), 4 => bot_op()]
+    prop_oneof![30 => member_op(), 1 => catalog_op(), 4 => bot_op(), 4 => contact_op()]
 }
 
 /// Operations on bots and API keys.
@@ -1264,6 +1345,27 @@ fn bot_op() -> impl Strategy<Value = Op> {
         1 => (ix(), ix()).prop_map(|(actor, key)| Op::RevokeKey { actor, key }),
         3 => (ix(), proptest::bool::weighted(0.2))
             .prop_map(|(key, tampered)| Op::ResolveKey { key, tampered }),
+    ]
+}
+
+/// Operations on contacts.
+fn contact_op() -> impl Strategy<Value = Op> {
+    let ix = || 0usize..64;
+    let change = || {
+        (0u8..3, 0usize..3, 0usize..3).prop_map(|(kind, key, value)| ChangeSpec {
+            kind,
+            key,
+            value,
+        })
+    };
+    prop_oneof![
+        3 => (0..EXTERNAL_IDS.len(), change())
+            .prop_map(|(external, change)| Op::SyncContact { external, change }),
+        1 => (ix(), proptest::option::of(0..EXTERNAL_IDS.len()))
+            .prop_map(|(actor, external)| Op::CreateContact { actor, external }),
+        2 => (ix(), ix(), change())
+            .prop_map(|(actor, contact, change)| Op::EditContact { actor, contact, change }),
+        1 => (ix(), ix()).prop_map(|(actor, contact)| Op::RemoveContact { actor, contact }),
     ]
 }
 
@@ -1402,6 +1504,7 @@ impl Sim {
             teams: Vec::new(),
             bots: Vec::new(),
             keys: Vec::new(),
+            contacts: Vec::new(),
             ever: vec![founder],
             emails: vec![email],
             version: 1,
@@ -1503,6 +1606,15 @@ impl Sim {
     fn key(&self, i: usize) -> Option<MKey> {
         let keys = &self.model.keys;
         keys.get(i % (keys.len() + 1)).cloned()
+    }
+
+    /// A contact's id, removed ones included; one index past the end names
+    /// a contact that never existed.
+    fn contact(&self, i: usize) -> purview::ContactId {
+        let contacts = &self.model.contacts;
+        contacts
+            .get(i % (contacts.len() + 1))
+            .map_or(purview::ContactId(999), |c| c.id)
     }
 
     fn team(&self, i: usize) -> TeamId {
@@ -1742,6 +1854,20 @@ impl Sim {
                 self.revoke_key(&what, self.who(actor), self.key(key));
             }
             Op::ResolveKey { key, tampered } => self.resolve_key(&what, self.key(key), tampered),
+            Op::SyncContact { external, change } => {
+                self.sync_contact(&what, EXTERNAL_IDS[external], change);
+            }
+            Op::CreateContact { actor, external } => {
+                self.create_contact(&what, self.who(actor), external.map(|e| EXTERNAL_IDS[e]));
+            }
+            Op::EditContact {
+                actor,
+                contact,
+                change,
+            } => self.edit_contact(&what, self.who(actor), self.contact(contact), Some(change)),
+            Op::RemoveContact { actor, contact } => {
+                self.edit_contact(&what, self.who(actor), self.contact(contact), None);
+            }
             Op::Import {
                 actor,
                 ref rows,
@@ -2672,6 +2798,143 @@ impl Sim {
         }
     }
 
+    /// Whether `actor` may edit contacts: enabled, with contact editing.
+    fn contact_gate(&self, actor: MemberId, broken: &mut Vec<Rule>) {
+        let m = &self.model;
+        match m.member(actor) {
+            None => broken.push(Rule::UnknownMember),
+            Some(a) if !m.enabled(a) => broken.push(Rule::Disabled),
+            Some(a) if !m.permissions(a.role).contains(P::CONTACT_EDIT) => {
+                broken.push(Rule::Permission);
+            }
+            Some(_) => {}
+        }
+    }
+
+    /// The host's synchronization: an upsert by external id, idempotent,
+    /// never refused but for bad input. Contacts move no organization
+    /// version and write no organization event.
+    fn sync_contact(&mut self, what: &str, external: &'static str, change: ChangeSpec) {
+        let existing = self
+            .model
+            .contacts
+            .iter()
+            .position(|c| !c.removed && c.external == Some(external));
+        let current = existing.map_or_else(purview::Attributes::new, |i| {
+            self.model.contacts[i].attributes.clone()
+        });
+        let next = change.applied(&current);
+        let broken = if next.is_some() {
+            Vec::new()
+        } else {
+            vec![Rule::InvalidInput]
+        };
+        let result = block_on(self.dir.sync_contact(ORG, external, change.change()));
+        let outcome = (broken, result);
+        if !self.judge(what, &outcome) {
+            return;
+        }
+        let (id, next) = (outcome.1.unwrap(), next.unwrap());
+        match existing {
+            Some(i) => {
+                let c = &mut self.model.contacts[i];
+                assert_eq!(c.id, id, "{what}: another contact for the external id");
+                if c.attributes != next {
+                    c.attributes = next;
+                    c.events += 1;
+                }
+            }
+            None => self.model.contacts.push(MContact {
+                id,
+                external: Some(external),
+                attributes: next,
+                removed: false,
+                events: 1,
+            }),
+        }
+    }
+
+    fn create_contact(&mut self, what: &str, actor: MemberId, external: Option<&'static str>) {
+        let mut broken = Vec::new();
+        self.contact_gate(actor, &mut broken);
+        let taken = external.is_some()
+            && self
+                .model
+                .contacts
+                .iter()
+                .any(|c| !c.removed && c.external == external);
+        if broken.is_empty() && taken {
+            broken.push(Rule::ContactExists);
+        }
+        let attributes: purview::Attributes = [("tier".to_owned(), "gold".to_owned())]
+            .into_iter()
+            .collect();
+        let result = block_on(
+            self.dir
+                .create_contact(ORG, actor, external, attributes.clone()),
+        );
+        let outcome = (broken, result);
+        if self.judge(what, &outcome) {
+            self.model.contacts.push(MContact {
+                id: outcome.1.unwrap(),
+                external,
+                attributes,
+                removed: false,
+                events: 1,
+            });
+        }
+    }
+
+    /// Edits (with a change) or removes (without) a contact.
+    fn edit_contact(
+        &mut self,
+        what: &str,
+        actor: MemberId,
+        id: purview::ContactId,
+        change: Option<ChangeSpec>,
+    ) {
+        let mut broken = Vec::new();
+        self.contact_gate(actor, &mut broken);
+        let at = self
+            .model
+            .contacts
+            .iter()
+            .position(|c| c.id == id && !c.removed);
+        let next = match (at, change) {
+            (None, _) => {
+                broken.push(Rule::UnknownContact);
+                None
+            }
+            (Some(i), Some(change)) => {
+                let next = change.applied(&self.model.contacts[i].attributes);
+                if next.is_none() {
+                    broken.push(Rule::InvalidInput);
+                }
+                next
+            }
+            (Some(_), None) => None,
+        };
+        let result = match change {
+            Some(change) => block_on(self.dir.edit_contact(ORG, actor, id, change.change())),
+            None => block_on(self.dir.remove_contact(ORG, actor, id)),
+        };
+        if !self.judge(what, &(broken, result)) {
+            return;
+        }
+        let c = &mut self.model.contacts[at.unwrap()];
+        match next {
+            Some(next) if next != c.attributes => {
+                c.attributes = next;
+                c.events += 1;
+            }
+            Some(_) => {}
+            None => {
+                c.removed = true;
+                c.events += 1;
+            }
+        }
+    }
+
     /// The host (no member) sets the seat limit: never below the seats in use.
     fn set_seat_limit(&mut self, what: &str, limit: usize) {
         let mut broken = Vec::new();
@@ -3011,6 +3274,25 @@ impl Sim {
             assert!(
                 k.secret_hash == <[u8; 32]>::from(Sha256::digest(secret.as_bytes())),
                 "after {what}: a key is stored otherwise than as its secret's hash"
+            );
+        }
+
+        for c in &m.contacts {
+            let stored = block_on(self.dir.store().contact(ORG, c.id)).unwrap();
+            let modelled =
+                (!c.removed).then(|| (c.external.map(str::to_owned), c.attributes.clone()));
+            assert_eq!(
+                stored.map(|s| (s.external_id, s.attributes)),
+                modelled,
+                "after {what}: contact {} differs",
+                c.id
+            );
+            let events = block_on(self.dir.store().contact_audit(ORG, c.id, None, 1_000)).unwrap();
+            assert_eq!(
+                events.len(),
+                c.events,
+                "after {what}: events of contact {}",
+                c.id
             );
         }
 
@@ -3741,6 +4023,8 @@ fn generated_sequences_reach_every_outcome() {
     let inserted = proptest::collection::vec((0usize..30, catalog_op()), 0..=3);
     let mut bot_runner = TestRunner::deterministic();
     let bot_ops = proptest::collection::vec((0usize..30, bot_op()), 0..=6);
+    let mut contact_runner = TestRunner::deterministic();
+    let contact_ops = proptest::collection::vec((0usize..30, contact_op()), 0..=6);
     let mut seen = BTreeSet::new();
     let mut reached = BTreeSet::new();
     for (_, rules) in ALL_RULES {
@@ -3750,6 +4034,9 @@ fn generated_sequences_reach_every_outcome() {
                 ops.insert(at.min(ops.len()), op);
             }
             for (at, op) in bot_ops.new_tree(&mut bot_runner).unwrap().current() {
+                ops.insert(at.min(ops.len()), op);
+            }
+            for (at, op) in contact_ops.new_tree(&mut contact_runner).unwrap().current() {
                 ops.insert(at.min(ops.len()), op);
             }
             let mut sim = Sim::new(rules, 5);
@@ -3788,6 +4075,10 @@ fn generated_sequences_reach_every_outcome() {
         "CreateBot",
         "GenerateKey",
         "RevokeKey",
+        "SyncContact",
+        "CreateContact",
+        "EditContact",
+        "RemoveContact",
     ];
     for kind in kinds {
         assert!(
@@ -3829,6 +4120,8 @@ fn generated_sequences_reach_every_outcome() {
         UnknownApiKey,
         NotKeyPermissions,
         KeyBeyondActor,
+        UnknownContact,
+        ContactExists,
     ] {
         assert!(
             seen.iter().any(|(_, r)| *r == Some(rule)),

@@ -1,7 +1,7 @@
 //! Errors of directory operations.
 
 use crate::decision::Reason;
-use crate::id::{ApiKeyId, BotId, InvitationId, MemberId, OrgId, TeamId};
+use crate::id::{ApiKeyId, BotId, ContactId, InvitationId, MemberId, OrgId, TeamId};
 use crate::permission::Permissions;
 use crate::role::RoleKey;
 use crate::store::StoreError;
@@ -78,6 +78,20 @@ pub enum DirectoryError {
     /// No such team in the organization.
     #[error("team `{0}` does not exist in this organization")]
     UnknownTeam(TeamId),
+    /// No such contact in the organization.
+    #[error("contact `{0}` does not exist in this organization")]
+    UnknownContact(ContactId),
+    /// Another contact of the organization has this external id.
+    #[error("a contact with external id `{}` exists already", shown(.0))]
+    ContactExists(String),
+    /// A contact would hold more attributes than allowed.
+    #[error("a contact holds at most {max} attributes, not {count}")]
+    TooManyAttributes {
+        /// The attributes it would hold.
+        count: usize,
+        /// The most it may hold.
+        max: usize,
+    },
     /// No such registered bot in the organization.
     #[error("bot `{0}` is not registered in this organization")]
     UnknownBot(BotId),

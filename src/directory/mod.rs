@@ -8,6 +8,7 @@
 //! nothing.
 
 mod bots;
+mod contacts;
 mod email;
 mod error;
 #[cfg(feature = "import")]
@@ -23,6 +24,7 @@ use crate::record::{
     Organization, Timestamp,
 };
 pub use bots::{ApiKeyInfo, IssuedApiKey, KEY_PERMISSIONS};
+pub use contacts::{AttributeChange, MAX_CONTACT_ATTRIBUTES, MAX_CONTACT_HISTORY_PAGE};
 pub use error::{
     AddressProblem, BadAddress, DirectoryError, ImportProblem, RowError, LISTED_IN_MESSAGE,
 };

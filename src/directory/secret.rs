@@ -32,6 +32,19 @@ fn generate_with(prefix: &str, org: OrgId, id: u64) -> Result<String, getrandom:
     Ok(s)
 }
 
+/// A random id in 1..2^53 (it survives JSON clients), for records minted
+/// outside an organization's commits (contacts).
+pub(crate) fn random_id() -> Result<u64, getrandom::Error> {
+    loop {
+        let mut bytes = [0u8; 8];
+        getrandom::fill(&mut bytes)?;
+        let id = u64::from_le_bytes(bytes) & ((1 << 53) - 1);
+        if id != 0 {
+            return Ok(id);
+        }
+    }
+}
+
 pub(crate) fn hash(secret: &str) -> [u8; 32] {
     Sha256::digest(secret.as_bytes()).into()
 }

@@ -6,12 +6,14 @@
 mod address;
 mod audit;
 mod bots;
+mod contacts;
 mod records;
 mod state;
 
 pub(crate) use address::normalize;
 pub use audit::{AuditCursor, AuditEvent};
 pub use bots::{ApiKey, Bot};
+pub use contacts::StoredContact;
 pub use records::Records;
 pub use state::{
     Change, Committed, Invitation, InvitationState, Member, OrgState, Organization, Timestamp,

@@ -1,8 +1,8 @@
 //! The in-memory store: the default, safe to share across threads.
 
-use super::{Commit, Store, StoreError};
-use crate::id::OrgId;
-use crate::record::{AuditCursor, AuditEvent, Change, Committed, OrgState};
+use super::{Commit, ContactWrite, Store, StoreError};
+use crate::id::{ContactId, OrgId};
+use crate::record::{AuditCursor, AuditEvent, Change, Committed, OrgState, StoredContact};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -12,6 +12,56 @@ struct Entry {
     audit: Vec<AuditEvent>,
     /// Every commit after the first, in order.
     log: Vec<Committed>,
+    contacts: Contacts,
+}
+
+/// An organization's contacts, by id and by external id, with each
+/// contact's audit events.
+#[derive(Default)]
+struct Contacts {
+    by_id: HashMap<ContactId, StoredContact>,
+    by_external: HashMap<String, ContactId>,
+    audit: HashMap<ContactId, Vec<AuditEvent>>,
+}
+
+impl Contacts {
+    fn write(&mut self, w: &ContactWrite<'_>) -> Result<(), StoreError> {
+        let current = self.by_id.get(&w.id);
+        match (w.expected_version, current) {
+            (None, None) => {
+                let taken = w
+                    .contact
+                    .and_then(|c| c.external_id.as_ref())
+                    .is_some_and(|e| self.by_external.contains_key(e));
+                if taken || self.audit.contains_key(&w.id) {
+                    return Err(StoreError::Conflict);
+                }
+            }
+            (Some(v), Some(c)) if c.version == v => {
+                let moved = w
+                    .contact
+                    .and_then(|n| n.external_id.as_ref())
+                    .filter(|e| c.external_id.as_ref() != Some(*e));
+                if moved.is_some_and(|e| self.by_external.contains_key(e)) {
+                    return Err(StoreError::Conflict);
+                }
+            }
+            _ => return Err(StoreError::Conflict),
+        }
+        if let Some(old) = self.by_id.remove(&w.id) {
+            if let Some(e) = old.external_id {
+                self.by_external.remove(&e);
+            }
+        }
+        if let Some(c) = w.contact {
+            if let Some(e) = &c.external_id {
+                self.by_external.insert(e.clone(), c.id);
+            }
+            self.by_id.insert(c.id, c.clone());
+        }
+        self.audit.entry(w.id).or_default().push(w.event.clone());
+        Ok(())
+    }
 }
 
 /// Keeps every organization in memory behind one mutex.
@@ -51,6 +101,55 @@ impl MemoryStore {
 }
 
 impl Store for MemoryStore {
+    async fn contact(
+        &self,
+        org: OrgId,
+        id: ContactId,
+    ) -> Result<Option<StoredContact>, StoreError> {
+        Ok(self
+            .lock()
+            .get(&org)
+            .and_then(|e| e.contacts.by_id.get(&id).cloned()))
+    }
+
+    async fn contact_by_external_id(
+        &self,
+        org: OrgId,
+        external_id: &str,
+    ) -> Result<Option<StoredContact>, StoreError> {
+        Ok(self.lock().get(&org).and_then(|e| {
+            let id = e.contacts.by_external.get(external_id)?;
+            e.contacts.by_id.get(id).cloned()
+        }))
+    }
+
+    async fn write_contact(&self, write: ContactWrite<'_>) -> Result<(), StoreError> {
+        let mut map = self.lock();
+        let entry = map
+            .get_mut(&write.org)
+            .filter(|e| e.state.is_some())
+            .ok_or_else(|| StoreError::Backend(format!("no organization {}", write.org)))?;
+        entry.contacts.write(&write)
+    }
+
+    async fn contact_audit(
+        &self,
+        org: OrgId,
+        contact: ContactId,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<AuditEvent>, StoreError> {
+        let map = self.lock();
+        let events = map.get(&org).and_then(|e| e.contacts.audit.get(&contact));
+        Ok(events
+            .into_iter()
+            .flatten()
+            .filter(|e| after.is_none_or(|a| e.version > a))
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
     async fn load(&self, org: OrgId) -> Result<Option<Arc<OrgState>>, StoreError> {
         Ok(self.lock().get(&org).and_then(|e| e.state.clone()))
     }

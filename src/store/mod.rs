@@ -6,12 +6,14 @@ mod postgres;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql_contacts;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql_write;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
-use crate::id::OrgId;
-use crate::record::{AuditCursor, AuditEvent, Change, Committed, OrgState};
+use crate::id::{ContactId, OrgId};
+use crate::record::{AuditCursor, AuditEvent, Change, Committed, OrgState, StoredContact};
 
 /// The page size [`Store::audit`] reads with.
 const AUDIT_EXPORT_PAGE: usize = 1_000;
@@ -53,6 +55,22 @@ pub struct Commit<'a> {
     pub events: &'a [AuditEvent],
 }
 
+/// One contact's write, applied atomically with its audit event.
+#[derive(Clone, Copy, Debug)]
+pub struct ContactWrite<'a> {
+    /// The organization.
+    pub org: OrgId,
+    /// The contact.
+    pub id: ContactId,
+    /// The contact's version read; `None` when creating it.
+    pub expected_version: Option<u64>,
+    /// The contact as written (its version one more than the one read, or
+    /// 1); `None` deletes it.
+    pub contact: Option<&'a StoredContact>,
+    /// The write's audit event (its version is the contact's new one).
+    pub event: &'a AuditEvent,
+}
+
 /// What [`Store::updates`] found.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Updates {
@@ -91,6 +109,14 @@ pub struct Updates {
 /// - **Complete audit.** [`Store::audit_page`] returns the events ever
 ///   committed for the organization in commit order, a page at a time after
 ///   a cursor; the pages together are the whole log.
+/// - **Contacts one by one.** Contacts are kept apart from the
+///   organization's state, each with a version of its own:
+///   [`Store::write_contact`] creates a contact only if neither its id nor
+///   its external id exists in the organization, and replaces or deletes
+///   one only if its version is still the one read — else it changes
+///   nothing and returns [`StoreError::Conflict`] — and writes the audit
+///   event with it, atomically. Reading or writing a contact costs the same
+///   with ten contacts or millions.
 ///
 /// The invariants of the directory are checked by the crate in pure code;
 /// a store only has to keep this contract. The conformance suite
@@ -187,6 +213,38 @@ pub trait Store: Send + Sync {
             Ok(Updates { version, commits })
         }
     }
+
+    /// A contact of the organization, or `None`.
+    fn contact(
+        &self,
+        org: OrgId,
+        id: ContactId,
+    ) -> impl Future<Output = Result<Option<StoredContact>, StoreError>> + Send;
+
+    /// The contact of the organization with this external id, or `None`.
+    fn contact_by_external_id(
+        &self,
+        org: OrgId,
+        external_id: &str,
+    ) -> impl Future<Output = Result<Option<StoredContact>, StoreError>> + Send;
+
+    /// Writes one contact and its audit event atomically, if its version
+    /// still matches (see the contract).
+    fn write_contact(
+        &self,
+        write: ContactWrite<'_>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Up to `limit` audit events of one contact in version order, after
+    /// version `after` (from the first when `None`), deleted contacts'
+    /// included.
+    fn contact_audit(
+        &self,
+        org: OrgId,
+        contact: ContactId,
+        after: Option<u64>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<AuditEvent>, StoreError>> + Send;
 
     /// Whether [`Store::load`] hands out the store's own state, already in
     /// memory (as [`MemoryStore`] does): a directory then keeps no copy of

@@ -136,6 +136,30 @@ const MIGRATIONS: &[&[&str]] = &[
         revoked BIGINT NOT NULL,
         PRIMARY KEY (org_id, api_key_id))",
     ],
+    &[
+        // Contacts, each read and written alone, and their audit events.
+        "CREATE TABLE purview_contacts (
+        org_id BIGINT NOT NULL,
+        contact_id BIGINT NOT NULL,
+        external_id TEXT,
+        origin TEXT NOT NULL,
+        attributes TEXT NOT NULL,
+        version BIGINT NOT NULL,
+        PRIMARY KEY (org_id, contact_id))",
+        "CREATE UNIQUE INDEX purview_contacts_external ON purview_contacts (org_id, external_id)",
+        "CREATE TABLE purview_contact_audit (
+        org_id BIGINT NOT NULL,
+        contact_id BIGINT NOT NULL,
+        version BIGINT NOT NULL,
+        idx BIGINT NOT NULL,
+        at BIGINT NOT NULL,
+        actor BIGINT,
+        action TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        before_value TEXT,
+        after_value TEXT,
+        PRIMARY KEY (org_id, contact_id, version))",
+    ],
 ];
 
 /// The schema version this build of the crate writes.
@@ -170,7 +194,7 @@ pub(crate) fn backend(e: impl std::fmt::Display) -> StoreError {
 
 /// Lock waits, serialization failures and deadlocks mean another writer got
 /// there first: the directory reloads and decides again.
-fn from_sqlx(e: sqlx::Error) -> StoreError {
+pub(super) fn from_sqlx(e: sqlx::Error) -> StoreError {
     if let sqlx::Error::Database(db) = &e {
         let code = db.code().unwrap_or_default();
         let contended = matches!(code.as_ref(), "40001" | "40P01" | "5" | "6" | "517" | "261");
@@ -192,15 +216,15 @@ pub(super) fn to_i64(v: u64, what: &str) -> Result<i64, StoreError> {
 
 /// The organization's key as stored; `None` for an id beyond what a store
 /// holds, which no organization can have (creation refuses it).
-fn stored_org(org: OrgId) -> Option<i64> {
+pub(super) fn stored_org(org: OrgId) -> Option<i64> {
     i64::try_from(org.0).ok()
 }
 
-fn to_u64(v: i64, what: &str) -> Result<u64, StoreError> {
+pub(super) fn to_u64(v: i64, what: &str) -> Result<u64, StoreError> {
     u64::try_from(v).map_err(|_| corrupt(format!("negative {what} {v}")))
 }
 
-fn get<'r, T>(row: &'r AnyRow, col: &str) -> Result<T, StoreError>
+pub(super) fn get<'r, T>(row: &'r AnyRow, col: &str) -> Result<T, StoreError>
 where
     T: sqlx::Decode<'r, Any> + sqlx::Type<Any>,
 {
@@ -208,11 +232,14 @@ where
         .map_err(|e| corrupt(format!("column {col}: {e}")))
 }
 
-fn id(row: &AnyRow, col: &str) -> Result<u64, StoreError> {
+pub(super) fn id(row: &AnyRow, col: &str) -> Result<u64, StoreError> {
     to_u64(get::<i64>(row, col)?, col)
 }
 
-fn json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T, StoreError> {
+pub(super) fn json<T: serde::de::DeserializeOwned>(
+    text: &str,
+    what: &str,
+) -> Result<T, StoreError> {
     serde_json::from_str(text).map_err(|e| corrupt(format!("{what}: {e}")))
 }
 
@@ -296,7 +323,7 @@ impl SqlCore {
 
     /// The statement in this store's dialect: `$n` placeholders become `?n`
     /// for SQLite.
-    fn sql<'a>(&self, text: &'a str) -> Cow<'a, str> {
+    pub(super) fn sql<'a>(&self, text: &'a str) -> Cow<'a, str> {
         match self.dialect {
             Dialect::Postgres => Cow::Borrowed(text),
             Dialect::Sqlite => Cow::Owned(text.replace('$', "?")),
@@ -317,7 +344,7 @@ impl SqlCore {
         self.fail_after.store(-1, Ordering::SeqCst);
     }
 
-    fn step(&self) -> Result<(), StoreError> {
+    pub(super) fn step(&self) -> Result<(), StoreError> {
         let left = self.fail_after.load(Ordering::SeqCst);
         if left < 0 {
             return Ok(());
@@ -633,24 +660,7 @@ impl SqlCore {
         .fetch_all(&self.pool)
         .await
         .map_err(from_sqlx)?;
-        rows.iter()
-            .map(|r| {
-                Ok(AuditEvent {
-                    org,
-                    version: id(r, "version")?,
-                    index: u32::try_from(get::<i64>(r, "idx")?)
-                        .map_err(|_| corrupt("audit index out of range"))?,
-                    at: Timestamp(id(r, "at")?),
-                    actor: get::<Option<i64>>(r, "actor")?
-                        .map(|a| to_u64(a, "actor").map(MemberId))
-                        .transpose()?,
-                    action: get(r, "action")?,
-                    subject: get(r, "subject")?,
-                    before: get(r, "before_value")?,
-                    after: get(r, "after_value")?,
-                })
-            })
-            .collect()
+        rows.iter().map(|r| audit_event(org, r)).collect()
     }
 
     /// Applies a commit atomically. On PostgreSQL it is one statement (one
@@ -693,8 +703,28 @@ impl SqlCore {
     }
 }
 
+/// An audit event from its row (of the organization's log or a contact's).
+pub(super) fn audit_event(org: OrgId, r: &AnyRow) -> Result<AuditEvent, StoreError> {
+    Ok(AuditEvent {
+        org,
+        version: id(r, "version")?,
+        index: u32::try_from(get::<i64>(r, "idx")?)
+            .map_err(|_| corrupt("audit index out of range"))?,
+        at: Timestamp(id(r, "at")?),
+        actor: get::<Option<i64>>(r, "actor")?
+            .map(|a| to_u64(a, "actor").map(MemberId))
+            .transpose()?,
+        action: get(r, "action")?,
+        subject: get(r, "subject")?,
+        before: get(r, "before_value")?,
+        after: get(r, "after_value")?,
+    })
+}
+
 /// A statement with its values bound.
-fn bound(statement: &Statement) -> sqlx::query::Query<'_, Any, sqlx::any::AnyArguments<'_>> {
+pub(super) fn bound(
+    statement: &Statement,
+) -> sqlx::query::Query<'_, Any, sqlx::any::AnyArguments<'_>> {
     let mut query = sqlx::query(&statement.text);
     for arg in &statement.args {
         query = match arg {
@@ -706,12 +736,6 @@ fn bound(statement: &Statement) -> sqlx::query::Query<'_, Any, sqlx::any::AnyArg
     query
 }
 
-/// Decodes an organization's rows. Everything is checked: permission and
-/// scope bits this crate does not know, flags other than 0 and 1, role keys
-/// missing from the catalog, malformed values, and then the rules the rows
-/// keep together (one holder of the unique role, members' teams exist,
-/// unique emails, user codes, team codes and names) — each is
-/// [`StoreError::Corrupt`], never access.
 /// An organization's rows, one slice per table.
 struct Rows<'a> {
     org: &'a AnyRow,
@@ -723,6 +747,12 @@ struct Rows<'a> {
     api_keys: &'a [AnyRow],
 }
 
+/// Decodes an organization's rows. Everything is checked: permission and
+/// scope bits this crate does not know, flags other than 0 and 1, role keys
+/// missing from the catalog, malformed values, and then the rules the rows
+/// keep together (one holder of the unique role, members' teams exist,
+/// unique emails, user codes, team codes and names) — each is
+/// [`StoreError::Corrupt`], never access.
 fn decode(org: OrgId, rows: &Rows<'_>) -> Result<OrgState, StoreError> {
     let Rows {
         org: row,
@@ -991,6 +1021,39 @@ macro_rules! sql_store_common {
 
             async fn version(&self, org: OrgId) -> Result<u64, StoreError> {
                 self.core.version(org).await
+            }
+
+            async fn contact(
+                &self,
+                org: OrgId,
+                id: crate::id::ContactId,
+            ) -> Result<Option<crate::record::StoredContact>, StoreError> {
+                self.core.contact(org, id).await
+            }
+
+            async fn contact_by_external_id(
+                &self,
+                org: OrgId,
+                external_id: &str,
+            ) -> Result<Option<crate::record::StoredContact>, StoreError> {
+                self.core.contact_by_external_id(org, external_id).await
+            }
+
+            async fn write_contact(
+                &self,
+                write: super::ContactWrite<'_>,
+            ) -> Result<(), StoreError> {
+                self.core.write_contact(write).await
+            }
+
+            async fn contact_audit(
+                &self,
+                org: OrgId,
+                contact: crate::id::ContactId,
+                after: Option<u64>,
+                limit: usize,
+            ) -> Result<Vec<AuditEvent>, StoreError> {
+                self.core.contact_audit(org, contact, after, limit).await
             }
 
             async fn changes_since(

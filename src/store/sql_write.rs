@@ -439,7 +439,7 @@ pub(super) struct Statement {
 }
 
 impl Statement {
-    fn new(dialect: Dialect) -> Statement {
+    pub(super) fn new(dialect: Dialect) -> Statement {
         Statement {
             dialect,
             text: String::new(),
@@ -448,7 +448,7 @@ impl Statement {
     }
 
     /// The next placeholder, bound to `arg`.
-    fn p(&mut self, arg: Arg) -> String {
+    pub(super) fn p(&mut self, arg: Arg) -> String {
         self.args.push(arg);
         match self.dialect {
             Dialect::Postgres => format!("${}", self.args.len()),
