@@ -4,20 +4,41 @@
 //! by identity, a member center by membership level, and a customer service
 //! center by customer type.
 //!
+//! The contacts live in the directory: the host's synchronization creates
+//! them by its own external ids and keeps their attributes up to date, and
+//! each request resolves its contact in one store read. At the end a
+//! membership upgrade, synchronized, opens a door, and the contact's
+//! history shows every change before and after.
+//!
 //! Run with `cargo run --example contacts`.
 
 use purview::{
-    can, preset, Action, Actor, Attributes, Audience, ContactId, Document, DocumentId,
-    KnowledgeBase, OrgId, Resource,
+    block_on, can, preset, Action, Actor, AttributeChange, Attributes, Audience, Directory,
+    Document, DocumentId, KnowledgeBase, MemoryStore, NewOrganization, OrgId, Profile, Resource,
+    RoleKey,
 };
 
 const ORG: OrgId = OrgId(1);
 
-fn contact(id: u64, pairs: &[(&str, &str)]) -> (String, Actor) {
-    let attributes: Attributes = pairs
+fn attributes(pairs: &[(&str, &str)]) -> Attributes {
+    pairs
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
+        .collect()
+}
+
+/// Synchronizes the host's record `external` into the directory, then
+/// resolves the contact as a request would.
+fn contact(
+    dir: &Directory<MemoryStore>,
+    external: &str,
+    pairs: &[(&str, &str)],
+) -> (String, Actor) {
+    block_on(dir.sync_contact(ORG, external, AttributeChange::Replace(attributes(pairs))))
+        .expect("synchronized");
+    let actor = block_on(dir.contact_actor_by_external_id(ORG, external))
+        .expect("read")
+        .expect("the contact exists");
     let label = if pairs.is_empty() {
         "(no attributes)".to_owned()
     } else {
@@ -27,7 +48,7 @@ fn contact(id: u64, pairs: &[(&str, &str)]) -> (String, Actor) {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    (label, Actor::contact(ORG, ContactId(id), attributes))
+    (format!("{external} ({label})"), Actor::Contact(actor))
 }
 
 fn scenario(
@@ -66,6 +87,20 @@ fn scenario(
 }
 
 fn main() {
+    let dir = Directory::new(MemoryStore::new());
+    let staff = block_on(dir.create_organization(NewOrganization {
+        id: ORG,
+        name: "Acme".into(),
+        catalog: preset::assistant(),
+        seat_limit: 10,
+        founder: Profile {
+            email: Some("staff@acme.test".into()),
+            ..Profile::default()
+        },
+        founder_role: Some(RoleKey::new("administrative_staff")),
+    }))
+    .expect("organization");
+    let dir = &dir;
     scenario(
         "Corporate website: product information by identity",
         &KnowledgeBase {
@@ -85,9 +120,9 @@ fn main() {
             ),
         ],
         &[
-            contact(1, &[("identity", "visitor")]),
-            contact(2, &[("identity", "distributor")]),
-            contact(3, &[("identity", "partner")]),
+            contact(dir, "crm-1", &[("identity", "visitor")]),
+            contact(dir, "crm-2", &[("identity", "distributor")]),
+            contact(dir, "crm-3", &[("identity", "partner")]),
         ],
     );
     scenario(
@@ -109,9 +144,9 @@ fn main() {
             ),
         ],
         &[
-            contact(4, &[]),
-            contact(5, &[("membership_level", "silver")]),
-            contact(6, &[("membership_level", "platinum")]),
+            contact(dir, "crm-4", &[]),
+            contact(dir, "crm-5", &[("membership_level", "silver")]),
+            contact(dir, "crm-6", &[("membership_level", "platinum")]),
         ],
     );
     scenario(
@@ -135,12 +170,70 @@ fn main() {
             ),
         ],
         &[
-            contact(7, &[("customer_type", "prospect")]),
-            contact(8, &[("customer_type", "retail")]),
+            contact(dir, "crm-7", &[("customer_type", "prospect")]),
+            contact(dir, "crm-8", &[("customer_type", "retail")]),
             contact(
-                9,
+                dir,
+                "crm-9",
                 &[("customer_type", "enterprise"), ("account_manager", "kim")],
             ),
         ],
     );
+
+    // The host's CRM upgrades crm-5 to platinum: one patch, synchronized.
+    let concierge = KnowledgeBase {
+        id: preset::ASSISTANT_SUPPORT_PROCEDURES,
+        org: ORG,
+        audience: Some(Audience::equals("membership_level", "platinum")),
+    };
+    let reads = || {
+        let who = block_on(dir.contact_actor_by_external_id(ORG, "crm-5"))
+            .expect("read")
+            .expect("exists");
+        can(
+            &Actor::Contact(who),
+            Action::QueryKnowledgeBase,
+            &Resource::KnowledgeBase(&concierge),
+        )
+    };
+    println!("\n## A membership upgrade, synchronized\n");
+    println!("crm-5 and the concierge line, before: {}", reads());
+    let id = block_on(dir.sync_contact(
+        ORG,
+        "crm-5",
+        AttributeChange::Patch {
+            set: attributes(&[("membership_level", "platinum")]),
+            remove: Vec::new(),
+        },
+    ))
+    .expect("synchronized");
+    println!("crm-5 and the concierge line, after:  {}", reads());
+    // The same synchronization again changes nothing and writes nothing.
+    block_on(dir.sync_contact(
+        ORG,
+        "crm-5",
+        AttributeChange::Patch {
+            set: attributes(&[("membership_level", "platinum")]),
+            remove: Vec::new(),
+        },
+    ))
+    .expect("synchronized");
+    println!("\ncrm-5's history (every change, before and after):");
+    for e in block_on(dir.contact_history(ORG, staff, id, None, 10)).expect("history") {
+        let by = e.actor.map_or("the host".to_owned(), |a| a.to_string());
+        println!(
+            "  v{} {} by {by}: {} -> {}",
+            e.version,
+            e.action,
+            e.before.as_deref().map_or("-".into(), shown),
+            e.after.as_deref().map_or("-".into(), shown)
+        );
+    }
+}
+
+/// A stored contact's attributes, from its audit value.
+fn shown(json: &str) -> String {
+    serde_json::from_str::<purview::StoredContact>(json)
+        .map(|c| format!("{:?}", c.attributes))
+        .unwrap_or_else(|_| json.to_owned())
 }
