@@ -12,6 +12,8 @@
 //!
 //! Run with `cargo run --example contacts`.
 
+use std::error::Error;
+
 use purview::{
     block_on, can, preset, Action, Actor, AttributeChange, Attributes, Audience, Directory,
     Document, DocumentId, KnowledgeBase, MemoryStore, NewOrganization, OrgId, Profile, Resource,
@@ -33,12 +35,10 @@ fn contact(
     dir: &Directory<MemoryStore>,
     external: &str,
     pairs: &[(&str, &str)],
-) -> (String, Actor) {
-    block_on(dir.sync_contact(ORG, external, AttributeChange::Replace(attributes(pairs))))
-        .expect("synchronized");
-    let actor = block_on(dir.contact_actor_by_external_id(ORG, external))
-        .expect("read")
-        .expect("the contact exists");
+) -> Result<(String, Actor), Box<dyn Error>> {
+    block_on(dir.sync_contact(ORG, external, AttributeChange::Replace(attributes(pairs))))?;
+    let actor =
+        block_on(dir.contact_actor_by_external_id(ORG, external))?.ok_or("no such contact")?;
     let label = if pairs.is_empty() {
         "(no attributes)".to_owned()
     } else {
@@ -48,7 +48,7 @@ fn contact(
             .collect::<Vec<_>>()
             .join(", ")
     };
-    (format!("{external} ({label})"), Actor::Contact(actor))
+    Ok((format!("{external} ({label})"), Actor::Contact(actor)))
 }
 
 fn scenario(
@@ -86,7 +86,7 @@ fn scenario(
     }
 }
 
-fn main() {
+fn main() -> Result<(), Box<dyn Error>> {
     let dir = Directory::new(MemoryStore::new());
     let staff = block_on(dir.create_organization(NewOrganization {
         id: ORG,
@@ -98,8 +98,7 @@ fn main() {
             ..Profile::default()
         },
         founder_role: Some(RoleKey::new("administrative_staff")),
-    }))
-    .expect("organization");
+    }))?;
     let dir = &dir;
     scenario(
         "Corporate website: product information by identity",
@@ -120,9 +119,9 @@ fn main() {
             ),
         ],
         &[
-            contact(dir, "crm-1", &[("identity", "visitor")]),
-            contact(dir, "crm-2", &[("identity", "distributor")]),
-            contact(dir, "crm-3", &[("identity", "partner")]),
+            contact(dir, "crm-1", &[("identity", "visitor")])?,
+            contact(dir, "crm-2", &[("identity", "distributor")])?,
+            contact(dir, "crm-3", &[("identity", "partner")])?,
         ],
     );
     scenario(
@@ -144,9 +143,9 @@ fn main() {
             ),
         ],
         &[
-            contact(dir, "crm-4", &[]),
-            contact(dir, "crm-5", &[("membership_level", "silver")]),
-            contact(dir, "crm-6", &[("membership_level", "platinum")]),
+            contact(dir, "crm-4", &[])?,
+            contact(dir, "crm-5", &[("membership_level", "silver")])?,
+            contact(dir, "crm-6", &[("membership_level", "platinum")])?,
         ],
     );
     scenario(
@@ -170,13 +169,13 @@ fn main() {
             ),
         ],
         &[
-            contact(dir, "crm-7", &[("customer_type", "prospect")]),
-            contact(dir, "crm-8", &[("customer_type", "retail")]),
+            contact(dir, "crm-7", &[("customer_type", "prospect")])?,
+            contact(dir, "crm-8", &[("customer_type", "retail")])?,
             contact(
                 dir,
                 "crm-9",
                 &[("customer_type", "enterprise"), ("account_manager", "kim")],
-            ),
+            )?,
         ],
     );
 
@@ -186,18 +185,17 @@ fn main() {
         org: ORG,
         audience: Some(Audience::equals("membership_level", "platinum")),
     };
-    let reads = || {
-        let who = block_on(dir.contact_actor_by_external_id(ORG, "crm-5"))
-            .expect("read")
-            .expect("exists");
-        can(
+    let reads = || -> Result<purview::Decision, Box<dyn Error>> {
+        let who =
+            block_on(dir.contact_actor_by_external_id(ORG, "crm-5"))?.ok_or("no such contact")?;
+        Ok(can(
             &Actor::Contact(who),
             Action::QueryKnowledgeBase,
             &Resource::KnowledgeBase(&concierge),
-        )
+        ))
     };
     println!("\n## A membership upgrade, synchronized\n");
-    println!("crm-5 and the concierge line, before: {}", reads());
+    println!("crm-5 and the concierge line, before: {}", reads()?);
     let id = block_on(dir.sync_contact(
         ORG,
         "crm-5",
@@ -205,9 +203,8 @@ fn main() {
             set: attributes(&[("membership_level", "platinum")]),
             remove: Vec::new(),
         },
-    ))
-    .expect("synchronized");
-    println!("crm-5 and the concierge line, after:  {}", reads());
+    ))?;
+    println!("crm-5 and the concierge line, after:  {}", reads()?);
     // The same synchronization again changes nothing and writes nothing.
     block_on(dir.sync_contact(
         ORG,
@@ -216,10 +213,9 @@ fn main() {
             set: attributes(&[("membership_level", "platinum")]),
             remove: Vec::new(),
         },
-    ))
-    .expect("synchronized");
+    ))?;
     println!("\ncrm-5's history (every change, before and after):");
-    for e in block_on(dir.contact_history(ORG, staff, id, None, 10)).expect("history") {
+    for e in block_on(dir.contact_history(ORG, staff, id, None, 10))? {
         let by = e.actor.map_or("the host".to_owned(), |a| a.to_string());
         println!(
             "  v{} {} by {by}: {} -> {}",
@@ -229,6 +225,7 @@ fn main() {
             e.after.as_deref().map_or("-".into(), shown)
         );
     }
+    Ok(())
 }
 
 /// A stored contact's attributes, from its audit value.

@@ -64,6 +64,7 @@ pub const CHECKS: &[&str] = &[
     "role_catalog",
     "bots_and_keys",
     "contacts",
+    "knowledge_bases",
 ];
 
 /// Runs every check against `store`. Each check uses fresh organization ids,
@@ -93,6 +94,7 @@ pub async fn run<S: Store + Clone>(store: S) -> Result<(), Failure> {
     role_catalog(&store, OrgId(base + 17)).await?;
     bots_and_keys(&store, OrgId(base + 18)).await?;
     contacts(&store, OrgId(base + 19), OrgId(base + 20)).await?;
+    knowledge_bases(&store, OrgId(base + 21)).await?;
     Ok(())
 }
 
@@ -1664,6 +1666,85 @@ async fn contacts<S: Store + Clone>(store: &S, org: OrgId, other: OrgId) -> Resu
         .map_err(err)?;
     ensure(fresh != id, C, || {
         "a removed contact came back under its id".into()
+    })
+}
+
+/// Knowledge bases are stored with the organization, their names and
+/// audiences with them; a replica sees them; a referenced one is refused
+/// removal, writing nothing, and removed with its references detached in
+/// one commit.
+async fn knowledge_bases<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), Failure> {
+    use crate::contact::Audience;
+    const C: &str = "knowledge_bases";
+    let a = directory(store);
+    let b = directory(store);
+    let (staff, _) = organization(
+        &a,
+        org,
+        preset::assistant(),
+        Some("administrative_staff"),
+        0,
+        "intern",
+        C,
+    )
+    .await?;
+    b.snapshot(org).await.map_err(|e| fail(C, e.to_string()))?;
+    let err = |e: DirectoryError| fail(C, e.to_string());
+    let gold = Audience::one_of("tier", ["gold"]);
+    let faq = a
+        .register_knowledge_base(org, staff, "FAQ", Some(gold.clone()))
+        .await
+        .map_err(err)?;
+    a.rename_knowledge_base(org, staff, faq, "Questions")
+        .await
+        .map_err(err)?;
+    let stored = store
+        .load(org)
+        .await
+        .map_err(|e| fail(C, e.to_string()))?
+        .ok_or_else(|| fail(C, "missing"))?;
+    let record = stored.knowledge_bases.get(&faq);
+    ensure(
+        record.is_some_and(|k| k.name == "Questions" && k.audience.as_ref() == Some(&gold))
+            && stored.org.catalog.knowledge_bases().contains(&faq),
+        C,
+        || format!("stored knowledge base {record:?}"),
+    )?;
+    let kept = b.snapshot(org).await.map_err(err)?;
+    ensure(*kept == *stored, C, || {
+        "a replica does not see the knowledge base".into()
+    })?;
+    let products = preset::ASSISTANT_PRODUCTS;
+    let before = snapshot(store, org, C).await?;
+    match a.remove_knowledge_base(org, staff, products, false).await {
+        Err(DirectoryError::KnowledgeBaseInUse { .. }) => {}
+        other => return Err(fail(C, format!("removing a referenced one gave {other:?}"))),
+    }
+    ensure(snapshot(store, org, C).await? == before, C, || {
+        "a refused removal wrote".into()
+    })?;
+    a.remove_knowledge_base(org, staff, products, true)
+        .await
+        .map_err(err)?;
+    let stored = store
+        .load(org)
+        .await
+        .map_err(|e| fail(C, e.to_string()))?
+        .ok_or_else(|| fail(C, "missing"))?;
+    let intern = stored
+        .org
+        .catalog
+        .role("intern")
+        .map(|r| r.knowledge().clone());
+    ensure(
+        !stored.org.catalog.knowledge_bases().contains(&products)
+            && intern == Some(crate::scope::KnowledgeRefs::only([])),
+        C,
+        || format!("after detaching: intern references {intern:?}"),
+    )?;
+    let kept = b.snapshot(org).await.map_err(err)?;
+    ensure(*kept == *stored, C, || {
+        "a replica does not see the removal".into()
     })
 }
 

@@ -1,7 +1,9 @@
 //! Errors of directory operations.
 
 use crate::decision::Reason;
-use crate::id::{ApiKeyId, BotId, ContactId, InvitationId, MemberId, OrgId, TeamId};
+use crate::id::{
+    ApiKeyId, BotId, ContactId, InvitationId, KnowledgeBaseId, MemberId, OrgId, TeamId,
+};
 use crate::permission::Permissions;
 use crate::role::RoleKey;
 use crate::store::StoreError;
@@ -78,6 +80,18 @@ pub enum DirectoryError {
     /// No such team in the organization.
     #[error("team `{0}` does not exist in this organization")]
     UnknownTeam(TeamId),
+    /// The organization has no such knowledge base.
+    #[error("knowledge base `{0}` does not exist in this organization")]
+    KnowledgeBaseNotFound(KnowledgeBaseId),
+    /// Roles reference the knowledge base; remove it with `detach` to take
+    /// the references away in the same commit.
+    #[error("knowledge base `{knowledge_base}` is referenced by the roles {roles:?}")]
+    KnowledgeBaseInUse {
+        /// The knowledge base.
+        knowledge_base: KnowledgeBaseId,
+        /// The roles referencing it.
+        roles: Vec<RoleKey>,
+    },
     /// No such contact in the organization.
     #[error("contact `{0}` does not exist in this organization")]
     UnknownContact(ContactId),

@@ -14,6 +14,7 @@ mod error;
 #[cfg(feature = "import")]
 mod import;
 mod invariant;
+mod knowledge;
 mod orgs;
 mod roles;
 mod secret;
@@ -21,7 +22,7 @@ mod text;
 
 use crate::record::{
     ApiKey, AuditCursor, AuditEvent, Bot, Change, Invitation, InvitationState, Member, OrgState,
-    Organization, Timestamp,
+    Organization, StoredKnowledgeBase, Timestamp,
 };
 pub use bots::{ApiKeyInfo, IssuedApiKey, KEY_PERMISSIONS};
 pub use contacts::{AttributeChange, MAX_CONTACT_ATTRIBUTES, MAX_CONTACT_HISTORY_PAGE};
@@ -38,7 +39,7 @@ use crate::actor::{Actor, MemberActor, MemberStatus};
 use crate::catalog::Catalog;
 use crate::decision::Decision;
 use crate::eval::can;
-use crate::id::{ApiKeyId, BotId, InvitationId, MemberId, OrgId, TeamId};
+use crate::id::{ApiKeyId, BotId, InvitationId, KnowledgeBaseId, MemberId, OrgId, TeamId};
 use crate::resource::Resource;
 use crate::role::{Role, RoleKey};
 use crate::store::{Commit, Store, StoreError};
@@ -1950,6 +1951,44 @@ impl<'s> Plan<'s> {
         );
         self.changes
             .push(Change::SetOrganization { name, seat_limit });
+    }
+
+    /// Writes a knowledge base's record.
+    fn put_knowledge_base(&mut self, action: &str, k: StoredKnowledgeBase) {
+        let before = self.before.knowledge_bases.get(&k.id).map(|x| json(&**x));
+        let k = Arc::new(k);
+        self.record(action, k.id.to_string(), before, Some(json(&*k)));
+        self.changes.push(Change::PutKnowledgeBase(k));
+    }
+
+    /// Deletes a knowledge base's record (the event shows the record, or
+    /// its id for one declared without a record).
+    fn delete_knowledge_base(&mut self, action: &str, id: KnowledgeBaseId) {
+        let before = self
+            .before
+            .knowledge_bases
+            .get(&id)
+            .map_or_else(|| json(&id), |x| json(&**x));
+        self.record(action, id.to_string(), Some(before), None);
+        self.changes.push(Change::DeleteKnowledgeBase(id));
+    }
+
+    /// Replaces the catalog with no event of its own: the events of the
+    /// knowledge bases and roles it changes tell what changed.
+    fn set_knowledge_catalog(&mut self, catalog: Catalog) {
+        let catalog = Arc::new(catalog);
+        self.catalog = Some(Arc::clone(&catalog));
+        self.changes.push(Change::SetCatalog(catalog));
+    }
+
+    /// The audit event of a role edited as part of a larger change.
+    fn record_role_edit(&mut self, action: &str, old: &Role, new: &Role) {
+        self.record(
+            action,
+            format!("role:{}", old.key()),
+            Some(json(old)),
+            Some(json(new)),
+        );
     }
 
     /// Replaces the catalog; the audit event shows the role `key` before and

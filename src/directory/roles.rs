@@ -117,7 +117,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
                 }
                 _ => {}
             }
-            let next = judged(state, &me, old, role)?;
+            let next = judged(&state.org.catalog, &me, old, role)?;
             match old {
                 None => plan.set_catalog("create_role", role.key(), next),
                 // An edit that changes nothing writes nothing.
@@ -282,8 +282,8 @@ fn manager(state: &OrgState, actor: MemberId) -> Result<MemberActor, DirectoryEr
 
 /// The catalog with `new` in place of `old` (or added), if `me` may make
 /// that change.
-fn judged(
-    state: &OrgState,
+pub(super) fn judged(
+    catalog: &Catalog,
     me: &MemberActor,
     old: Option<&Role>,
     new: &Role,
@@ -311,7 +311,7 @@ fn judged(
         return Err(DirectoryError::UniqueRole(new.key().clone()));
     }
     if let Some(old) = old {
-        let admins = state.org.catalog.policy().min_admins.as_ref();
+        let admins = catalog.policy().min_admins.as_ref();
         let why = if old.is_unique() {
             Some("the unique role")
         } else if admins.is_some_and(|m| m.role == *old.key()) {
@@ -329,7 +329,7 @@ fn judged(
         }
     }
     if let KnowledgeRefs::Only(ids) = new.raw_knowledge() {
-        let bases = state.org.catalog.knowledge_bases();
+        let bases = catalog.knowledge_bases();
         if let Some(id) = ids.iter().find(|id| bases.binary_search(id).is_err()) {
             return Err(DirectoryError::UnknownKnowledgeBase {
                 role: new.key().clone(),
@@ -337,5 +337,5 @@ fn judged(
             });
         }
     }
-    Ok(Catalog::clone(&state.org.catalog).with_role(new.clone())?)
+    Ok(Catalog::clone(catalog).with_role(new.clone())?)
 }

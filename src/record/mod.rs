@@ -7,6 +7,7 @@ mod address;
 mod audit;
 mod bots;
 mod contacts;
+mod knowledge;
 mod records;
 mod state;
 
@@ -14,6 +15,7 @@ pub(crate) use address::normalize;
 pub use audit::{AuditCursor, AuditEvent};
 pub use bots::{ApiKey, Bot};
 pub use contacts::StoredContact;
+pub use knowledge::StoredKnowledgeBase;
 pub use records::Records;
 pub use state::{
     Change, Committed, Invitation, InvitationState, Member, OrgState, Organization, Timestamp,

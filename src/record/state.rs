@@ -1,10 +1,11 @@
 //! The stored state of one organization, and the changes that move it.
 
 use super::bots::{ApiKey, Bot};
+use super::knowledge::StoredKnowledgeBase;
 use super::records::Records;
 use crate::actor::{MemberActor, MemberStatus};
 use crate::catalog::Catalog;
-use crate::id::{ApiKeyId, BotId, InvitationId, MemberId, OrgId, TeamId};
+use crate::id::{ApiKeyId, BotId, InvitationId, KnowledgeBaseId, MemberId, OrgId, TeamId};
 use crate::role::{Role, RoleKey};
 use crate::team::Team;
 use indexmap::IndexMap;
@@ -134,6 +135,9 @@ pub struct OrgState {
     pub bots: Records<BotId, Arc<Bot>>,
     /// API keys by id, in creation order (revoked ones included).
     pub api_keys: Records<ApiKeyId, Arc<ApiKey>>,
+    /// Knowledge bases' names and audiences, by id, in creation order (the
+    /// catalog lists which exist).
+    pub knowledge_bases: Records<KnowledgeBaseId, Arc<StoredKnowledgeBase>>,
     /// Lookups over the records, built on first use.
     index: OnceLock<Index>,
 }
@@ -148,6 +152,7 @@ impl PartialEq for OrgState {
             && self.invitations == other.invitations
             && self.bots == other.bots
             && self.api_keys == other.api_keys
+            && self.knowledge_bases == other.knowledge_bases
     }
 }
 
@@ -163,6 +168,7 @@ impl std::fmt::Debug for OrgState {
             .field("invitations", &self.invitations)
             .field("bots", &self.bots)
             .field("api_keys", &self.api_keys)
+            .field("knowledge_bases", &self.knowledge_bases)
             .finish_non_exhaustive()
     }
 }
@@ -387,6 +393,10 @@ pub enum Change {
     DeleteBot(BotId),
     /// Inserts or replaces an API key.
     PutApiKey(Arc<ApiKey>),
+    /// Inserts or replaces a knowledge base's record.
+    PutKnowledgeBase(Arc<StoredKnowledgeBase>),
+    /// Deletes a knowledge base's record.
+    DeleteKnowledgeBase(KnowledgeBaseId),
 }
 
 impl OrgState {
@@ -401,6 +411,7 @@ impl OrgState {
             invitations: Records::new(),
             bots: Records::new(),
             api_keys: Records::new(),
+            knowledge_bases: Records::new(),
             index: OnceLock::new(),
         }
     }
@@ -462,6 +473,12 @@ impl OrgState {
             }
             Change::DeleteBot(id) => {
                 self.bots.remove(id);
+            }
+            Change::PutKnowledgeBase(k) => {
+                self.knowledge_bases.insert(k.id, Arc::clone(k));
+            }
+            Change::DeleteKnowledgeBase(id) => {
+                self.knowledge_bases.remove(id);
             }
             Change::PutApiKey(k) => {
                 let old = self.api_keys.insert(k.id, Arc::clone(k));
@@ -539,6 +556,22 @@ impl OrgState {
             .into_iter()
             .flatten()
             .filter_map(|id| self.members.get(id))
+    }
+
+    /// A knowledge base the organization has, ready for [`crate::can`]:
+    /// its audience from its record (none for one the catalog declares
+    /// without a record). `None` when the catalog does not list it.
+    #[must_use]
+    pub fn knowledge_base(&self, id: KnowledgeBaseId) -> Option<crate::knowledge::KnowledgeBase> {
+        self.org.catalog.knowledge_bases().binary_search(&id).ok()?;
+        Some(crate::knowledge::KnowledgeBase {
+            id,
+            org: self.org.id,
+            audience: self
+                .knowledge_bases
+                .get(&id)
+                .and_then(|k| k.audience.clone()),
+        })
     }
 
     /// The members granted a bot, by id.

@@ -140,14 +140,12 @@ impl Store for MemoryStore {
         limit: usize,
     ) -> Result<Vec<AuditEvent>, StoreError> {
         let map = self.lock();
-        let events = map.get(&org).and_then(|e| e.contacts.audit.get(&contact));
-        Ok(events
-            .into_iter()
-            .flatten()
-            .filter(|e| after.is_none_or(|a| e.version > a))
-            .take(limit)
-            .cloned()
-            .collect())
+        let Some(events) = map.get(&org).and_then(|e| e.contacts.audit.get(&contact)) else {
+            return Ok(Vec::new());
+        };
+        // In version order: the page starts after a binary search.
+        let start = after.map_or(0, |a| events.partition_point(|e| e.version <= a));
+        Ok(events.iter().skip(start).take(limit).cloned().collect())
     }
 
     async fn load(&self, org: OrgId) -> Result<Option<Arc<OrgState>>, StoreError> {

@@ -160,6 +160,16 @@ const MIGRATIONS: &[&[&str]] = &[
         after_value TEXT,
         PRIMARY KEY (org_id, contact_id, version))",
     ],
+    &[
+        // Knowledge bases' names and audiences.
+        "CREATE TABLE purview_knowledge_bases (
+        org_id BIGINT NOT NULL,
+        kb_id BIGINT NOT NULL,
+        position BIGINT NOT NULL,
+        name TEXT NOT NULL,
+        audience TEXT,
+        PRIMARY KEY (org_id, kb_id))",
+    ],
 ];
 
 /// The schema version this build of the crate writes.
@@ -502,8 +512,17 @@ impl SqlCore {
         .fetch_all(&mut *tx)
         .await
         .map_err(from_sqlx)?;
+        let knowledge_bases = sqlx::query(&self.sql(
+            "SELECT kb_id, name, audience FROM purview_knowledge_bases
+             WHERE org_id = $1 ORDER BY position",
+        ))
+        .bind(key)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(from_sqlx)?;
         tx.commit().await.map_err(from_sqlx)?;
         let rows = Rows {
+            knowledge_bases: &knowledge_bases,
             org: &row,
             roles: &roles,
             members: &members,
@@ -745,6 +764,7 @@ struct Rows<'a> {
     invitations: &'a [AnyRow],
     bots: &'a [AnyRow],
     api_keys: &'a [AnyRow],
+    knowledge_bases: &'a [AnyRow],
 }
 
 /// Decodes an organization's rows. Everything is checked: permission and
@@ -762,6 +782,7 @@ fn decode(org: OrgId, rows: &Rows<'_>) -> Result<OrgState, StoreError> {
         invitations,
         bots,
         api_keys,
+        knowledge_bases,
     } = *rows;
     let mut decoded_roles = Vec::with_capacity(roles.len());
     for r in roles {
@@ -920,8 +941,24 @@ fn decode(org: OrgId, rows: &Rows<'_>) -> Result<OrgState, StoreError> {
     state.members = member_map;
     state.teams = team_map;
     state.invitations = invitation_map;
+    let mut kb_map = crate::record::Records::new();
+    for r in knowledge_bases {
+        let id = KnowledgeBaseId(id(r, "kb_id")?);
+        let audience: Option<crate::contact::Audience> = get::<Option<String>>(r, "audience")?
+            .map(|a| json(&a, "knowledge base audience"))
+            .transpose()?;
+        kb_map.insert(
+            id,
+            Arc::new(crate::record::StoredKnowledgeBase {
+                id,
+                name: get(r, "name")?,
+                audience,
+            }),
+        );
+    }
     state.bots = bot_map;
     state.api_keys = key_map;
+    state.knowledge_bases = kb_map;
     if let Some(broken) = state.broken_rule() {
         let row = match broken.record {
             StoredRecord::Member(id) => format!("purview_members member_id {}", id.0),

@@ -13,7 +13,9 @@ use super::sql::{
 };
 use super::{Commit, StoreError};
 use crate::catalog::Catalog;
-use crate::record::{ApiKey, AuditEvent, Bot, Change, Invitation, Member, Organization};
+use crate::record::{
+    ApiKey, AuditEvent, Bot, Change, Invitation, Member, Organization, StoredKnowledgeBase,
+};
 use crate::role::Role;
 use crate::team::Team;
 use indexmap::IndexMap;
@@ -128,6 +130,18 @@ pub(super) const API_KEYS: Table = Table {
     ],
 };
 
+pub(super) const KNOWLEDGE_BASES: Table = Table {
+    name: "purview_knowledge_bases",
+    key: Some("kb_id"),
+    follow_position: false,
+    columns: &[
+        ("kb_id", "bigint"),
+        ("position", "bigint"),
+        ("name", "text"),
+        ("audience", "text"),
+    ],
+};
+
 pub(super) const AUDIT: Table = Table {
     name: "purview_audit",
     key: None,
@@ -216,6 +230,14 @@ struct ApiKeyRow {
 }
 
 #[derive(Serialize)]
+struct KnowledgeBaseRow<'a> {
+    kb_id: i64,
+    position: i64,
+    name: &'a str,
+    audience: Option<String>,
+}
+
+#[derive(Serialize)]
 struct AuditRow<'a> {
     version: i64,
     idx: i64,
@@ -301,6 +323,18 @@ fn api_key_row(position: i64, k: &ApiKey) -> Result<ApiKeyRow, StoreError> {
         created_by: to_i64(k.created_by.0, "member id")?,
         created_at: to_i64(k.created_at.0, "timestamp")?,
         revoked: i64::from(k.revoked),
+    })
+}
+
+fn knowledge_base_row(
+    position: i64,
+    k: &StoredKnowledgeBase,
+) -> Result<KnowledgeBaseRow<'_>, StoreError> {
+    Ok(KnowledgeBaseRow {
+        kb_id: to_i64(k.id.0, "knowledge base id")?,
+        position,
+        name: &k.name,
+        audience: k.audience.as_ref().map(to_json).transpose()?,
     })
 }
 
@@ -468,6 +502,7 @@ struct Nets<'a> {
     invitations: Net<'a, Invitation>,
     bots: Net<'a, Bot>,
     api_keys: Net<'a, ApiKey>,
+    knowledge_bases: Net<'a, StoredKnowledgeBase>,
 }
 
 /// A commit's net changes. The organization's creation is written with the
@@ -481,6 +516,7 @@ fn nets(changes: &[Change]) -> Nets<'_> {
         invitations: Net::default(),
         bots: Net::default(),
         api_keys: Net::default(),
+        knowledge_bases: Net::default(),
     };
     for change in changes {
         match change {
@@ -497,6 +533,8 @@ fn nets(changes: &[Change]) -> Nets<'_> {
             Change::PutBot(b) => n.bots.put(b.id.0, b),
             Change::DeleteBot(id) => n.bots.delete(id.0),
             Change::PutApiKey(k) => n.api_keys.put(k.id.0, k),
+            Change::PutKnowledgeBase(k) => n.knowledge_bases.put(k.id.0, k),
+            Change::DeleteKnowledgeBase(id) => n.knowledge_bases.delete(id.0),
         }
     }
     n
@@ -592,6 +630,8 @@ pub(super) enum Logged<'a> {
     PutBot(Cow<'a, Bot>),
     DeleteBot(crate::id::BotId),
     PutApiKey(Cow<'a, ApiKey>),
+    PutKnowledgeBase(Cow<'a, StoredKnowledgeBase>),
+    DeleteKnowledgeBase(crate::id::KnowledgeBaseId),
 }
 
 impl<'a> Logged<'a> {
@@ -611,6 +651,8 @@ impl<'a> Logged<'a> {
             Change::PutBot(b) => Logged::PutBot(Cow::Borrowed(&**b)),
             Change::DeleteBot(id) => Logged::DeleteBot(*id),
             Change::PutApiKey(k) => Logged::PutApiKey(Cow::Borrowed(&**k)),
+            Change::PutKnowledgeBase(k) => Logged::PutKnowledgeBase(Cow::Borrowed(&**k)),
+            Change::DeleteKnowledgeBase(id) => Logged::DeleteKnowledgeBase(*id),
         })
     }
 
@@ -632,6 +674,10 @@ impl<'a> Logged<'a> {
             Logged::PutBot(b) => Change::PutBot(std::sync::Arc::new(b.into_owned())),
             Logged::DeleteBot(id) => Change::DeleteBot(id),
             Logged::PutApiKey(k) => Change::PutApiKey(std::sync::Arc::new(k.into_owned())),
+            Logged::PutKnowledgeBase(k) => {
+                Change::PutKnowledgeBase(std::sync::Arc::new(k.into_owned()))
+            }
+            Logged::DeleteKnowledgeBase(id) => Change::DeleteKnowledgeBase(id),
         })
     }
 }
@@ -742,6 +788,7 @@ pub(super) fn statements(
         (&MEMBERS, nets.members.deleted()?, "dm"),
         (&TEAMS, nets.teams.deleted()?, "dt"),
         (&BOTS, nets.bots.deleted()?, "db"),
+        (&KNOWLEDGE_BASES, nets.knowledge_bases.deleted()?, "dkb"),
     ] {
         if deleted.is_empty() {
             continue;
@@ -778,6 +825,11 @@ pub(super) fn statements(
         .written()
         .map(|(i, k)| api_key_row(position(i), k))
         .collect::<Result<_, _>>()?;
+    let knowledge_bases: Vec<KnowledgeBaseRow<'_>> = nets
+        .knowledge_bases
+        .written()
+        .map(|(i, k)| knowledge_base_row(position(i), k))
+        .collect::<Result<_, _>>()?;
     for (table, rows, moved, name) in [
         (
             &MEMBERS,
@@ -808,6 +860,12 @@ pub(super) fn statements(
             (!api_keys.is_empty()).then(|| to_json(&api_keys)),
             Vec::new(),
             "k",
+        ),
+        (
+            &KNOWLEDGE_BASES,
+            (!knowledge_bases.is_empty()).then(|| to_json(&knowledge_bases)),
+            nets.knowledge_bases.moved()?,
+            "kb",
         ),
     ] {
         let Some(rows) = rows else { continue };
