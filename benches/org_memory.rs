@@ -79,6 +79,7 @@ fn build(changes: &[Change]) -> OrgState {
         name: "Acme".into(),
         catalog: Arc::new(preset::helpdesk()),
         seat_limit: 1_000_000,
+        settings: Default::default(),
     });
     for change in changes {
         state.apply(change);

@@ -1200,8 +1200,8 @@ async fn replicas_race<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), Fa
 /// refused limit changes nothing.
 async fn organization_settings<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), Failure> {
     const C: &str = "organization_settings";
-    let a = directory(store);
-    let b = directory(store);
+    let a = directory(store).organization_settings(["timezone", "language"]);
+    let b = directory(store).organization_settings(["timezone", "language"]);
     let (owner, _) = organization(&a, org, preset::helpdesk(), None, 2, "agent", C).await?;
     b.snapshot(org).await.map_err(|e| fail(C, e.to_string()))?;
     a.rename_organization(org, owner, "Renamed")
@@ -1210,13 +1210,18 @@ async fn organization_settings<S: Store + Clone>(store: &S, org: OrgId) -> Resul
     a.set_seat_limit(org, 7)
         .await
         .map_err(|e| fail(C, e.to_string()))?;
+    a.set_organization_setting(org, owner, "timezone", Some("Asia/Taipei"))
+        .await
+        .map_err(|e| fail(C, e.to_string()))?;
     let before = store
         .load(org)
         .await
         .map_err(|e| fail(C, e.to_string()))?
         .ok_or_else(|| fail(C, "missing"))?;
     ensure(
-        before.org.name == "Renamed" && before.org.seat_limit == 7,
+        before.org.name == "Renamed"
+            && before.org.seat_limit == 7
+            && before.org.settings.get("timezone").map(String::as_str) == Some("Asia/Taipei"),
         C,
         || {
             format!(
@@ -1229,6 +1234,20 @@ async fn organization_settings<S: Store + Clone>(store: &S, org: OrgId) -> Resul
     ensure(*kept == *before, C, || {
         "a replica does not see the new settings".into()
     })?;
+    let info = b
+        .organization_info(org, owner)
+        .await
+        .map_err(|e| fail(C, e.to_string()))?;
+    ensure(info.settings.len() == 1, C, || {
+        format!("a replica shows the settings {:?}", info.settings)
+    })?;
+    match a
+        .set_organization_setting(org, owner, "currency", Some("TWD"))
+        .await
+    {
+        Err(DirectoryError::UnknownSetting(_)) => {}
+        other => return Err(fail(C, format!("an undeclared setting gave {other:?}"))),
+    }
     match a.set_seat_limit(org, 1).await {
         Err(DirectoryError::SeatLimitBelowUse { limit: 1, used: 3 }) => {}
         other => return Err(fail(C, format!("a limit below use gave {other:?}"))),

@@ -2624,11 +2624,76 @@ fn organization_info_shows_the_seats_left_to_those_who_may_view_it() {
             seat_limit: 5,
             seats_used: 2,
             seats_left: 3,
+            settings: Default::default(),
         }
     );
     assert_matches!(
         block_on(f.dir.organization_info(ORG, agent)),
         Err(DirectoryError::Denied(Reason::MissingPermission { .. }))
+    );
+}
+
+#[test]
+fn organization_settings_are_the_hosts_keys_set_by_those_who_may_edit_the_organization() {
+    let f = Fx::helpdesk(5);
+    let dir = f
+        .dir
+        .clone()
+        .organization_settings(["timezone", "language"]);
+    let agent = f.join("a@acme.test", "agent");
+    let e = f.refused(dir.set_organization_setting(ORG, agent, "timezone", Some("UTC")));
+    assert_matches!(e, DirectoryError::Denied(Reason::MissingPermission { missing })
+        if missing == P::ORGANIZATION_EDIT);
+    let e = f.refused(dir.set_organization_setting(ORG, f.owner, "currency", Some("TWD")));
+    assert_matches!(e, DirectoryError::UnknownSetting(ref k) if k == "currency");
+    let e = f.refused(dir.set_organization_setting(ORG, f.owner, "language", Some("zh\u{7}")));
+    assert_matches!(
+        e,
+        DirectoryError::InvalidInput {
+            field: "setting value",
+            ..
+        }
+    );
+
+    f.run(dir.set_organization_setting(ORG, f.owner, "timezone", Some(" Asia/Taipei ")));
+    let info = f.run(dir.organization_info(ORG, f.owner));
+    assert_eq!(
+        info.settings.into_iter().collect::<Vec<_>>(),
+        [("timezone".to_owned(), "Asia/Taipei".to_owned())]
+    );
+    let last = f.audit(ORG).pop().unwrap();
+    assert_eq!(
+        (
+            last.action.as_str(),
+            last.actor,
+            last.before.as_deref(),
+            last.after.as_deref()
+        ),
+        (
+            "set_organization_setting",
+            Some(f.owner),
+            Some(r#"{"timezone":null}"#),
+            Some(r#"{"timezone":"Asia/Taipei"}"#)
+        )
+    );
+    // The same value again writes nothing; a blank value clears it.
+    let (state, events) = (f.state(ORG), f.audit(ORG));
+    f.run(dir.set_organization_setting(ORG, f.owner, "timezone", Some("Asia/Taipei")));
+    assert_eq!((f.state(ORG), f.audit(ORG)), (state, events));
+    f.run(dir.set_organization_setting(ORG, f.owner, "timezone", Some("  ")));
+    assert!(f.state(ORG).org.settings.is_empty());
+    // A directory that does not declare a key neither sets nor shows it.
+    f.run(dir.set_organization_setting(ORG, f.owner, "language", Some("zh-TW")));
+    assert!(f
+        .run(f.dir.organization_info(ORG, f.owner))
+        .settings
+        .is_empty());
+    assert_matches!(
+        block_on(
+            f.dir
+                .set_organization_setting(ORG, f.owner, "language", None)
+        ),
+        Err(DirectoryError::UnknownSetting(_))
     );
 }
 

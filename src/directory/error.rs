@@ -92,6 +92,9 @@ pub enum DirectoryError {
         /// The roles referencing it.
         roles: Vec<RoleKey>,
     },
+    /// The host declared no organization setting with this key.
+    #[error("`{}` is not an organization setting", shown(.0))]
+    UnknownSetting(String),
     /// No such contact in the organization.
     #[error("contact `{0}` does not exist in this organization")]
     UnknownContact(ContactId),

@@ -285,6 +285,7 @@ mod tests {
             name: "Acme".into(),
             catalog: Arc::new(preset::helpdesk()),
             seat_limit: 10,
+            settings: Default::default(),
         });
         state.apply(&Change::PutTeam(Arc::new(Team {
             id: TeamId(7),

@@ -99,6 +99,8 @@ pub struct OrganizationInfo {
     pub seats_used: u64,
     /// Seats still free.
     pub seats_left: u64,
+    /// The declared settings that are set, by key.
+    pub settings: std::collections::BTreeMap<String, String>,
 }
 
 /// A source of the current time.
@@ -238,6 +240,8 @@ pub struct Directory<S, C = SystemClock> {
     /// The organizations this directory (and its clones) serves, kept
     /// between operations.
     orgs: Arc<orgs::OrgCache>,
+    /// The organization settings the host declares.
+    settings: Arc<std::collections::BTreeSet<String>>,
 }
 
 impl<S: Store> Directory<S> {
@@ -249,6 +253,7 @@ impl<S: Store> Directory<S> {
             clock: SystemClock,
             invitation_ttl: DEFAULT_INVITATION_TTL,
             orgs: Arc::new(orgs::OrgCache::new(DEFAULT_CACHED_ORGANIZATIONS)),
+            settings: Arc::default(),
         }
     }
 }
@@ -262,6 +267,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
             clock,
             invitation_ttl: DEFAULT_INVITATION_TTL,
             orgs: Arc::new(orgs::OrgCache::new(DEFAULT_CACHED_ORGANIZATIONS)),
+            settings: Arc::default(),
         }
     }
 
@@ -271,6 +277,22 @@ impl<S: Store, C: Clock> Directory<S, C> {
     #[must_use]
     pub fn invitation_ttl(mut self, secs: u64) -> Self {
         self.invitation_ttl = secs;
+        self
+    }
+
+    /// The same directory with the organization settings the host declares
+    /// (seed 001 "Organization Profile Settings", seed 003 "Edit
+    /// organization settings"): keys such as `timezone` or `language`,
+    /// whose text values members with organization editing set
+    /// ([`Directory::set_organization_setting`]) and members with
+    /// organization viewing read ([`Directory::organization_info`]). Every
+    /// replica of a service declares the same keys. None by default.
+    #[must_use]
+    pub fn organization_settings(
+        mut self,
+        keys: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.settings = Arc::new(keys.into_iter().map(Into::into).collect());
         self
     }
 
@@ -514,6 +536,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
             name,
             catalog: Arc::new(new.catalog),
             seat_limit: new.seat_limit,
+            settings: Default::default(),
         };
         let before = OrgState::new(organization.clone());
         let now = self.now();
@@ -1280,6 +1303,13 @@ impl<S: Store, C: Clock> Directory<S, C> {
                 seat_limit: state.org.seat_limit,
                 seats_used,
                 seats_left: u64::from(state.org.seat_limit).saturating_sub(seats_used),
+                settings: state
+                    .org
+                    .settings
+                    .iter()
+                    .filter(|(k, _)| self.settings.contains(*k))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
             })
         })
         .await
@@ -1306,6 +1336,53 @@ impl<S: Store, C: Clock> Directory<S, C> {
             require(&me, Action::EditOrganization, &Resource::Organization(org))?;
             if name != state.org.name {
                 plan.set_organization("rename_organization", name.clone(), state.org.seat_limit);
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Sets (or with `None` clears) one of the settings the host declares
+    /// ([`Directory::organization_settings`]), with organization editing. A
+    /// change that changes nothing writes nothing; the audit event shows the
+    /// setting before and after.
+    ///
+    /// # Errors
+    ///
+    /// [`DirectoryError::Denied`] without organization editing;
+    /// [`DirectoryError::UnknownSetting`] for a key the host did not
+    /// declare; [`DirectoryError::InvalidInput`] for a value with a control
+    /// character or longer than [`MAX_TEXT_CHARS`] (a blank value clears
+    /// the setting).
+    pub async fn set_organization_setting(
+        &self,
+        org: OrgId,
+        actor: MemberId,
+        key: &str,
+        value: Option<&str>,
+    ) -> Result<(), DirectoryError> {
+        if !self.settings.contains(key) {
+            return Err(DirectoryError::UnknownSetting(key.to_owned()));
+        }
+        let value = field("setting value", value)?;
+        self.run(org, Some(actor), |state, plan| {
+            let me = acting(state, actor)?;
+            require(&me, Action::EditOrganization, &Resource::Organization(org))?;
+            let before = state.org.settings.get(key).cloned();
+            if before != value {
+                let mut next = state.org.settings.clone();
+                match &value {
+                    Some(v) => next.insert(key.to_owned(), v.clone()),
+                    None => next.remove(key),
+                };
+                let shown = |v: &Option<String>| serde_json::json!({ key: v }).to_string();
+                plan.record(
+                    "set_organization_setting",
+                    format!("organization:{}", org.get()),
+                    Some(shown(&before)),
+                    Some(shown(&value)),
+                );
+                plan.changes.push(Change::SetSettings(next));
             }
             Ok(())
         })

@@ -43,6 +43,9 @@ pub struct Organization {
     pub catalog: Arc<Catalog>,
     /// Active members plus pending invitations never exceed this.
     pub seat_limit: u32,
+    /// The settings the host declares ([`crate::Directory::organization_settings`]),
+    /// by key.
+    pub settings: std::collections::BTreeMap<String, String>,
 }
 
 /// A member as stored.
@@ -393,6 +396,8 @@ pub enum Change {
     DeleteBot(BotId),
     /// Inserts or replaces an API key.
     PutApiKey(Arc<ApiKey>),
+    /// Sets the organization's settings, all of them.
+    SetSettings(std::collections::BTreeMap<String, String>),
     /// Inserts or replaces a knowledge base's record.
     PutKnowledgeBase(Arc<StoredKnowledgeBase>),
     /// Deletes a knowledge base's record.
@@ -474,6 +479,7 @@ impl OrgState {
             Change::DeleteBot(id) => {
                 self.bots.remove(id);
             }
+            Change::SetSettings(settings) => self.org.settings.clone_from(settings),
             Change::PutKnowledgeBase(k) => {
                 self.knowledge_bases.insert(k.id, Arc::clone(k));
             }
@@ -823,6 +829,7 @@ mod tests {
             name: "Acme".into(),
             catalog: Arc::new(crate::preset::helpdesk()),
             seat_limit: 100,
+            settings: Default::default(),
         });
         // Built before anything happens, then maintained.
         assert_eq!(state.seats_used(Timestamp(0)), 0);

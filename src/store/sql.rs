@@ -170,6 +170,10 @@ const MIGRATIONS: &[&[&str]] = &[
         audience TEXT,
         PRIMARY KEY (org_id, kb_id))",
     ],
+    &[
+        // The settings a host declares, as one JSON object.
+        "ALTER TABLE purview_orgs ADD COLUMN settings TEXT NOT NULL DEFAULT '{}'",
+    ],
 ];
 
 /// The schema version this build of the crate writes.
@@ -453,7 +457,8 @@ impl SqlCore {
         };
         let mut tx = self.begin_read().await?;
         let Some(row) = sqlx::query(&self.sql(
-            "SELECT name, catalog_name, policy, knowledge_bases, matrix, seat_limit, version
+            "SELECT name, catalog_name, policy, knowledge_bases, matrix, seat_limit, version,
+                    settings
              FROM purview_orgs WHERE org_id = $1",
         ))
         .bind(key)
@@ -845,6 +850,7 @@ fn decode(org: OrgId, rows: &Rows<'_>) -> Result<OrgState, StoreError> {
         catalog: Arc::new(catalog.clone()),
         seat_limit: u32::try_from(get::<i64>(row, "seat_limit")?)
             .map_err(|_| corrupt("seat limit out of range"))?,
+        settings: json(&get::<String>(row, "settings")?, "organization settings")?,
     });
     state.version = id(row, "version")?;
     let mut member_map = crate::record::Records::new();

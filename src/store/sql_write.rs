@@ -497,6 +497,8 @@ struct Nets<'a> {
     organization: Option<(&'a str, u32)>,
     /// The catalog the commit leaves, when it sets one.
     catalog: Option<&'a Catalog>,
+    /// The settings the commit leaves, when it sets them.
+    settings: Option<&'a std::collections::BTreeMap<String, String>>,
     members: Net<'a, Member>,
     teams: Net<'a, Team>,
     invitations: Net<'a, Invitation>,
@@ -511,6 +513,7 @@ fn nets(changes: &[Change]) -> Nets<'_> {
     let mut n = Nets {
         organization: None,
         catalog: None,
+        settings: None,
         members: Net::default(),
         teams: Net::default(),
         invitations: Net::default(),
@@ -530,6 +533,7 @@ fn nets(changes: &[Change]) -> Nets<'_> {
                 n.organization = Some((name.as_str(), *seat_limit));
             }
             Change::SetCatalog(c) => n.catalog = Some(&**c),
+            Change::SetSettings(s) => n.settings = Some(s),
             Change::PutBot(b) => n.bots.put(b.id.0, b),
             Change::DeleteBot(id) => n.bots.delete(id.0),
             Change::PutApiKey(k) => n.api_keys.put(k.id.0, k),
@@ -632,6 +636,7 @@ pub(super) enum Logged<'a> {
     PutApiKey(Cow<'a, ApiKey>),
     PutKnowledgeBase(Cow<'a, StoredKnowledgeBase>),
     DeleteKnowledgeBase(crate::id::KnowledgeBaseId),
+    SetSettings(Cow<'a, std::collections::BTreeMap<String, String>>),
 }
 
 impl<'a> Logged<'a> {
@@ -653,6 +658,7 @@ impl<'a> Logged<'a> {
             Change::PutApiKey(k) => Logged::PutApiKey(Cow::Borrowed(&**k)),
             Change::PutKnowledgeBase(k) => Logged::PutKnowledgeBase(Cow::Borrowed(&**k)),
             Change::DeleteKnowledgeBase(id) => Logged::DeleteKnowledgeBase(*id),
+            Change::SetSettings(s) => Logged::SetSettings(Cow::Borrowed(s)),
         })
     }
 
@@ -678,6 +684,7 @@ impl<'a> Logged<'a> {
                 Change::PutKnowledgeBase(std::sync::Arc::new(k.into_owned()))
             }
             Logged::DeleteKnowledgeBase(id) => Change::DeleteKnowledgeBase(id),
+            Logged::SetSettings(s) => Change::SetSettings(s.into_owned()),
         })
     }
 }
@@ -728,7 +735,16 @@ pub(super) fn statements(
             };
             // A catalog set later in the same commit is the one it leaves.
             let catalog = nets.catalog.unwrap_or(&o.catalog);
-            let text = create_org(&mut st, &org_p, o, catalog, nets.organization, one)?;
+            let settings = nets.settings.unwrap_or(&o.settings);
+            let text = create_org(
+                &mut st,
+                &org_p,
+                o,
+                catalog,
+                nets.organization,
+                settings,
+                one,
+            )?;
             push(&mut st, &mut parts, "v", text);
             let org_p = reopen(one, &mut st, &org_p, org);
             let text = role_rows(&mut st, dialect, &org_p, catalog, after)?;
@@ -750,6 +766,13 @@ pub(super) fn statements(
             let catalog = match nets.catalog {
                 Some(c) => catalog_columns(&mut st, c)?,
                 None => String::new(),
+            };
+            let settings = match nets.settings {
+                Some(s) => {
+                    let p = st.p(Arg::Text(to_json(s)?));
+                    format!("{settings}, settings = {p}")
+                }
+                None => settings,
             };
             let text = format!(
                 "UPDATE purview_orgs SET version = version + 1{settings}{catalog}
@@ -968,22 +991,25 @@ fn create_org(
     org_p: &str,
     o: &Organization,
     c: &Catalog,
-    settings: Option<(&str, u32)>,
+    fields: Option<(&str, u32)>,
+    settings: &std::collections::BTreeMap<String, String>,
     returning: bool,
 ) -> Result<String, StoreError> {
     // Settings set later in the same commit are the ones it leaves.
-    let (name, seat_limit) = settings.unwrap_or((&o.name, o.seat_limit));
+    let (name, seat_limit) = fields.unwrap_or((&o.name, o.seat_limit));
     let name = st.p(Arg::Text(name.to_owned()));
     let catalog = st.p(Arg::Text(c.name().to_owned()));
     let policy = st.p(Arg::Text(to_json(c.policy())?));
     let bases = st.p(Arg::Text(to_json(&c.knowledge_bases())?));
     let matrix = st.p(Arg::OptText(c.stored_matrix().map(to_json).transpose()?));
     let seats = st.p(Arg::Int(i64::from(seat_limit)));
+    let settings = st.p(Arg::Text(to_json(settings)?));
     let returning = if returning { " RETURNING version" } else { "" };
     Ok(format!(
         "INSERT INTO purview_orgs
-           (org_id, name, catalog_name, policy, knowledge_bases, matrix, seat_limit, version)
-         VALUES ({org_p}, {name}, {catalog}, {policy}, {bases}, {matrix}, {seats}, 1)
+           (org_id, name, catalog_name, policy, knowledge_bases, matrix, seat_limit, settings,
+            version)
+         VALUES ({org_p}, {name}, {catalog}, {policy}, {bases}, {matrix}, {seats}, {settings}, 1)
          ON CONFLICT (org_id) DO NOTHING{returning}"
     ))
 }
