@@ -2732,6 +2732,47 @@ fn auditor() -> Role {
 }
 
 #[test]
+fn a_role_created_at_runtime_never_becomes_what_an_import_gives() {
+    // The workspace-like catalog names no default role: an import gives its
+    // last role, Disabled. A role added after it leaves that so.
+    let catalog = workspace_like();
+    let admin = catalog.role("admin").unwrap().clone();
+    let managing = admin
+        .to_builder()
+        .permissions(admin.permissions() | P::ROLE_MANAGE)
+        .build();
+    let f = Fx::new(catalog.with_role(managing).unwrap(), Some("admin"), 20);
+    let helper = Role::builder("helper", "Helper")
+        .permissions(P::PROFILE_EDIT | P::MEMBER_VIEW)
+        .build();
+    f.run(f.dir.create_role(ORG, f.owner, helper));
+    let policy = f.state(ORG).org.catalog.policy().clone();
+    assert_eq!(
+        policy.default_role.as_ref().map(RoleKey::as_str),
+        Some("disabled")
+    );
+    let report = f.run(f.dir.import_members(
+        ORG,
+        f.owner,
+        "email,role\nnew@acme.test,\n".as_bytes(),
+        purview::ImportMode::Apply,
+    ));
+    assert_eq!(report.members_created, 1);
+    let created = f
+        .state(ORG)
+        .members
+        .values()
+        .find(|m| m.email == "new@acme.test")
+        .map(|m| m.role.as_str().to_owned());
+    assert_eq!(created.as_deref(), Some("disabled"));
+    // Named by the policy now, the default role stays.
+    assert_matches!(
+        f.refused(f.dir.delete_role(ORG, f.owner, "disabled", None)),
+        DirectoryError::RoleRequired { .. }
+    );
+}
+
+#[test]
 fn roles_are_managed_only_with_role_management() {
     let f = assistant();
     let intern = f.join("i@acme.test", "intern");

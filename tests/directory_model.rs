@@ -135,6 +135,10 @@ struct Rules {
     profile_required: bool,
     /// What an import gives when a row names no valid role.
     default_role: &'static str,
+    /// The roles a spare role, created, edited and deleted at runtime,
+    /// copies in its two versions (a lower one, then a higher one). No other
+    /// operation names the spare.
+    spare: [&'static str; 2],
 }
 
 impl Rules {
@@ -145,6 +149,28 @@ impl Rules {
     fn exceeds(&self, a: &str, b: &str) -> bool {
         self.rule(a).level > self.rule(b).level
     }
+
+    /// The spare role in its version `v`: the copied role under the key
+    /// `spare`.
+    fn spare_role(&self, v: usize) -> Role {
+        let catalog = (self.catalog)();
+        let copied = catalog.role(self.spare[v]).unwrap();
+        Role::builder(SPARE, "Spare")
+            .permissions(copied.permissions())
+            .view_scope(copied.view_scope())
+            .manage_scope(copied.manage_scope())
+            .team_reach(copied.team_reach())
+            .bot_reach(copied.bot_reach())
+            .knowledge(copied.knowledge().clone())
+            .build()
+    }
+}
+
+/// The key of the spare role.
+const SPARE: &str = "spare";
+
+fn m_spare(m: &Model) -> Option<usize> {
+    m.spare
 }
 
 /// What creating an invitation for this address (a link: none) needs.
@@ -200,6 +226,7 @@ static HELPDESK: Rules = Rules {
     min_admins: None,
     profile_required: true,
     default_role: "agent",
+    spare: ["agent", "primary_agent"],
 };
 
 /// The workspace rule with a custom catalog: Admins manage everything, a
@@ -235,6 +262,7 @@ static WORKSPACE_LIKE: Rules = Rules {
     min_admins: Some(("admin", 2)),
     profile_required: false,
     default_role: "disabled",
+    spare: ["member", "lead"],
 };
 
 /// The crate's catalog for the workspace-like rules above.
@@ -306,6 +334,7 @@ static WORKSPACE: Rules = Rules {
     min_admins: Some(("admin", 2)),
     profile_required: false,
     default_role: "member",
+    spare: ["member", "editor"],
 };
 
 /// The bot studio, from its source document: an Admin creates, reads,
@@ -341,6 +370,7 @@ static BOT_STUDIO: Rules = Rules {
     min_admins: Some(("admin", 1)),
     profile_required: false,
     default_role: "client",
+    spare: ["client", "client"],
 };
 
 /// The assistant, from its source document's example templates:
@@ -372,6 +402,7 @@ static ASSISTANT: Rules = Rules {
     min_admins: Some(("administrative_staff", 1)),
     profile_required: false,
     default_role: "intern",
+    spare: ["intern", "customer_service_representative"],
 };
 
 /// Every rule table, with the name its property goes by.
@@ -417,6 +448,8 @@ enum Rule {
     KeyBeyondActor,
     UnknownContact,
     ContactExists,
+    UnknownRole,
+    RoleExists,
 }
 
 fn rule_of(e: &DirectoryError) -> Rule {
@@ -456,6 +489,8 @@ fn rule_of(e: &DirectoryError) -> Rule {
         DirectoryError::NotKeyPermissions(_) => Rule::NotKeyPermissions,
         DirectoryError::KeyBeyondActor { .. } => Rule::KeyBeyondActor,
         DirectoryError::UnknownContact(_) => Rule::UnknownContact,
+        DirectoryError::UnknownRole(_) => Rule::UnknownRole,
+        DirectoryError::RoleExists(_) => Rule::RoleExists,
         DirectoryError::ContactExists(_) => Rule::ContactExists,
         // An import reports every failing row; the first names the rule here,
         // the import compares them all.
@@ -547,6 +582,8 @@ struct Model {
     keys: Vec<MKey>,
     /// Contacts, in creation order, removed ones included.
     contacts: Vec<MContact>,
+    /// The spare role's version, while the catalog has it.
+    spare: Option<usize>,
     /// Every member id ever seen, removed ones included: actors are drawn from it.
     ever: Vec<MemberId>,
     /// Every address ever used.
@@ -1138,6 +1175,19 @@ enum Op {
         actor: usize,
         role: usize,
     },
+    /// Creates the spare role in its version `version % 2`.
+    CreateSpare {
+        actor: usize,
+        version: usize,
+    },
+    /// Edits the spare role into its version `version % 2`.
+    EditSpare {
+        actor: usize,
+        version: usize,
+    },
+    DeleteSpare {
+        actor: usize,
+    },
     GrantBot {
         actor: usize,
         target: usize,
@@ -1371,7 +1421,13 @@ fn contact_op() -> impl Strategy<Value = Op> {
 
 /// Operations on the role catalog.
 fn catalog_op() -> impl Strategy<Value = Op> {
-    (0usize..64, 0usize..64).prop_map(|(actor, role)| Op::ApplyRoleTemplate { actor, role })
+    let ix = || 0usize..64;
+    prop_oneof![
+        (ix(), ix()).prop_map(|(actor, role)| Op::ApplyRoleTemplate { actor, role }),
+        (ix(), 0usize..2).prop_map(|(actor, version)| Op::CreateSpare { actor, version }),
+        (ix(), 0usize..2).prop_map(|(actor, version)| Op::EditSpare { actor, version }),
+        ix().prop_map(|actor| Op::DeleteSpare { actor }),
+    ]
 }
 
 /// Operations on members, invitations, teams, grants and settings.
@@ -1505,6 +1561,7 @@ impl Sim {
             bots: Vec::new(),
             keys: Vec::new(),
             contacts: Vec::new(),
+            spare: None,
             ever: vec![founder],
             emails: vec![email],
             version: 1,
@@ -1832,6 +1889,13 @@ impl Sim {
             Op::ApplyRoleTemplate { actor, role } => {
                 self.apply_role_template(&what, self.who(actor), self.role_key(role));
             }
+            Op::CreateSpare { actor, version } => {
+                self.spare(&what, self.who(actor), Some(version % 2), true);
+            }
+            Op::EditSpare { actor, version } => {
+                self.spare(&what, self.who(actor), Some(version % 2), false);
+            }
+            Op::DeleteSpare { actor } => self.spare(&what, self.who(actor), None, false),
             Op::GrantBot { actor, target, bot } => self.bot_grant(
                 &what,
                 self.who(actor),
@@ -2935,6 +2999,51 @@ impl Sim {
         }
     }
 
+    /// Creates (`create`), edits (a version) or deletes (none) the spare
+    /// role: with role management, never above the actor's own role, before
+    /// or after.
+    fn spare(&mut self, what: &str, actor: MemberId, version: Option<usize>, create: bool) {
+        let m = &self.model;
+        let rules = m.rules;
+        let mut broken = Vec::new();
+        match m.member(actor) {
+            None => broken.push(Rule::UnknownMember),
+            Some(a) => {
+                m.gate(a, ROLES, &mut broken);
+                match (create, m.spare) {
+                    (true, Some(_)) => broken.push(Rule::RoleExists),
+                    (false, None) => broken.push(Rule::UnknownRole),
+                    _ => {}
+                }
+                let beyond = |v: usize| rules.exceeds(rules.spare[v], a.role);
+                if m.spare.is_some_and(beyond) && !create {
+                    broken.push(Rule::TargetExceeds);
+                }
+                if version.is_some_and(beyond) {
+                    broken.push(Rule::TargetExceeds);
+                }
+            }
+        }
+        let result = match (create, version) {
+            (true, Some(v)) => block_on(self.dir.create_role(ORG, actor, rules.spare_role(v))),
+            (false, Some(v)) => block_on(self.dir.edit_role(ORG, actor, rules.spare_role(v))),
+            _ => block_on(self.dir.delete_role(ORG, actor, SPARE, None)),
+        };
+        if self.judge(what, &(broken, result)) {
+            // An edit to the same version writes nothing (the two versions
+            // of the bot studio's spare are one).
+            let same = match (m_spare(&self.model), version) {
+                (Some(old), Some(new)) => rules.spare[old] == rules.spare[new],
+                _ => false,
+            };
+            if !same {
+                self.model.version += 1;
+                self.model.events += 1;
+            }
+            self.model.spare = version;
+        }
+    }
+
     /// The host (no member) sets the seat limit: never below the seats in use.
     fn set_seat_limit(&mut self, what: &str, limit: usize) {
         let mut broken = Vec::new();
@@ -3296,6 +3405,13 @@ impl Sim {
             );
         }
 
+        let spare = state.org.catalog.role(SPARE).cloned();
+        assert_eq!(
+            spare,
+            m.spare.map(|v| m.rules.spare_role(v)),
+            "after {what}: the spare role"
+        );
+
         assert_eq!(state.org.name, m.name, "after {what}: organization name");
         assert_eq!(
             state.org.seat_limit as usize, m.seats,
@@ -3448,6 +3564,24 @@ impl Ledger {
             };
         }
         let actor = e.actor.ok_or("an event without an actor")?;
+        if e.subject.starts_with("role:") {
+            // A role is written by a member with role management, never
+            // above their own role, before or after.
+            self.may(rules, actor, ROLES)?;
+            let held = &self.members[&actor].role;
+            let catalog = (rules.catalog)();
+            let held = catalog
+                .role(held.as_str())
+                .ok_or("the actor's role is unknown")?;
+            for side in [&e.before, &e.after] {
+                if let Some(role) = record::<Role>(side.as_ref()) {
+                    if role.exceeds(held) {
+                        return Err(format!("`{}` exceeds its editor's role", role.key()));
+                    }
+                }
+            }
+            return Ok(());
+        }
         if e.subject.starts_with("api-key:") {
             // A key is generated by a member who may, for what their role
             // holds; it is only ever revoked afterwards.
@@ -3650,6 +3784,11 @@ impl Ledger {
 
     fn apply(&mut self, e: &AuditEvent) {
         let (kind, id) = e.subject.split_once(':').unwrap();
+        // The organization's settings and roles: compared directly by
+        // `check`.
+        if kind == "organization" || kind == "role" {
+            return;
+        }
         let id: u64 = id.parse().unwrap();
         match kind {
             "member" => match record(e.after.as_ref()) {
@@ -3672,8 +3811,6 @@ impl Ledger {
                     self.teams.shift_remove(&TeamId(id));
                 }
             },
-            // The organization's settings: compared directly by `check`.
-            "organization" => {}
             "bot" => match record(e.after.as_ref()) {
                 Some(b) => {
                     self.bots.insert(BotId(id), b);
@@ -4070,6 +4207,9 @@ fn generated_sequences_reach_every_outcome() {
         "RenameOrganization",
         "SetSeatLimit",
         "ApplyRoleTemplate",
+        "CreateSpare",
+        "EditSpare",
+        "DeleteSpare",
         "GrantBot",
         "RevokeBot",
         "CreateBot",
@@ -4122,6 +4262,8 @@ fn generated_sequences_reach_every_outcome() {
         KeyBeyondActor,
         UnknownContact,
         ContactExists,
+        UnknownRole,
+        RoleExists,
     ] {
         assert!(
             seen.iter().any(|(_, r)| *r == Some(rule)),

@@ -29,6 +29,11 @@ impl<S: Store, C: Clock> Directory<S, C> {
     /// Needs role management, and the role may not exceed the actor's own.
     /// A unique (owner-like) role is never created at runtime.
     ///
+    /// A catalog whose policy names no default role gives imports its last
+    /// role; so that the new role never becomes what an import gives unasked,
+    /// that last role is made the policy's default role in the same commit
+    /// (and, named by the policy, is not deleted afterwards).
+    ///
     /// # Errors
     ///
     /// [`DirectoryError::Denied`] without role management;
@@ -117,7 +122,11 @@ impl<S: Store, C: Clock> Directory<S, C> {
                 }
                 _ => {}
             }
-            let next = judged(&state.org.catalog, &me, old, role)?;
+            let base = match old {
+                None => pinned_default(&state.org.catalog)?,
+                Some(_) => Catalog::clone(&state.org.catalog),
+            };
+            let next = judged(&base, &me, old, role)?;
             match old {
                 None => plan.set_catalog("create_role", role.key(), next),
                 // An edit that changes nothing writes nothing.
@@ -282,6 +291,19 @@ fn manager(state: &OrgState, actor: MemberId) -> Result<MemberActor, DirectoryEr
 
 /// The catalog with `new` in place of `old` (or added), if `me` may make
 /// that change.
+/// The catalog with its import default pinned: a catalog whose policy
+/// names no default role gives imports its last role, so before a role is
+/// added after the others, that last role becomes the policy's default —
+/// a role created at runtime never becomes what an import gives unasked.
+fn pinned_default(catalog: &Catalog) -> Result<Catalog, DirectoryError> {
+    let mut policy = catalog.policy().clone();
+    if policy.default_role.is_some() {
+        return Ok(Catalog::clone(catalog));
+    }
+    policy.default_role = catalog.roles().last().map(|r| r.key().clone());
+    Ok(Catalog::clone(catalog).with_policy(policy)?)
+}
+
 pub(super) fn judged(
     catalog: &Catalog,
     me: &MemberActor,
