@@ -79,6 +79,7 @@ fn organization(members: usize) -> (Vec<Change>, MemberId, MemberId) {
             role: RoleKey::new("agent"),
             teams: Vec::new(),
             bots: Vec::new(),
+            bot_levels: Vec::new(),
             status: MemberStatus::Active,
         })));
     }

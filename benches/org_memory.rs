@@ -67,6 +67,7 @@ fn changes(members: u64) -> Vec<Change> {
             role: RoleKey::new(if i == 0 { "owner" } else { "agent" }),
             teams: vec![TeamId(1)],
             bots: Vec::new(),
+            bot_levels: Vec::new(),
             status: MemberStatus::Active,
         })));
     }

@@ -200,6 +200,7 @@ async fn sized<S: Store>(dir: &Directory<S>, members: usize) -> (OrgId, MemberId
                 role: purview::RoleKey::new("agent"),
                 teams: Vec::new(),
                 bots: Vec::new(),
+                bot_levels: Vec::new(),
                 status: purview::MemberStatus::Active,
             },
         )));

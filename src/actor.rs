@@ -98,6 +98,8 @@ pub struct MemberActor {
     enabled: bool,
     teams: Box<[TeamId]>,
     bots: Box<[BotId]>,
+    /// Permission levels of some bot grants, sorted by bot.
+    bot_levels: Box<[(BotId, Permissions)]>,
     status: MemberStatus,
     role: Role,
 }
@@ -122,6 +124,7 @@ impl MemberActor {
             enabled: false,
             teams: sorted(teams),
             bots: Box::new([]),
+            bot_levels: Box::new([]),
             status: MemberStatus::Active,
             role: role.clone(),
         }
@@ -183,6 +186,33 @@ impl MemberActor {
     pub fn with_bots(mut self, bots: impl IntoIterator<Item = BotId>) -> Self {
         self.bots = sorted(bots);
         self
+    }
+
+    /// The same member with permission levels on some of their bots: on
+    /// such a bot they do only what their role and the level both allow.
+    #[must_use]
+    pub fn with_bot_levels(
+        mut self,
+        levels: impl IntoIterator<Item = (BotId, Permissions)>,
+    ) -> Self {
+        let mut levels: Vec<(BotId, Permissions)> = levels.into_iter().collect();
+        levels.sort_unstable_by_key(|(b, _)| *b);
+        levels.dedup_by_key(|(b, _)| *b);
+        self.bot_levels = levels.into_boxed_slice();
+        self
+    }
+
+    /// The permission level of the member's grant of a bot, if it carries one.
+    #[inline]
+    #[must_use]
+    pub fn bot_level(&self, bot: BotId) -> Option<Permissions> {
+        if self.bot_levels.is_empty() {
+            return None;
+        }
+        self.bot_levels
+            .binary_search_by_key(&bot, |(b, _)| *b)
+            .ok()
+            .map(|i| self.bot_levels[i].1)
     }
 
     /// The same member with another status.

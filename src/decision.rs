@@ -125,6 +125,12 @@ pub enum Reason {
     TeamNotJoined,
     /// Rule 5: the role reaches only granted bots, and this is not one.
     BotNotGranted,
+    /// Rule 5: the member's grant of this bot carries a permission level
+    /// that lacks these.
+    BeyondBotLevel {
+        /// What the action needs beyond the grant's level.
+        missing: Permissions,
+    },
     /// Rule 5: an API key acts only on its own bot.
     ApiKeyOtherBot,
     /// Rule 5: the role does not reference this knowledge base.
@@ -176,6 +182,9 @@ impl fmt::Display for Reason {
             },
             Reason::TeamNotJoined => f.write_str("the role reaches only the member's own teams"),
             Reason::BotNotGranted => f.write_str("the member was not granted access to this bot"),
+            Reason::BeyondBotLevel { missing } => {
+                write!(f, "the member's grant of this bot does not carry {missing}")
+            }
             Reason::ApiKeyOtherBot => f.write_str("an API key acts only on its own bot"),
             Reason::KnowledgeBaseNotReferenced => {
                 f.write_str("the role does not reference this knowledge base")

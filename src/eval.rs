@@ -191,7 +191,14 @@ fn member_resource(m: &MemberActor, action: Action, resource: &Resource<'_>) -> 
             (m.own_teams_only() && !m.in_team(team)).then_some(Reason::TeamNotJoined)
         }
         Resource::Bot { bot, .. } => {
-            (m.own_bots_only() && !m.has_bot(bot)).then_some(Reason::BotNotGranted)
+            if m.own_bots_only() && !m.has_bot(bot) {
+                Some(Reason::BotNotGranted)
+            } else {
+                m.bot_level(bot).and_then(|level| {
+                    let missing = action.required().difference(level);
+                    (!missing.is_empty()).then_some(Reason::BeyondBotLevel { missing })
+                })
+            }
         }
         Resource::KnowledgeBase(kb) => {
             (!m.role().knowledge().includes(kb.id)).then_some(Reason::KnowledgeBaseNotReferenced)

@@ -89,8 +89,9 @@ pub use directory::{import_template, ImportMode, ImportReport};
 pub use directory::{
     AddressProblem, ApiKeyInfo, AttributeChange, BadAddress, Clock, Directory, DirectoryError,
     IssuedApiKey, IssuedInvitation, ManualClock, NewOrganization, OrganizationInfo, Profile,
-    ProfileUpdate, SystemClock, DEFAULT_CACHED_ORGANIZATIONS, KEY_PERMISSIONS, LISTED_IN_MESSAGE,
-    MAX_AUDIT_PAGE, MAX_CONTACT_ATTRIBUTES, MAX_CONTACT_HISTORY_PAGE, MAX_TEXT_CHARS,
+    ProfileUpdate, SystemClock, BOT_PERMISSIONS, DEFAULT_CACHED_ORGANIZATIONS, KEY_PERMISSIONS,
+    LISTED_IN_MESSAGE, MAX_AUDIT_PAGE, MAX_CONTACT_ATTRIBUTES, MAX_CONTACT_HISTORY_PAGE,
+    MAX_TEXT_CHARS,
 };
 pub use directory::{ImportProblem, RowError};
 pub use executor::block_on;

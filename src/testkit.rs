@@ -1410,7 +1410,7 @@ async fn bots_and_keys<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), Fa
     let bot = a.create_bot(org, admin, "Helper").await.map_err(err)?;
     let hosted = a.register_bot(org, "Hosted").await.map_err(err)?;
     a.publish_bot(org, admin, bot, true).await.map_err(err)?;
-    a.grant_bot(org, admin, clients[0], bot)
+    a.grant_bot_level(org, admin, clients[0], bot, P::BOT_HISTORY)
         .await
         .map_err(err)?;
     let key = a
@@ -1437,6 +1437,22 @@ async fn bots_and_keys<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), Fa
         .await
         .map_err(|e| fail(C, e.to_string()))?
         .ok_or_else(|| fail(C, "missing"))?;
+    let levels = stored
+        .members
+        .get(&clients[0])
+        .map(|m| m.bot_levels.clone());
+    ensure(levels == Some(vec![(bot, P::BOT_HISTORY)]), C, || {
+        format!("stored grant levels {levels:?}")
+    })?;
+    let (client, _) = b.actor(org, clients[0]).await.map_err(err)?;
+    let edit = crate::eval::can(
+        &client,
+        crate::Action::EditBot,
+        &crate::Resource::Bot { org, bot },
+    );
+    ensure(!edit.is_allowed(), C, || {
+        "a replica's actor does not have the grant's level".into()
+    })?;
     let stored_key = stored.api_keys.get(&key.id);
     ensure(
         stored.bots.len() == 2
@@ -1482,9 +1498,11 @@ async fn bots_and_keys<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), Fa
         .map_err(|e| fail(C, e.to_string()))?
         .ok_or_else(|| fail(C, "missing"))?;
     let grants = last.members.get(&clients[0]).map(|m| m.bots.clone());
+    let levels = last.members.get(&clients[0]).map(|m| m.bot_levels.len());
     ensure(
         last.bots.is_empty()
             && grants.as_deref() == Some(&[][..])
+            && levels == Some(0)
             && last.api_keys.values().all(|k| k.revoked),
         C,
         || {

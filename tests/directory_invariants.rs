@@ -3468,6 +3468,68 @@ fn publishing_is_checked_and_a_publish_that_changes_nothing_writes_nothing() {
 }
 
 #[test]
+fn a_grant_can_carry_a_permission_level_within_the_members_role() {
+    let f = studio();
+    let bot = f.run(f.dir.create_bot(ORG, f.owner, "Support"));
+    let client = f.join("c@acme.test", "client");
+    let on = purview::Resource::Bot { org: ORG, bot };
+    let decide = |f: &Fx, action| {
+        let (actor, _) = f.run(f.dir.actor(ORG, client));
+        purview::can(&actor, action, &on)
+    };
+    // History only: the Client's role would allow editing too.
+    f.run(
+        f.dir
+            .grant_bot_level(ORG, f.owner, client, bot, P::BOT_HISTORY),
+    );
+    assert_eq!(f.member(client).bots, [bot]);
+    assert_eq!(f.member(client).bot_levels, [(bot, P::BOT_HISTORY)]);
+    assert!(decide(&f, purview::Action::UseBotHistory).is_allowed());
+    assert_eq!(
+        decide(&f, purview::Action::EditBot).reason(),
+        Some(Reason::BeyondBotLevel {
+            missing: P::BOT_EDIT
+        })
+    );
+    // A level only narrows a role: never beyond it, never naming what acts
+    // on no bot, never empty; refused, nothing written.
+    let e = f.refused(
+        f.dir
+            .grant_bot_level(ORG, f.owner, client, bot, P::BOT_PUBLISH),
+    );
+    assert_matches!(e, DirectoryError::LevelBeyondRole { member, missing }
+        if member == client && missing == P::BOT_PUBLISH);
+    let e = f.refused(
+        f.dir
+            .grant_bot_level(ORG, f.owner, client, bot, P::MEMBER_INVITE),
+    );
+    assert_matches!(e, DirectoryError::InvalidInput { field: "level", .. });
+    let e = f.refused(f.dir.grant_bot_level(ORG, f.owner, client, bot, P::empty()));
+    assert_matches!(e, DirectoryError::InvalidInput { field: "level", .. });
+    // The lowest role sets no level, not even on a bot granted to them.
+    let e = f.refused(
+        f.dir
+            .grant_bot_level(ORG, client, client, bot, P::BOT_HISTORY),
+    );
+    assert_matches!(e, DirectoryError::Denied(_));
+    // Granted again without a level: the whole role; revoked: nothing left.
+    f.run(f.dir.grant_bot(ORG, f.owner, client, bot));
+    assert!(f.member(client).bot_levels.is_empty());
+    assert!(decide(&f, purview::Action::EditBot).is_allowed());
+    f.run(
+        f.dir
+            .grant_bot_level(ORG, f.owner, client, bot, P::BOT_EDIT),
+    );
+    f.run(f.dir.revoke_bot(ORG, f.owner, client, bot));
+    let m = f.member(client);
+    assert!(m.bots.is_empty() && m.bot_levels.is_empty());
+    assert_eq!(
+        decide(&f, purview::Action::EditBot).reason(),
+        Some(Reason::BotNotGranted)
+    );
+}
+
+#[test]
 fn nobody_deletes_a_bot_in_the_bot_studio_and_a_deleted_bot_takes_its_grants_and_keys() {
     let f = studio();
     let bot = f.run(f.dir.create_bot(ORG, f.owner, "Support"));

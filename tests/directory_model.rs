@@ -450,6 +450,8 @@ enum Rule {
     ContactExists,
     UnknownRole,
     RoleExists,
+    LevelBeyondRole,
+    BeyondBotLevel,
 }
 
 fn rule_of(e: &DirectoryError) -> Rule {
@@ -458,6 +460,7 @@ fn rule_of(e: &DirectoryError) -> Rule {
         DirectoryError::Denied(Reason::MissingPermission { .. }) => Rule::Permission,
         DirectoryError::Denied(Reason::TeamNotJoined) => Rule::TeamReach,
         DirectoryError::Denied(Reason::BotNotGranted) => Rule::BotReach,
+        DirectoryError::Denied(Reason::BeyondBotLevel { .. }) => Rule::BeyondBotLevel,
         DirectoryError::Denied(Reason::RoleExceedsOwn) | DirectoryError::RoleExceedsOwn(_) => {
             Rule::RoleExceeds
         }
@@ -491,6 +494,7 @@ fn rule_of(e: &DirectoryError) -> Rule {
         DirectoryError::UnknownContact(_) => Rule::UnknownContact,
         DirectoryError::UnknownRole(_) => Rule::UnknownRole,
         DirectoryError::RoleExists(_) => Rule::RoleExists,
+        DirectoryError::LevelBeyondRole { .. } => Rule::LevelBeyondRole,
         DirectoryError::ContactExists(_) => Rule::ContactExists,
         // An import reports every failing row; the first names the rule here,
         // the import compares them all.
@@ -522,6 +526,8 @@ struct MMember {
     status: MemberStatus,
     teams: BTreeSet<TeamId>,
     bots: BTreeSet<BotId>,
+    /// The permission levels of some of the bot grants.
+    levels: std::collections::BTreeMap<BotId, P>,
     /// User code, name, display name and phone, as stored (trimmed, `None`
     /// when empty).
     code: Option<String>,
@@ -621,6 +627,11 @@ impl Model {
         (self.rules.catalog)().role(role).unwrap().permissions()
     }
 
+    /// Whether the actor's grant of `bot` carries a level that lacks `need`.
+    fn beyond_level(&self, actor: &MMember, bot: BotId, need: P) -> bool {
+        actor.levels.get(&bot).is_some_and(|l| !l.contains(need))
+    }
+
     /// What a key resolves to now: its permissions cut down to its
     /// creator's role, while the creator may still generate keys for its
     /// bot, the bot is registered and the key not revoked.
@@ -631,7 +642,8 @@ impl Model {
             && self.bots.contains(&k.bot)
             && self.enabled(creator)
             && self.rule(creator.role).may & KEYS != 0
-            && reach;
+            && reach
+            && !self.beyond_level(creator, k.bot, P::API_KEY_GENERATE);
         let p = k.permissions & self.permissions(creator.role);
         (live && !p.is_empty()).then_some(p)
     }
@@ -1009,6 +1021,7 @@ impl Model {
                         status: MemberStatus::Invited,
                         teams: teams.into_iter().collect(),
                         bots: BTreeSet::new(),
+                        levels: Default::default(),
                         code: None,
                         name: None,
                         display: None,
@@ -1236,6 +1249,13 @@ enum Op {
         target: usize,
         bot: usize,
     },
+    /// Grants a bot at the level `LEVELS[level]`.
+    GrantBotLevel {
+        actor: usize,
+        target: usize,
+        bot: usize,
+        level: usize,
+    },
     /// A batch import; with `dry`, a dry run first, which must agree with it
     /// and write nothing.
     Import {
@@ -1336,6 +1356,10 @@ const RENAMES: [&str; 7] = [
     " Support ",
     "  ",
 ];
+/// The levels a bot grant carries: within a bot studio Client's role,
+/// beyond it, and naming what acts on no bot.
+const LEVELS: [P; 3] = [P::BOT_HISTORY, P::BOT_PUBLISH, P::MEMBER_INVITE];
+
 /// The permissions a key is asked for: within a bot studio Admin's role,
 /// beyond it, one no key carries, and none.
 const KEY_ASKS: [P; 5] = [
@@ -1390,6 +1414,8 @@ fn bot_op() -> impl Strategy<Value = Op> {
     let ix = || 0usize..64;
     prop_oneof![
         1 => ix().prop_map(|actor| Op::CreateBot { actor }),
+        2 => (ix(), ix(), ix(), 0..LEVELS.len())
+            .prop_map(|(actor, target, bot, level)| Op::GrantBotLevel { actor, target, bot, level }),
         3 => (ix(), ix(), 0..KEY_ASKS.len())
             .prop_map(|(actor, bot, asked)| Op::GenerateKey { actor, bot, asked }),
         1 => (ix(), ix()).prop_map(|(actor, key)| Op::RevokeKey { actor, key }),
@@ -1551,6 +1577,7 @@ impl Sim {
                 status: MemberStatus::Active,
                 teams: BTreeSet::new(),
                 bots: BTreeSet::new(),
+                levels: Default::default(),
                 code: None,
                 name: Some(NAME.to_owned()),
                 display: Some(DISPLAY.to_owned()),
@@ -1901,14 +1928,26 @@ impl Sim {
                 self.who(actor),
                 self.target(actor, target),
                 self.bot(bot),
-                true,
+                Some(None),
+            ),
+            Op::GrantBotLevel {
+                actor,
+                target,
+                bot,
+                level,
+            } => self.bot_grant(
+                &what,
+                self.who(actor),
+                self.target(actor, target),
+                self.bot(bot),
+                Some(Some(LEVELS[level % LEVELS.len()])),
             ),
             Op::RevokeBot { actor, target, bot } => self.bot_grant(
                 &what,
                 self.who(actor),
                 self.target(actor, target),
                 self.bot(bot),
-                false,
+                None,
             ),
             Op::CreateBot { actor } => self.create_bot(&what, self.who(actor)),
             Op::GenerateKey { actor, bot, asked } => {
@@ -2122,6 +2161,7 @@ impl Sim {
                     status: MemberStatus::Active,
                     teams: BTreeSet::new(),
                     bots: BTreeSet::new(),
+                    levels: Default::default(),
                     code: None,
                     name: Some(NAME.to_owned()),
                     display: complete.then(|| DISPLAY.to_owned()),
@@ -2770,6 +2810,9 @@ impl Sim {
                 if m.rule(a.role).own_bots_only && !a.bots.contains(&bot) {
                     broken.push(Rule::BotReach);
                 }
+                if m.beyond_level(a, bot, P::API_KEY_GENERATE) {
+                    broken.push(Rule::BeyondBotLevel);
+                }
                 if !m.bots.contains(&bot) {
                     broken.push(Rule::UnknownBot);
                 }
@@ -2813,6 +2856,9 @@ impl Sim {
                 m.gate(a, KEYS, &mut broken);
                 if m.rule(a.role).own_bots_only && !a.bots.contains(&k.bot) {
                     broken.push(Rule::BotReach);
+                }
+                if m.beyond_level(a, k.bot, P::API_KEY_GENERATE) {
+                    broken.push(Rule::BeyondBotLevel);
                 }
             }
         }
@@ -3097,19 +3143,26 @@ impl Sim {
         actor: MemberId,
         target: MemberId,
         bot: BotId,
-        grant: bool,
+        grant: Option<Option<P>>,
     ) {
         let m = &self.model;
         let mut broken = Vec::new();
         let mut changes = false;
+        let level = grant.flatten();
+        // A level is checked before anything is read.
+        let valid = level.is_none_or(|l| !l.is_empty() && purview::BOT_PERMISSIONS.contains(l));
         match (m.member(actor), m.member(target)) {
+            _ if !valid => broken.push(Rule::InvalidInput),
             (None, _) => broken.push(Rule::UnknownMember),
             (Some(a), target) => {
                 m.gate(a, BOTS, &mut broken);
                 if m.rule(a.role).own_bots_only && !a.bots.contains(&bot) {
                     broken.push(Rule::BotReach);
                 }
-                if grant && !m.bots.contains(&bot) {
+                if m.beyond_level(a, bot, P::BOT_ACCESS_GRANT) {
+                    broken.push(Rule::BeyondBotLevel);
+                }
+                if grant.is_some() && !m.bots.contains(&bot) {
                     broken.push(Rule::UnknownBot);
                 }
                 match target {
@@ -3120,21 +3173,29 @@ impl Sim {
                         if a.id != t.id && m.exceeds(t.role, a.role) {
                             broken.push(Rule::TargetExceeds);
                         }
-                        changes = t.bots.contains(&bot) != grant;
+                        if level.is_some_and(|l| !m.permissions(t.role).contains(l)) {
+                            broken.push(Rule::LevelBeyondRole);
+                        }
+                        changes = t.bots.contains(&bot) != grant.is_some()
+                            || t.levels.get(&bot).copied() != level;
                     }
                 }
             }
         }
-        let result = if grant {
-            block_on(self.dir.grant_bot(ORG, actor, target, bot))
-        } else {
-            block_on(self.dir.revoke_bot(ORG, actor, target, bot))
+        let result = match grant {
+            Some(Some(level)) => block_on(self.dir.grant_bot_level(ORG, actor, target, bot, level)),
+            Some(None) => block_on(self.dir.grant_bot(ORG, actor, target, bot)),
+            None => block_on(self.dir.revoke_bot(ORG, actor, target, bot)),
         };
         if self.judge(what, &(broken, result)) && changes {
             let m = &mut self.model;
             let t = m.member_mut(target);
-            if grant {
+            t.levels.remove(&bot);
+            if grant.is_some() {
                 t.bots.insert(bot);
+                if let Some(level) = level {
+                    t.levels.insert(bot, level);
+                }
             } else {
                 t.bots.remove(&bot);
             }
@@ -3298,6 +3359,7 @@ impl Sim {
                     x.status,
                     x.teams.clone(),
                     x.bots.clone(),
+                    x.bot_levels.clone(),
                     [
                         x.user_code.clone(),
                         x.user_name.clone(),
@@ -3313,6 +3375,7 @@ impl Sim {
             .map(|x| {
                 let teams: Vec<TeamId> = x.teams.iter().copied().collect();
                 let bots: Vec<BotId> = x.bots.iter().copied().collect();
+                let levels: Vec<(BotId, P)> = x.levels.iter().map(|(b, l)| (*b, *l)).collect();
                 let fields = [
                     x.code.clone(),
                     x.name.clone(),
@@ -3320,7 +3383,16 @@ impl Sim {
                     x.phone.clone(),
                 ];
                 let (role, status) = (x.role.to_owned(), x.status);
-                (x.id, x.email.clone(), role, status, teams, bots, fields)
+                (
+                    x.id,
+                    x.email.clone(),
+                    role,
+                    status,
+                    teams,
+                    bots,
+                    levels,
+                    fields,
+                )
             })
             .collect();
         assert_eq!(stored, modelled, "after {what}: members differ");
@@ -4213,6 +4285,7 @@ fn generated_sequences_reach_every_outcome() {
         "GrantBot",
         "RevokeBot",
         "CreateBot",
+        "GrantBotLevel",
         "GenerateKey",
         "RevokeKey",
         "SyncContact",
@@ -4264,6 +4337,7 @@ fn generated_sequences_reach_every_outcome() {
         ContactExists,
         UnknownRole,
         RoleExists,
+        LevelBeyondRole,
     ] {
         assert!(
             seen.iter().any(|(_, r)| *r == Some(rule)),

@@ -98,12 +98,12 @@ async fn data_outlives_the_pool_and_the_schema_is_migrated_once() {
         return;
     };
     let first = connect(&url).await;
-    assert_eq!(first.schema_version().await.unwrap(), 6);
+    assert_eq!(first.schema_version().await.unwrap(), 7);
     let closing = first.clone();
     survives_reopen(first, || async move {
         closing.close().await;
         let again = connect(&url).await;
-        assert_eq!(again.schema_version().await.unwrap(), 6);
+        assert_eq!(again.schema_version().await.unwrap(), 7);
         again
     })
     .await;

@@ -35,13 +35,13 @@ async fn keeps_everything_across_reopen_in_wal_mode() {
     let path = db_path("reopen");
     let store = SqliteStore::open(&path).await.unwrap();
     assert_eq!(store.journal_mode().await.unwrap(), "wal");
-    assert_eq!(store.schema_version().await.unwrap(), 6);
+    assert_eq!(store.schema_version().await.unwrap(), 7);
     let closing = store.clone();
     survives_reopen(store, || async move {
         closing.close().await;
         let again = SqliteStore::open(&path).await.unwrap();
         // Reopening an up-to-date file migrates nothing.
-        assert_eq!(again.schema_version().await.unwrap(), 6);
+        assert_eq!(again.schema_version().await.unwrap(), 7);
         again
     })
     .await;

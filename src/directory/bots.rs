@@ -24,6 +24,12 @@ use crate::store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// The permissions that act on a bot: what a grant's permission level
+/// ([`Directory::grant_bot_level`]) may name.
+pub const BOT_PERMISSIONS: Permissions = KEY_PERMISSIONS
+    .union(Permissions::API_KEY_GENERATE)
+    .union(Permissions::BOT_ACCESS_GRANT);
+
 /// The permissions an API key may carry: what acts on its own bot (edit,
 /// configure, configure the UI of, publish, delete it, use its history),
 /// never API key generation or bot-access granting, so that a key mints no
@@ -185,6 +191,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
             for m in state.bot_grantees(bot) {
                 let mut next = Member::clone(m);
                 next.bots.retain(|b| *b != bot);
+                next.bot_levels.retain(|(b, _)| *b != bot);
                 plan.put_member("revoke_bot", next);
             }
             for k in state.bot_keys(bot).filter(|k| !k.revoked) {
@@ -213,7 +220,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
         member: MemberId,
         bot: BotId,
     ) -> Result<(), DirectoryError> {
-        self.bot_grant(org, actor, member, bot, true).await
+        self.bot_grant(org, actor, member, bot, Some(None)).await
     }
 
     /// Revokes a member's access to a bot (registered or not: a grant made
@@ -229,21 +236,56 @@ impl<S: Store, C: Clock> Directory<S, C> {
         member: MemberId,
         bot: BotId,
     ) -> Result<(), DirectoryError> {
-        self.bot_grant(org, actor, member, bot, false).await
+        self.bot_grant(org, actor, member, bot, None).await
     }
 
+    /// Grants a member access to a bot at a permission level (seed 002
+    /// "Add the user to the bot and confirm their permissions"): on that bot
+    /// the member does only what both their role and the level allow, and
+    /// the level must be within their role. Granting again sets the level
+    /// anew; [`Directory::grant_bot`] grants without a level.
+    ///
+    /// # Errors
+    ///
+    /// As [`Directory::grant_bot`]; [`DirectoryError::LevelBeyondRole`] for
+    /// a level the member's role lacks; [`DirectoryError::InvalidInput`] for
+    /// an empty level or one naming permissions that act on no bot.
+    pub async fn grant_bot_level(
+        &self,
+        org: OrgId,
+        actor: MemberId,
+        member: MemberId,
+        bot: BotId,
+        level: Permissions,
+    ) -> Result<(), DirectoryError> {
+        if level.is_empty() || !BOT_PERMISSIONS.contains(level) {
+            return Err(DirectoryError::InvalidInput {
+                field: "level",
+                problem: if level.is_empty() {
+                    "it is empty"
+                } else {
+                    "it names permissions that act on no bot"
+                },
+            });
+        }
+        self.bot_grant(org, actor, member, bot, Some(Some(level)))
+            .await
+    }
+
+    /// `grant`: `Some(level)` grants (with the level, or none), `None`
+    /// revokes.
     async fn bot_grant(
         &self,
         org: OrgId,
         actor: MemberId,
         member: MemberId,
         bot: BotId,
-        grant: bool,
+        grant: Option<Option<Permissions>>,
     ) -> Result<(), DirectoryError> {
         self.run(org, Some(actor), |state, plan| {
             let me = acting(state, actor)?;
             require(&me, Action::GrantBotAccess, &Resource::Bot { org, bot })?;
-            if grant {
+            if grant.is_some() {
                 registered(state, bot)?;
             }
             let target = member_in(state, member)?;
@@ -251,15 +293,33 @@ impl<S: Store, C: Clock> Directory<S, C> {
             // member whose role exceeds their own.
             outranks(&me, target, role_in(state, target.role.as_str())?)?;
             let mut next = Member::clone(target);
-            if grant {
-                if let Err(at) = next.bots.binary_search(&bot) {
-                    next.bots.insert(at, bot);
+            next.bot_levels.retain(|(b, _)| *b != bot);
+            match grant {
+                Some(level) => {
+                    if let Some(level) = level {
+                        let missing =
+                            level.difference(role_in(state, target.role.as_str())?.permissions());
+                        if !missing.is_empty() {
+                            return Err(DirectoryError::LevelBeyondRole { member, missing });
+                        }
+                        let at = next.bot_levels.partition_point(|(b, _)| *b < bot);
+                        next.bot_levels.insert(at, (bot, level));
+                    }
+                    if let Err(at) = next.bots.binary_search(&bot) {
+                        next.bots.insert(at, bot);
+                    }
                 }
-            } else {
-                next.bots.retain(|b| *b != bot);
+                None => next.bots.retain(|b| *b != bot),
             }
-            if next.bots != target.bots {
-                plan.put_member(if grant { "grant_bot" } else { "revoke_bot" }, next);
+            if next != *target {
+                plan.put_member(
+                    if grant.is_some() {
+                        "grant_bot"
+                    } else {
+                        "revoke_bot"
+                    },
+                    next,
+                );
             }
             Ok(())
         })

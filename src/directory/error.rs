@@ -109,6 +109,15 @@ pub enum DirectoryError {
         /// The most it may hold.
         max: usize,
     },
+    /// A bot grant's level names permissions the member's role lacks: a
+    /// level only narrows a role.
+    #[error("member `{member}`'s role lacks {missing}, which the level names")]
+    LevelBeyondRole {
+        /// The member.
+        member: MemberId,
+        /// The permissions the role lacks.
+        missing: Permissions,
+    },
     /// No such registered bot in the organization.
     #[error("bot `{0}` is not registered in this organization")]
     UnknownBot(BotId),

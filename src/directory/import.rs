@@ -572,6 +572,7 @@ fn plan_import(
                         role: role_key.clone(),
                         teams,
                         bots: Vec::new(),
+                        bot_levels: Vec::new(),
                         status: MemberStatus::Invited,
                     },
                 );

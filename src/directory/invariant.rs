@@ -274,6 +274,7 @@ mod tests {
             role: RoleKey::new(role),
             teams: teams.to_vec(),
             bots: Vec::new(),
+            bot_levels: Vec::new(),
             status: MemberStatus::Active,
         }
     }

@@ -24,7 +24,7 @@ use crate::record::{
     ApiKey, AuditCursor, AuditEvent, Bot, Change, Invitation, InvitationState, Member, OrgState,
     Organization, StoredKnowledgeBase, Timestamp,
 };
-pub use bots::{ApiKeyInfo, IssuedApiKey, KEY_PERMISSIONS};
+pub use bots::{ApiKeyInfo, IssuedApiKey, BOT_PERMISSIONS, KEY_PERMISSIONS};
 pub use contacts::{AttributeChange, MAX_CONTACT_ATTRIBUTES, MAX_CONTACT_HISTORY_PAGE};
 pub use error::{
     AddressProblem, BadAddress, DirectoryError, ImportProblem, RowError, LISTED_IN_MESSAGE,
@@ -556,6 +556,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
                 role,
                 teams: Vec::new(),
                 bots: Vec::new(),
+                bot_levels: Vec::new(),
                 status: MemberStatus::Active,
             },
         );
@@ -970,6 +971,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
                             role: inv.role.clone(),
                             teams: Vec::new(),
                             bots: Vec::new(),
+                            bot_levels: Vec::new(),
                             status: MemberStatus::Active,
                         },
                     );

@@ -69,6 +69,10 @@ pub struct Member {
     pub teams: Vec<TeamId>,
     /// The bots the member was granted, sorted.
     pub bots: Vec<BotId>,
+    /// The permission levels some grants carry, by bot, sorted: on such a
+    /// bot the member does only what their role and the level both allow.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bot_levels: Vec<(BotId, crate::permission::Permissions)>,
     /// Active or disabled.
     pub status: MemberStatus,
 }
@@ -641,6 +645,7 @@ impl OrgState {
         Some(
             MemberActor::new(self.org.id, m.id, role, m.teams.iter().copied())
                 .with_bots(m.bots.iter().copied())
+                .with_bot_levels(m.bot_levels.iter().copied())
                 .with_status(m.status),
         )
     }
@@ -787,6 +792,7 @@ mod tests {
             role: RoleKey::new(role),
             teams: teams.iter().copied().map(TeamId).collect(),
             bots: Vec::new(),
+            bot_levels: Vec::new(),
             status,
         }))
     }

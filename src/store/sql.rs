@@ -174,6 +174,10 @@ const MIGRATIONS: &[&[&str]] = &[
         // The settings a host declares, as one JSON object.
         "ALTER TABLE purview_orgs ADD COLUMN settings TEXT NOT NULL DEFAULT '{}'",
     ],
+    &[
+        // The permission levels of members' bot grants.
+        "ALTER TABLE purview_members ADD COLUMN bot_levels TEXT NOT NULL DEFAULT '[]'",
+    ],
 ];
 
 /// The schema version this build of the crate writes.
@@ -479,7 +483,7 @@ impl SqlCore {
         .map_err(from_sqlx)?;
         let members = sqlx::query(&self.sql(
             "SELECT member_id, email, user_code, user_name, display_name, phone, role_key, status,
-                    teams, bots
+                    teams, bots, bot_levels
              FROM purview_members WHERE org_id = $1 ORDER BY position",
         ))
         .bind(key)
@@ -868,6 +872,7 @@ fn decode(org: OrgId, rows: &Rows<'_>) -> Result<OrgState, StoreError> {
             role: known_role(get(r, "role_key")?)?,
             teams,
             bots,
+            bot_levels: json(&get::<String>(r, "bot_levels")?, "member bot levels")?,
             status: status(&get::<String>(r, "status")?)?,
         };
         member_map.insert(id, Arc::new(member));

@@ -70,6 +70,7 @@ pub(super) const MEMBERS: Table = Table {
         ("status", "text"),
         ("teams", "text"),
         ("bots", "text"),
+        ("bot_levels", "text"),
     ],
 };
 
@@ -186,6 +187,7 @@ struct MemberRow<'a> {
     status: &'static str,
     teams: String,
     bots: String,
+    bot_levels: String,
 }
 
 #[derive(Serialize)]
@@ -278,6 +280,7 @@ fn member_row(position: i64, m: &Member) -> Result<MemberRow<'_>, StoreError> {
         status: status_name(m.status),
         teams: to_json(&m.teams)?,
         bots: to_json(&m.bots)?,
+        bot_levels: to_json(&m.bot_levels)?,
     })
 }
 
