@@ -8,7 +8,8 @@
 //! them by its own external ids and keeps their attributes up to date, and
 //! each request resolves its contact in one store read. At the end a
 //! membership upgrade, synchronized, opens a door, and the contact's
-//! history shows every change before and after.
+//! history shows every change before and after; last, a knowledge base
+//! registered at runtime with its own audience rule.
 //!
 //! Run with `cargo run --example contacts`.
 
@@ -223,6 +224,31 @@ fn main() -> Result<(), Box<dyn Error>> {
             e.action,
             e.before.as_deref().map_or("-".into(), shown),
             e.after.as_deref().map_or("-".into(), shown)
+        );
+    }
+
+    // Knowledge bases are the organization's own: one registered at runtime
+    // with its audience rule reaches exactly the contacts it admits.
+    let guide = block_on(dir.register_knowledge_base(
+        ORG,
+        staff,
+        "Concierge guide",
+        Some(Audience::equals("membership_level", "platinum")),
+    ))?;
+    let kb = block_on(dir.snapshot(ORG))?
+        .knowledge_base(guide)
+        .ok_or("no such knowledge base")?;
+    println!("\n## A knowledge base registered at runtime: Concierge guide\n");
+    for external in ["crm-4", "crm-5", "crm-6"] {
+        let who =
+            block_on(dir.contact_actor_by_external_id(ORG, external))?.ok_or("no such contact")?;
+        println!(
+            "{external:<6} {}",
+            can(
+                &Actor::Contact(who),
+                Action::QueryKnowledgeBase,
+                &Resource::KnowledgeBase(&kb)
+            )
         );
     }
     Ok(())

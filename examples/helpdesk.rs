@@ -23,7 +23,8 @@ const USERS_CSV: &str = include_str!("helpdesk_users.csv");
 pub fn run() -> Result<String, Box<dyn Error>> {
     let mut out = String::new();
     let org = OrgId(1);
-    let dir = Directory::new(MemoryStore::new());
+    // The host declares the organization settings it offers.
+    let dir = Directory::new(MemoryStore::new()).organization_settings(["timezone"]);
 
     let owner = block_on(dir.create_organization(NewOrganization {
         id: org,
@@ -56,6 +57,21 @@ pub fn run() -> Result<String, Box<dyn Error>> {
         .map(|(role, n)| format!("{role}: {n}"))
         .collect();
     writeln!(out, "Members per role: {}", counts.join(", "))?;
+    // Organization profile settings: the Owner sets one; billing, acting
+    // as the system, buys seats.
+    block_on(dir.set_organization_setting(org, owner, "timezone", Some("Asia/Taipei")))?;
+    block_on(dir.set_seat_limit(org, 12))?;
+    let info = block_on(dir.organization_info(org, owner))?;
+    writeln!(
+        out,
+        "Organization: {}, {} of {} seats used, timezone {}",
+        info.name,
+        info.seats_used,
+        info.seat_limit,
+        info.settings
+            .get("timezone")
+            .map_or("unset", String::as_str)
+    )?;
 
     let state = dir_state(&dir, org)?;
     let id_of = |email: &str| -> Result<MemberId, Box<dyn Error>> {

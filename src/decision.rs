@@ -183,7 +183,10 @@ impl fmt::Display for Reason {
             Reason::TeamNotJoined => f.write_str("the role reaches only the member's own teams"),
             Reason::BotNotGranted => f.write_str("the member was not granted access to this bot"),
             Reason::BeyondBotLevel { missing } => {
-                write!(f, "the member's grant of this bot does not carry {missing}")
+                write!(
+                    f,
+                    "the member's grant of this bot does not carry `{missing}`"
+                )
             }
             Reason::ApiKeyOtherBot => f.write_str("an API key acts only on its own bot"),
             Reason::KnowledgeBaseNotReferenced => {

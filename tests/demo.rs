@@ -11,6 +11,7 @@ fn the_demonstration_prints_the_seed_scenario_and_the_matrix() {
     for expected in [
         "Imported: 4 members created, 0 updated, 2 teams created, 4 invitations to deliver",
         "Members per role: owner: 1, primary_admin: 0, admin: 1, primary_agent: 0, agent: 3",
+        "Organization: Acme Support, 5 of 12 seats used, timezone Asia/Taipei",
         "Assigned to A\n  view:     allowed\n  reassign: allowed",
         "Assigned to Team 1 (no specific user)\n  view:     allowed\n  reassign: denied:",
         "Assigned to Team 1 — B\n  view:     allowed\n  reassign: denied: conversation assigned to a teammate is outside the manage scope",

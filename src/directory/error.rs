@@ -111,7 +111,7 @@ pub enum DirectoryError {
     },
     /// A bot grant's level names permissions the member's role lacks: a
     /// level only narrows a role.
-    #[error("member `{member}`'s role lacks {missing}, which the level names")]
+    #[error("member `{member}`'s role lacks `{missing}`, which the level names")]
     LevelBeyondRole {
         /// The member.
         member: MemberId,
@@ -127,11 +127,11 @@ pub enum DirectoryError {
     /// An API key was asked for permissions that no key carries: only what
     /// acts on the key's own bot, and never API key generation or granting
     /// bot access (a key mints no credentials).
-    #[error("an API key cannot carry {0}")]
+    #[error("an API key cannot carry `{0}`")]
     NotKeyPermissions(Permissions),
     /// An API key was asked for permissions the acting member's role does
     /// not have: a key grants at most what its creator could.
-    #[error("an API key cannot carry {missing}, which the acting member's role lacks")]
+    #[error("an API key cannot carry `{missing}`, which the acting member's role lacks")]
     KeyBeyondActor {
         /// The permissions asked for that the role lacks.
         missing: Permissions,
