@@ -282,7 +282,9 @@ fn workspace_like_catalog() -> Catalog {
         | P::ROLE_MANAGE
         | P::BOT_CREATE
         | P::API_KEY_GENERATE
-        | P::BOT_HISTORY;
+        | P::BOT_HISTORY
+        | P::BOT_PUBLISH
+        | P::BOT_DELETE;
     Catalog::new(
         "workspace-like",
         [
@@ -452,6 +454,9 @@ enum Rule {
     RoleExists,
     LevelBeyondRole,
     BeyondBotLevel,
+    UnknownSetting,
+    UnknownKnowledgeBase,
+    KnowledgeBaseInUse,
 }
 
 fn rule_of(e: &DirectoryError) -> Rule {
@@ -495,6 +500,9 @@ fn rule_of(e: &DirectoryError) -> Rule {
         DirectoryError::UnknownRole(_) => Rule::UnknownRole,
         DirectoryError::RoleExists(_) => Rule::RoleExists,
         DirectoryError::LevelBeyondRole { .. } => Rule::LevelBeyondRole,
+        DirectoryError::UnknownSetting(_) => Rule::UnknownSetting,
+        DirectoryError::KnowledgeBaseNotFound(_) => Rule::UnknownKnowledgeBase,
+        DirectoryError::KnowledgeBaseInUse { .. } => Rule::KnowledgeBaseInUse,
         DirectoryError::ContactExists(_) => Rule::ContactExists,
         // An import reports every failing row; the first names the rule here,
         // the import compares them all.
@@ -590,6 +598,12 @@ struct Model {
     contacts: Vec<MContact>,
     /// The spare role's version, while the catalog has it.
     spare: Option<usize>,
+    /// The organization's settings as stored.
+    settings: std::collections::BTreeMap<String, String>,
+    /// The knowledge bases the catalog lists, sorted.
+    kbs: Vec<purview::KnowledgeBaseId>,
+    /// Which registered bots are published.
+    published: BTreeSet<BotId>,
     /// Every member id ever seen, removed ones included: actors are drawn from it.
     ever: Vec<MemberId>,
     /// Every address ever used.
@@ -1182,6 +1196,30 @@ enum Op {
     SetSeatLimit {
         limit: usize,
     },
+    /// Sets `SETTING_KEYS[key]` to `SETTING_VALUES[value]`.
+    SetSetting {
+        actor: usize,
+        key: usize,
+        value: usize,
+    },
+    RegisterKnowledgeBase {
+        actor: usize,
+    },
+    /// Removes a knowledge base (one index past the end: one that does not
+    /// exist), never detaching references.
+    RemoveKnowledgeBase {
+        actor: usize,
+        kb: usize,
+    },
+    PublishBot {
+        actor: usize,
+        bot: usize,
+        published: bool,
+    },
+    DeleteBot {
+        actor: usize,
+        bot: usize,
+    },
     /// Applies a role of the organization's own preset as a template: the
     /// role as it is, so a success writes nothing.
     ApplyRoleTemplate {
@@ -1356,6 +1394,11 @@ const RENAMES: [&str; 7] = [
     " Support ",
     "  ",
 ];
+/// Setting keys: two the host declares, one it does not.
+const SETTING_KEYS: [&str; 3] = ["timezone", "language", "currency"];
+/// Setting values: two, a blank one (clears) and one refused.
+const SETTING_VALUES: [&str; 4] = ["UTC", "zh-TW", "  ", "bad\u{7}"];
+
 /// The levels a bot grant carries: within a bot studio Client's role,
 /// beyond it, and naming what acts on no bot.
 const LEVELS: [P; 3] = [P::BOT_HISTORY, P::BOT_PUBLISH, P::MEMBER_INVITE];
@@ -1414,6 +1457,9 @@ fn bot_op() -> impl Strategy<Value = Op> {
     let ix = || 0usize..64;
     prop_oneof![
         1 => ix().prop_map(|actor| Op::CreateBot { actor }),
+        1 => (ix(), ix(), any::<bool>())
+            .prop_map(|(actor, bot, published)| Op::PublishBot { actor, bot, published }),
+        1 => (ix(), ix()).prop_map(|(actor, bot)| Op::DeleteBot { actor, bot }),
         2 => (ix(), ix(), ix(), 0..LEVELS.len())
             .prop_map(|(actor, target, bot, level)| Op::GrantBotLevel { actor, target, bot, level }),
         3 => (ix(), ix(), 0..KEY_ASKS.len())
@@ -1453,6 +1499,10 @@ fn catalog_op() -> impl Strategy<Value = Op> {
         (ix(), 0usize..2).prop_map(|(actor, version)| Op::CreateSpare { actor, version }),
         (ix(), 0usize..2).prop_map(|(actor, version)| Op::EditSpare { actor, version }),
         ix().prop_map(|actor| Op::DeleteSpare { actor }),
+        (ix(), 0..SETTING_KEYS.len(), 0..SETTING_VALUES.len())
+            .prop_map(|(actor, key, value)| Op::SetSetting { actor, key, value }),
+        ix().prop_map(|actor| Op::RegisterKnowledgeBase { actor }),
+        (ix(), ix()).prop_map(|(actor, kb)| Op::RemoveKnowledgeBase { actor, kb }),
     ]
 }
 
@@ -1552,7 +1602,9 @@ type Outcome<T> = (Vec<Rule>, Result<T, DirectoryError>);
 impl Sim {
     fn new(rules: &'static Rules, seats: u32) -> Sim {
         let clock = ManualClock::new(Timestamp(START));
-        let dir = Directory::with_clock(MemoryStore::new(), clock.clone()).invitation_ttl(TTL);
+        let dir = Directory::with_clock(MemoryStore::new(), clock.clone())
+            .invitation_ttl(TTL)
+            .organization_settings(["timezone", "language"]);
         let email = "founder@acme.test".to_owned();
         let founder = block_on(dir.create_organization(NewOrganization {
             id: ORG,
@@ -1589,6 +1641,9 @@ impl Sim {
             keys: Vec::new(),
             contacts: Vec::new(),
             spare: None,
+            settings: Default::default(),
+            kbs: (rules.catalog)().knowledge_bases().to_vec(),
+            published: BTreeSet::new(),
             ever: vec![founder],
             emails: vec![email],
             version: 1,
@@ -1913,6 +1968,29 @@ impl Sim {
                 self.rename_organization(&what, self.who(actor), ORG_NAMES[name % ORG_NAMES.len()]);
             }
             Op::SetSeatLimit { limit } => self.set_seat_limit(&what, limit),
+            Op::SetSetting { actor, key, value } => {
+                self.set_setting(
+                    &what,
+                    self.who(actor),
+                    SETTING_KEYS[key],
+                    SETTING_VALUES[value],
+                );
+            }
+            Op::RegisterKnowledgeBase { actor } => self.register_kb(&what, self.who(actor)),
+            Op::RemoveKnowledgeBase { actor, kb } => {
+                let kbs = &self.model.kbs;
+                let kb = kbs
+                    .get(kb % (kbs.len() + 1))
+                    .copied()
+                    .unwrap_or(purview::KnowledgeBaseId(999));
+                self.remove_kb(&what, self.who(actor), kb);
+            }
+            Op::PublishBot {
+                actor,
+                bot,
+                published,
+            } => self.publish_bot(&what, self.who(actor), self.bot(bot), published),
+            Op::DeleteBot { actor, bot } => self.delete_bot(&what, self.who(actor), self.bot(bot)),
             Op::ApplyRoleTemplate { actor, role } => {
                 self.apply_role_template(&what, self.who(actor), self.role_key(role));
             }
@@ -2762,6 +2840,166 @@ impl Sim {
         }
     }
 
+    /// A declared setting, set by a member with organization editing; a
+    /// blank value clears it; nothing is written when nothing changes.
+    fn set_setting(&mut self, what: &str, actor: MemberId, key: &str, value: &str) {
+        let m = &self.model;
+        let mut broken = Vec::new();
+        let trimmed = value.trim();
+        // The key, then the value, are checked before anything is read.
+        if key == "currency" {
+            broken.push(Rule::UnknownSetting);
+        } else if trimmed.chars().any(char::is_control) {
+            broken.push(Rule::InvalidInput);
+        } else {
+            match m.member(actor) {
+                None => broken.push(Rule::UnknownMember),
+                Some(a) => m.gate(a, ORGANIZATION, &mut broken),
+            }
+        }
+        let result = block_on(
+            self.dir
+                .set_organization_setting(ORG, actor, key, Some(value)),
+        );
+        if self.judge(what, &(broken, result)) {
+            let m = &mut self.model;
+            let before = m.settings.get(key).cloned();
+            let after = (!trimmed.is_empty()).then(|| trimmed.to_owned());
+            if before != after {
+                match after {
+                    Some(v) => m.settings.insert(key.to_owned(), v),
+                    None => m.settings.remove(key),
+                };
+                m.version += 1;
+                m.events += 1;
+            }
+        }
+    }
+
+    /// Knowledge-base management, with the crate's permission.
+    fn kb_gate(&self, actor: MemberId, broken: &mut Vec<Rule>) {
+        let m = &self.model;
+        match m.member(actor) {
+            None => broken.push(Rule::UnknownMember),
+            Some(a) if !m.enabled(a) => broken.push(Rule::Disabled),
+            Some(a) if !m.permissions(a.role).contains(P::KNOWLEDGE_BASE_MANAGE) => {
+                broken.push(Rule::Permission);
+            }
+            Some(_) => {}
+        }
+    }
+
+    fn register_kb(&mut self, what: &str, actor: MemberId) {
+        let mut broken = Vec::new();
+        self.kb_gate(actor, &mut broken);
+        let outcome = (
+            broken,
+            block_on(self.dir.register_knowledge_base(ORG, actor, "Guide", None)),
+        );
+        if self.judge(what, &outcome) {
+            let m = &mut self.model;
+            m.kbs.push(outcome.1.unwrap());
+            m.kbs.sort_unstable();
+            m.version += 1;
+            m.events += 1;
+        }
+    }
+
+    /// Removes a knowledge base that no role references; one referenced is
+    /// refused (the model never detaches).
+    fn remove_kb(&mut self, what: &str, actor: MemberId, kb: purview::KnowledgeBaseId) {
+        let m = &self.model;
+        let mut broken = Vec::new();
+        self.kb_gate(actor, &mut broken);
+        if !m.kbs.contains(&kb) {
+            broken.push(Rule::UnknownKnowledgeBase);
+        }
+        let catalog = (m.rules.catalog)();
+        let mut roles: Vec<Role> = catalog.roles().cloned().collect();
+        roles.extend(m.spare.map(|v| m.rules.spare_role(v)));
+        let referenced = roles.iter().any(
+            |r| matches!(r.knowledge(), purview::KnowledgeRefs::Only(ids) if ids.contains(&kb)),
+        );
+        if referenced {
+            broken.push(Rule::KnowledgeBaseInUse);
+        }
+        let result = block_on(self.dir.remove_knowledge_base(ORG, actor, kb, false));
+        if self.judge(what, &(broken, result)) {
+            let m = &mut self.model;
+            m.kbs.retain(|k| *k != kb);
+            m.version += 1;
+            m.events += 1;
+        }
+    }
+
+    /// A bot-resource gate: the permission, the reach, and the level of the
+    /// actor's grant of the bot.
+    fn bot_gate(&self, actor: MemberId, bot: BotId, need: P, broken: &mut Vec<Rule>) {
+        let m = &self.model;
+        match m.member(actor) {
+            None => broken.push(Rule::UnknownMember),
+            Some(a) if !m.enabled(a) => broken.push(Rule::Disabled),
+            Some(a) if !m.permissions(a.role).contains(need) => broken.push(Rule::Permission),
+            Some(a) => {
+                if m.rule(a.role).own_bots_only && !a.bots.contains(&bot) {
+                    broken.push(Rule::BotReach);
+                }
+                if m.beyond_level(a, bot, need) {
+                    broken.push(Rule::BeyondBotLevel);
+                }
+            }
+        }
+    }
+
+    fn publish_bot(&mut self, what: &str, actor: MemberId, bot: BotId, published: bool) {
+        let mut broken = Vec::new();
+        self.bot_gate(actor, bot, P::BOT_PUBLISH, &mut broken);
+        if !self.model.bots.contains(&bot) {
+            broken.push(Rule::UnknownBot);
+        }
+        let result = block_on(self.dir.publish_bot(ORG, actor, bot, published));
+        if self.judge(what, &(broken, result)) {
+            let m = &mut self.model;
+            let changed = if published {
+                m.published.insert(bot)
+            } else {
+                m.published.remove(&bot)
+            };
+            if changed {
+                m.version += 1;
+                m.events += 1;
+            }
+        }
+    }
+
+    /// Deletes a bot: its grants (and their levels) and its live keys go in
+    /// the same commit, one event each, and one for the bot.
+    fn delete_bot(&mut self, what: &str, actor: MemberId, bot: BotId) {
+        let mut broken = Vec::new();
+        self.bot_gate(actor, bot, P::BOT_DELETE, &mut broken);
+        if !self.model.bots.contains(&bot) {
+            broken.push(Rule::UnknownBot);
+        }
+        let result = block_on(self.dir.delete_bot(ORG, actor, bot));
+        if self.judge(what, &(broken, result)) {
+            let m = &mut self.model;
+            for x in &mut m.members {
+                if x.bots.remove(&bot) {
+                    x.levels.remove(&bot);
+                    m.events += 1;
+                }
+            }
+            for k in m.keys.iter_mut().filter(|k| k.bot == bot && !k.revoked) {
+                k.revoked = true;
+                m.events += 1;
+            }
+            m.bots.retain(|b| *b != bot);
+            m.published.remove(&bot);
+            m.version += 1;
+            m.events += 1;
+        }
+    }
+
     /// Role management, on a role other than one's own and not above it.
     fn apply_role_template(&mut self, what: &str, actor: MemberId, role: &'static str) {
         let m = &self.model;
@@ -3477,6 +3715,19 @@ impl Sim {
             );
         }
 
+        assert_eq!(state.org.settings, m.settings, "after {what}: settings");
+        assert_eq!(
+            state.org.catalog.knowledge_bases(),
+            &m.kbs[..],
+            "after {what}: knowledge bases"
+        );
+        let published: BTreeSet<BotId> = state
+            .bots
+            .values()
+            .filter(|b| b.published)
+            .map(|b| b.id)
+            .collect();
+        assert_eq!(published, m.published, "after {what}: published bots");
         let spare = state.org.catalog.role(SPARE).cloned();
         assert_eq!(
             spare,
@@ -3623,6 +3874,7 @@ impl Ledger {
             return match (e.action.as_str(), e.actor) {
                 ("set_seat_limit", None) => Ok(()),
                 ("rename_organization", Some(_)) => Ok(()),
+                ("set_organization_setting", Some(who)) => self.may(rules, who, ORGANIZATION),
                 _ => Err("an organization event of an unknown kind or actor".into()),
             };
         }
@@ -3632,8 +3884,17 @@ impl Ledger {
             return match (e.action.as_str(), e.actor) {
                 ("create_bot", None) => Ok(()),
                 ("create_bot", Some(who)) => self.may(rules, who, CREATE_BOT),
+                ("publish_bot" | "unpublish_bot", Some(who)) => {
+                    self.holds(rules, who, P::BOT_PUBLISH)
+                }
+                ("delete_bot", Some(who)) => self.holds(rules, who, P::BOT_DELETE),
                 _ => Err("a bot event of an unknown kind".into()),
             };
+        }
+        // Knowledge bases: written by a member with their management.
+        if e.subject.starts_with("kb:") {
+            let who = e.actor.ok_or("a knowledge base event without an actor")?;
+            return self.holds(rules, who, P::KNOWLEDGE_BASE_MANAGE);
         }
         let actor = e.actor.ok_or("an event without an actor")?;
         if e.subject.starts_with("role:") {
@@ -3798,6 +4059,21 @@ impl Ledger {
         Ok(())
     }
 
+    /// Whether `who` was, before the commit, active with a role holding
+    /// the crate's `permission`.
+    fn holds(&self, rules: &Rules, who: MemberId, permission: P) -> Result<(), String> {
+        let m = self
+            .members
+            .get(&who)
+            .ok_or_else(|| format!("{who} was no member"))?;
+        let catalog = (rules.catalog)();
+        let role = catalog.role(m.role.as_str()).ok_or("an unknown role")?;
+        if m.status != MemberStatus::Active || !role.permissions().contains(permission) {
+            return Err(format!("{who} (`{}`) did not hold {permission}", m.role));
+        }
+        Ok(())
+    }
+
     /// Whether `who` was, before the commit, active and allowed `need`.
     fn may(&self, rules: &Rules, who: MemberId, need: u16) -> Result<(), String> {
         let m = self
@@ -3856,9 +4132,9 @@ impl Ledger {
 
     fn apply(&mut self, e: &AuditEvent) {
         let (kind, id) = e.subject.split_once(':').unwrap();
-        // The organization's settings and roles: compared directly by
-        // `check`.
-        if kind == "organization" || kind == "role" {
+        // The organization's settings, roles and knowledge bases: compared
+        // directly by `check`.
+        if kind == "organization" || kind == "role" || kind == "kb" {
             return;
         }
         let id: u64 = id.parse().unwrap();
@@ -4282,6 +4558,11 @@ fn generated_sequences_reach_every_outcome() {
         "CreateSpare",
         "EditSpare",
         "DeleteSpare",
+        "SetSetting",
+        "RegisterKnowledgeBase",
+        "RemoveKnowledgeBase",
+        "PublishBot",
+        "DeleteBot",
         "GrantBot",
         "RevokeBot",
         "CreateBot",
@@ -4338,6 +4619,9 @@ fn generated_sequences_reach_every_outcome() {
         UnknownRole,
         RoleExists,
         LevelBeyondRole,
+        UnknownSetting,
+        UnknownKnowledgeBase,
+        KnowledgeBaseInUse,
     ] {
         assert!(
             seen.iter().any(|(_, r)| *r == Some(rule)),
