@@ -65,6 +65,7 @@ pub const CHECKS: &[&str] = &[
     "bots_and_keys",
     "contacts",
     "knowledge_bases",
+    "contact_cost",
 ];
 
 /// Runs every check against `store`. Each check uses fresh organization ids,
@@ -95,6 +96,7 @@ pub async fn run<S: Store + Clone>(store: S) -> Result<(), Failure> {
     bots_and_keys(&store, OrgId(base + 18)).await?;
     contacts(&store, OrgId(base + 19), OrgId(base + 20)).await?;
     knowledge_bases(&store, OrgId(base + 21)).await?;
+    contact_cost(&store, OrgId(base + 22)).await?;
     Ok(())
 }
 
@@ -164,6 +166,19 @@ fn profile(email: &str) -> Profile {
         phone: Some("+1 555 0100".to_owned()),
         user_code: None,
     }
+}
+
+/// The organization as the store has it; a failure when it is missing.
+async fn loaded<S: Store>(
+    store: &S,
+    org: OrgId,
+    check: &'static str,
+) -> Result<std::sync::Arc<OrgState>, Failure> {
+    store
+        .load(org)
+        .await
+        .map_err(|e| fail(check, format!("load: {e}")))?
+        .ok_or_else(|| fail(check, "the organization is missing"))
 }
 
 async fn snapshot<S: Store>(
@@ -306,11 +321,7 @@ async fn version_conflict<S: Store + Clone>(store: &S, org: OrgId) -> Result<(),
     const C: &str = "version_conflict";
     let dir = directory(store);
     let (founder, _) = organization(&dir, org, preset::helpdesk(), None, 0, "agent", C).await?;
-    let state = store
-        .load(org)
-        .await
-        .map_err(|e| fail(C, e.to_string()))?
-        .ok_or_else(|| fail(C, "missing"))?;
+    let state = loaded(store, org, C).await?;
     let stale = state.version;
     let mut m = crate::record::Member::clone(
         state
@@ -466,11 +477,7 @@ async fn concurrent_demotions<S: Store + Clone>(store: &S, org: OrgId) -> Result
         .collect();
     let results = join_all(ops).await;
     let ok = results.iter().filter(|r| r.is_ok()).count();
-    let state = store
-        .load(org)
-        .await
-        .map_err(|e| fail(C, e.to_string()))?
-        .ok_or_else(|| fail(C, "missing"))?;
+    let state = loaded(store, org, C).await?;
     let left = state.active_with_role("admin");
     ensure(left >= 2, C, || {
         format!("{left} admins left after concurrent demotions")
@@ -526,11 +533,7 @@ async fn concurrent_removals<S: Store + Clone>(store: &S, org: OrgId) -> Result<
     ensure(ok == CONCURRENCY / 2, C, || {
         format!("{ok} removals succeeded, expected {}", CONCURRENCY / 2)
     })?;
-    let state = store
-        .load(org)
-        .await
-        .map_err(|e| fail(C, e.to_string()))?
-        .ok_or_else(|| fail(C, "missing"))?;
+    let state = loaded(store, org, C).await?;
     ensure(state.members.contains_key(&owner), C, || {
         "the owner was removed".into()
     })?;
@@ -576,11 +579,7 @@ async fn concurrent_transfers<S: Store + Clone>(store: &S, org: OrgId) -> Result
     ensure(ok == 1, C, || {
         format!("{ok} transfers succeeded, expected exactly 1")
     })?;
-    let state = store
-        .load(org)
-        .await
-        .map_err(|e| fail(C, e.to_string()))?
-        .ok_or_else(|| fail(C, "missing"))?;
+    let state = loaded(store, org, C).await?;
     let owners = state
         .members
         .values()
@@ -630,11 +629,7 @@ async fn concurrent_acceptance<S: Store + Clone>(store: &S, org: OrgId) -> Resul
             })?;
         }
     }
-    let state = store
-        .load(org)
-        .await
-        .map_err(|e| fail(C, e.to_string()))?
-        .ok_or_else(|| fail(C, "missing"))?;
+    let state = loaded(store, org, C).await?;
     ensure(state.members.len() == 2, C, || {
         format!("{} members after one acceptance", state.members.len())
     })?;
@@ -767,11 +762,7 @@ async fn inputs_alike<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), Fai
                 && bad[0].problem == crate::directory::AddressProblem::AlreadyInvited => {}
         other => return Err(fail(C, format!("a decomposed spelling: {other:?}"))),
     }
-    let state = store
-        .load(org)
-        .await
-        .map_err(|e| fail(C, e.to_string()))?
-        .ok_or_else(|| fail(C, "missing"))?;
+    let state = loaded(store, org, C).await?;
     let stored = state.invitations.values().last().map(|i| i.expires_at);
     ensure(stored == Some(Timestamp::MAX), C, || {
         format!("stored expiry {stored:?}")
@@ -864,11 +855,7 @@ async fn creation_order<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), F
         .invite(org, owner, &format!("later@{}.test", org.get()), "agent")
         .await
         .map_err(|e| fail(C, e.to_string()))?;
-    let state = store
-        .load(org)
-        .await
-        .map_err(|e| fail(C, e.to_string()))?
-        .ok_or_else(|| fail(C, "missing"))?;
+    let state = loaded(store, org, C).await?;
     let mut expected = vec![owner];
     expected.extend(members.iter().copied().filter(|m| *m != second));
     let got: Vec<MemberId> = state.members.keys().copied().collect();
@@ -930,11 +917,7 @@ async fn creation_order<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), F
         expected.apply(change);
     }
     expected.version += 1;
-    let loaded = store
-        .load(org)
-        .await
-        .map_err(|e| fail(C, e.to_string()))?
-        .ok_or_else(|| fail(C, "missing"))?;
+    let loaded = loaded(store, org, C).await?;
     let order = |s: &OrgState| -> (Vec<MemberId>, Vec<crate::id::TeamId>) {
         (
             s.members.keys().copied().collect(),
@@ -1115,11 +1098,7 @@ async fn replica_catches_up<S: Store + Clone>(store: &S, org: OrgId) -> Result<(
         .map_err(|e| fail(C, e.to_string()))?;
     // And A sees B's commit.
     let kept = a.snapshot(org).await.map_err(|e| fail(C, e.to_string()))?;
-    let loaded = store
-        .load(org)
-        .await
-        .map_err(|e| fail(C, e.to_string()))?
-        .ok_or_else(|| fail(C, "missing"))?;
+    let loaded = loaded(store, org, C).await?;
     ensure(*kept == *loaded, C, || {
         "a replica's state differs from the store's".into()
     })
@@ -1163,11 +1142,7 @@ async fn replicas_race<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), Fa
     for result in join_all(ops).await {
         changes += result.map_err(|e| fail(C, format!("a replica's change failed: {e}")))?;
     }
-    let loaded = store
-        .load(org)
-        .await
-        .map_err(|e| fail(C, e.to_string()))?
-        .ok_or_else(|| fail(C, "missing"))?;
+    let loaded = loaded(store, org, C).await?;
     ensure(loaded.version == start + changes as u64, C, || {
         format!(
             "{changes} changes moved the version from {start} to {}",
@@ -1213,11 +1188,7 @@ async fn organization_settings<S: Store + Clone>(store: &S, org: OrgId) -> Resul
     a.set_organization_setting(org, owner, "timezone", Some("Asia/Taipei"))
         .await
         .map_err(|e| fail(C, e.to_string()))?;
-    let before = store
-        .load(org)
-        .await
-        .map_err(|e| fail(C, e.to_string()))?
-        .ok_or_else(|| fail(C, "missing"))?;
+    let before = loaded(store, org, C).await?;
     ensure(
         before.org.name == "Renamed"
             && before.org.seat_limit == 7
@@ -1252,11 +1223,7 @@ async fn organization_settings<S: Store + Clone>(store: &S, org: OrgId) -> Resul
         Err(DirectoryError::SeatLimitBelowUse { limit: 1, used: 3 }) => {}
         other => return Err(fail(C, format!("a limit below use gave {other:?}"))),
     }
-    let after = store
-        .load(org)
-        .await
-        .map_err(|e| fail(C, e.to_string()))?
-        .ok_or_else(|| fail(C, "missing"))?;
+    let after = loaded(store, org, C).await?;
     ensure(*after == *before, C, || {
         "a refused limit changed the organization".into()
     })?;
@@ -1319,11 +1286,7 @@ async fn role_catalog<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), Fai
     )
     .await
     .map_err(err)?;
-    let stored = store
-        .load(org)
-        .await
-        .map_err(|e| fail(C, e.to_string()))?
-        .ok_or_else(|| fail(C, "missing"))?;
+    let stored = loaded(store, org, C).await?;
     let keys: Vec<&str> = stored
         .org
         .catalog
@@ -1365,11 +1328,7 @@ async fn role_catalog<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), Fai
         Err(DirectoryError::OwnRoleEdit(_)) => {}
         other => return Err(fail(C, format!("editing one's own role gave {other:?}"))),
     }
-    let after = store
-        .load(org)
-        .await
-        .map_err(|e| fail(C, e.to_string()))?
-        .ok_or_else(|| fail(C, "missing"))?;
+    let after = loaded(store, org, C).await?;
     ensure(*after == *stored, C, || {
         "a refused edit changed the organization".into()
     })?;
@@ -1432,11 +1391,7 @@ async fn bots_and_keys<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), Fa
         C,
         || format!("a replica resolves the key to {resolved:?}"),
     )?;
-    let stored = store
-        .load(org)
-        .await
-        .map_err(|e| fail(C, e.to_string()))?
-        .ok_or_else(|| fail(C, "missing"))?;
+    let stored = loaded(store, org, C).await?;
     let levels = stored
         .members
         .get(&clients[0])
@@ -1492,11 +1447,7 @@ async fn bots_and_keys<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), Fa
         format!("a deleted bot's key resolves to {gone:?}")
     })?;
     a.delete_bot(org, admin, bot).await.map_err(err)?;
-    let last = store
-        .load(org)
-        .await
-        .map_err(|e| fail(C, e.to_string()))?
-        .ok_or_else(|| fail(C, "missing"))?;
+    let last = loaded(store, org, C).await?;
     let grants = last.members.get(&clients[0]).map(|m| m.bots.clone());
     let levels = last.members.get(&clients[0]).map(|m| m.bot_levels.len());
     ensure(
@@ -1735,11 +1686,7 @@ async fn knowledge_bases<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), 
     a.rename_knowledge_base(org, staff, faq, "Questions")
         .await
         .map_err(err)?;
-    let stored = store
-        .load(org)
-        .await
-        .map_err(|e| fail(C, e.to_string()))?
-        .ok_or_else(|| fail(C, "missing"))?;
+    let stored = loaded(store, org, C).await?;
     let record = stored.knowledge_bases.get(&faq);
     ensure(
         record.is_some_and(|k| k.name == "Questions" && k.audience.as_ref() == Some(&gold))
@@ -1763,11 +1710,7 @@ async fn knowledge_bases<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), 
     a.remove_knowledge_base(org, staff, products, true)
         .await
         .map_err(err)?;
-    let stored = store
-        .load(org)
-        .await
-        .map_err(|e| fail(C, e.to_string()))?
-        .ok_or_else(|| fail(C, "missing"))?;
+    let stored = loaded(store, org, C).await?;
     let intern = stored
         .org
         .catalog
@@ -1783,6 +1726,184 @@ async fn knowledge_bases<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), 
     ensure(*kept == *stored, C, || {
         "a replica does not see the removal".into()
     })
+}
+
+/// A contact operation reads and writes that contact only: through a
+/// wrapper that records every call, a synchronization, an edit and a
+/// resolution make the same calls with one contact or fifty, and none of
+/// them loads or commits the organization (a store that hands out its own
+/// state, as `MemoryStore` does, is read by `load`, which copies nothing).
+async fn contact_cost<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), Failure> {
+    use crate::contact::Attributes;
+    use crate::directory::AttributeChange;
+    const C: &str = "contact_cost";
+    let counted = Recorded {
+        inner: store.clone(),
+        calls: std::sync::Arc::default(),
+    };
+    let dir = directory(&counted);
+    let (owner, _) = organization(&dir, org, preset::helpdesk(), None, 0, "agent", C).await?;
+    let err = |e: DirectoryError| fail(C, e.to_string());
+    let tier =
+        |t: &str| -> Attributes { [("tier".to_owned(), t.to_owned())].into_iter().collect() };
+    let mut seen = Vec::new();
+    for (round, contacts) in [1usize, 50].into_iter().enumerate() {
+        for i in 0..contacts {
+            dir.sync_contact(
+                org,
+                &format!("r{round}-{i}"),
+                AttributeChange::Replace(tier("gold")),
+            )
+            .await
+            .map_err(err)?;
+        }
+        counted.take();
+        let id = dir
+            .sync_contact(
+                org,
+                &format!("r{round}-0"),
+                AttributeChange::Replace(tier("silver")),
+            )
+            .await
+            .map_err(err)?;
+        let sync = counted.take();
+        dir.edit_contact(org, owner, id, AttributeChange::Replace(tier("gold")))
+            .await
+            .map_err(err)?;
+        let edit = counted.take();
+        dir.contact_actor(org, id).await.map_err(err)?;
+        let actor = counted.take();
+        seen.push((sync, edit, actor));
+    }
+    ensure(seen[0] == seen[1], C, || {
+        format!("the calls grew with the contacts: {seen:?}")
+    })?;
+    let whole = |calls: &[&str]| {
+        calls.iter().any(|c| {
+            *c == "commit" || *c == "changes_since" || (*c == "load" && !store.shares_state())
+        })
+    };
+    let (sync, edit, actor) = &seen[0];
+    ensure(
+        !whole(sync) && !whole(edit) && actor == &["contact"],
+        C,
+        || format!("a contact operation touched the organization: {seen:?}"),
+    )?;
+    ensure(
+        sync.last() == Some(&"write_contact") && edit.last() == Some(&"write_contact"),
+        C,
+        || format!("a contact write was not one call: {seen:?}"),
+    )
+}
+
+/// A store that records the name of every call.
+#[derive(Clone)]
+struct Recorded<S> {
+    inner: S,
+    calls: std::sync::Arc<std::sync::Mutex<Vec<&'static str>>>,
+}
+
+impl<S> Recorded<S> {
+    fn note(&self, call: &'static str) {
+        self.calls
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(call);
+    }
+
+    fn take(&self) -> Vec<&'static str> {
+        std::mem::take(
+            &mut *self
+                .calls
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+}
+
+impl<S: Store> Store for Recorded<S> {
+    async fn load(&self, org: OrgId) -> Result<Option<std::sync::Arc<OrgState>>, StoreError> {
+        self.note("load");
+        self.inner.load(org).await
+    }
+
+    async fn commit(&self, commit: Commit<'_>) -> Result<u64, StoreError> {
+        self.note("commit");
+        self.inner.commit(commit).await
+    }
+
+    async fn audit_page(
+        &self,
+        org: OrgId,
+        after: Option<crate::AuditCursor>,
+        limit: usize,
+    ) -> Result<Vec<crate::AuditEvent>, StoreError> {
+        self.note("audit_page");
+        self.inner.audit_page(org, after, limit).await
+    }
+
+    async fn version(&self, org: OrgId) -> Result<u64, StoreError> {
+        self.note("version");
+        self.inner.version(org).await
+    }
+
+    async fn changes_since(
+        &self,
+        org: OrgId,
+        version: u64,
+        limit: usize,
+    ) -> Result<Option<Vec<crate::record::Committed>>, StoreError> {
+        self.note("changes_since");
+        self.inner.changes_since(org, version, limit).await
+    }
+
+    async fn updates(
+        &self,
+        org: OrgId,
+        since: u64,
+        limit: usize,
+    ) -> Result<crate::Updates, StoreError> {
+        self.note("updates");
+        self.inner.updates(org, since, limit).await
+    }
+
+    async fn contact(
+        &self,
+        org: OrgId,
+        id: crate::id::ContactId,
+    ) -> Result<Option<crate::record::StoredContact>, StoreError> {
+        self.note("contact");
+        self.inner.contact(org, id).await
+    }
+
+    async fn contact_by_external_id(
+        &self,
+        org: OrgId,
+        external_id: &str,
+    ) -> Result<Option<crate::record::StoredContact>, StoreError> {
+        self.note("contact_by_external_id");
+        self.inner.contact_by_external_id(org, external_id).await
+    }
+
+    async fn write_contact(&self, write: crate::store::ContactWrite<'_>) -> Result<(), StoreError> {
+        self.note("write_contact");
+        self.inner.write_contact(write).await
+    }
+
+    async fn contact_audit(
+        &self,
+        org: OrgId,
+        contact: crate::id::ContactId,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<crate::AuditEvent>, StoreError> {
+        self.note("contact_audit");
+        self.inner.contact_audit(org, contact, after, limit).await
+    }
+
+    fn shares_state(&self) -> bool {
+        self.inner.shares_state()
+    }
 }
 
 /// A directory keeping one organization serves two: each use of the other
@@ -1809,11 +1930,7 @@ async fn eviction_and_reload<S: Store + Clone>(
         ensure(dir.organizations_in_memory() <= 1, C, || {
             format!("{} organizations kept", dir.organizations_in_memory())
         })?;
-        let loaded = store
-            .load(org)
-            .await
-            .map_err(|e| fail(C, e.to_string()))?
-            .ok_or_else(|| fail(C, "missing"))?;
+        let loaded = loaded(store, org, C).await?;
         let role_now = loaded
             .members
             .get(&agent)

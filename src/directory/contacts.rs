@@ -217,21 +217,10 @@ impl<S: Store, C: Clock> Directory<S, C> {
         change: AttributeChange,
     ) -> Result<(), DirectoryError> {
         let writer = self.contact_editor(org, actor, contact).await?;
-        for _ in 0..MAX_ATTEMPTS {
-            let current = self
-                .store
-                .contact(org, contact)
-                .await?
-                .ok_or(DirectoryError::UnknownContact(contact))?;
-            match self
-                .change_contact(org, writer, "edit_contact", current, &change)
-                .await
-            {
-                Err(DirectoryError::Store(StoreError::Conflict)) => continue,
-                other => return other,
-            }
-        }
-        Err(DirectoryError::Contended)
+        self.retried(org, contact, |current| {
+            self.change_contact(org, writer, "edit_contact", current, &change)
+        })
+        .await
     }
 
     /// A member removes a contact, with contact editing. Its audit events
@@ -248,21 +237,10 @@ impl<S: Store, C: Clock> Directory<S, C> {
         contact: ContactId,
     ) -> Result<(), DirectoryError> {
         let writer = self.contact_editor(org, actor, contact).await?;
-        for _ in 0..MAX_ATTEMPTS {
-            let current = self
-                .store
-                .contact(org, contact)
-                .await?
-                .ok_or(DirectoryError::UnknownContact(contact))?;
-            match self
-                .delete_contact(org, writer, "remove_contact", current)
-                .await
-            {
-                Err(DirectoryError::Store(StoreError::Conflict)) => continue,
-                other => return other,
-            }
-        }
-        Err(DirectoryError::Contended)
+        self.retried(org, contact, |current| {
+            self.delete_contact(org, writer, "remove_contact", current)
+        })
+        .await
     }
 
     /// The host's synchronization removes the contact with this external
@@ -359,6 +337,32 @@ impl<S: Store, C: Clock> Directory<S, C> {
         .await?;
         let limit = limit.min(MAX_CONTACT_HISTORY_PAGE);
         Ok(self.store.contact_audit(org, contact, after, limit).await?)
+    }
+
+    /// Reads the contact and writes what `write` makes of it, again from a
+    /// fresh read while another write of the contact lands first.
+    async fn retried<F, Fut>(
+        &self,
+        org: OrgId,
+        contact: ContactId,
+        write: F,
+    ) -> Result<(), DirectoryError>
+    where
+        F: Fn(StoredContact) -> Fut,
+        Fut: std::future::Future<Output = Result<(), DirectoryError>>,
+    {
+        for _ in 0..MAX_ATTEMPTS {
+            let current = self
+                .store
+                .contact(org, contact)
+                .await?
+                .ok_or(DirectoryError::UnknownContact(contact))?;
+            match write(current).await {
+                Err(DirectoryError::Store(StoreError::Conflict)) => continue,
+                other => return other,
+            }
+        }
+        Err(DirectoryError::Contended)
     }
 
     /// Checks that `actor` may edit the contact; the writer to use.
