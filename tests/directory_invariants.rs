@@ -3530,6 +3530,46 @@ fn a_grant_can_carry_a_permission_level_within_the_members_role() {
 }
 
 #[test]
+fn a_member_whose_grant_carries_a_level_passes_on_no_more_than_it() {
+    let f = studio();
+    let bot = f.run(f.dir.create_bot(ORG, f.owner, "Support"));
+    let second = f.join("second@acme.test", "admin");
+    let client = f.join("c@acme.test", "client");
+    let own = P::BOT_ACCESS_GRANT | P::API_KEY_GENERATE | P::BOT_HISTORY;
+    f.run(f.dir.grant_bot_level(ORG, f.owner, second, bot, own));
+    // A key: only what the second Admin may do to the bot.
+    let e = f.refused(
+        f.dir
+            .generate_api_key(ORG, second, bot, P::BOT_HISTORY | P::BOT_EDIT),
+    );
+    assert_matches!(e, DirectoryError::KeyBeyondActor { missing } if missing == P::BOT_EDIT);
+    let key = f.run(f.dir.generate_api_key(ORG, second, bot, P::BOT_HISTORY));
+    // A grant: never more on the bot than their level.
+    let e = f.refused(f.dir.grant_bot(ORG, second, client, bot));
+    assert_matches!(e, DirectoryError::LevelBeyondActor { missing }
+        if missing == P::BOT_EDIT | P::BOT_UI_CONFIGURE);
+    let e = f.refused(f.dir.grant_bot_level(ORG, second, client, bot, P::BOT_EDIT));
+    assert_matches!(e, DirectoryError::LevelBeyondActor { missing } if missing == P::BOT_EDIT);
+    f.run(
+        f.dir
+            .grant_bot_level(ORG, second, client, bot, P::BOT_HISTORY),
+    );
+    // The key follows its creator's level when used.
+    assert_eq!(
+        resolve(&f, &key.secret).unwrap().permissions,
+        P::BOT_HISTORY
+    );
+    f.run(f.dir.grant_bot_level(
+        ORG,
+        f.owner,
+        second,
+        bot,
+        P::BOT_ACCESS_GRANT | P::API_KEY_GENERATE,
+    ));
+    assert_eq!(resolve(&f, &key.secret), None);
+}
+
+#[test]
 fn nobody_deletes_a_bot_in_the_bot_studio_and_a_deleted_bot_takes_its_grants_and_keys() {
     let f = studio();
     let bot = f.run(f.dir.create_bot(ORG, f.owner, "Support"));

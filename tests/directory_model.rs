@@ -457,6 +457,7 @@ enum Rule {
     UnknownSetting,
     UnknownKnowledgeBase,
     KnowledgeBaseInUse,
+    LevelBeyondActor,
 }
 
 fn rule_of(e: &DirectoryError) -> Rule {
@@ -501,6 +502,7 @@ fn rule_of(e: &DirectoryError) -> Rule {
         DirectoryError::RoleExists(_) => Rule::RoleExists,
         DirectoryError::LevelBeyondRole { .. } => Rule::LevelBeyondRole,
         DirectoryError::UnknownSetting(_) => Rule::UnknownSetting,
+        DirectoryError::LevelBeyondActor { .. } => Rule::LevelBeyondActor,
         DirectoryError::KnowledgeBaseNotFound(_) => Rule::UnknownKnowledgeBase,
         DirectoryError::KnowledgeBaseInUse { .. } => Rule::KnowledgeBaseInUse,
         DirectoryError::ContactExists(_) => Rule::ContactExists,
@@ -641,6 +643,13 @@ impl Model {
         (self.rules.catalog)().role(role).unwrap().permissions()
     }
 
+    /// What a member may do to a bot: their role, cut down by their grant's
+    /// level of it.
+    fn on_bot(&self, m: &MMember, bot: BotId) -> P {
+        let role = self.permissions(m.role);
+        m.levels.get(&bot).map_or(role, |l| role & *l)
+    }
+
     /// Whether the actor's grant of `bot` carries a level that lacks `need`.
     fn beyond_level(&self, actor: &MMember, bot: BotId, need: P) -> bool {
         actor.levels.get(&bot).is_some_and(|l| !l.contains(need))
@@ -658,7 +667,7 @@ impl Model {
             && self.rule(creator.role).may & KEYS != 0
             && reach
             && !self.beyond_level(creator, k.bot, P::API_KEY_GENERATE);
-        let p = k.permissions & self.permissions(creator.role);
+        let p = k.permissions & self.on_bot(creator, k.bot);
         (live && !p.is_empty()).then_some(p)
     }
 
@@ -3058,7 +3067,7 @@ impl Sim {
                     broken.push(Rule::NotKeyPermissions);
                 } else if asked.is_empty() {
                     broken.push(Rule::InvalidInput);
-                } else if !m.permissions(a.role).contains(asked) {
+                } else if !m.on_bot(a, bot).contains(asked) {
                     broken.push(Rule::KeyBeyondActor);
                 }
             }
@@ -3413,6 +3422,15 @@ impl Sim {
                         }
                         if level.is_some_and(|l| !m.permissions(t.role).contains(l)) {
                             broken.push(Rule::LevelBeyondRole);
+                        }
+                        // An actor with a level on the bot gives no more.
+                        if let (Some(own), Some(_)) = (a.levels.get(&bot), grant) {
+                            let given = m.permissions(t.role)
+                                & level.unwrap_or(purview::BOT_PERMISSIONS)
+                                & purview::BOT_PERMISSIONS;
+                            if !own.contains(given) {
+                                broken.push(Rule::LevelBeyondActor);
+                            }
                         }
                         changes = t.bots.contains(&bot) != grant.is_some()
                             || t.levels.get(&bot).copied() != level;

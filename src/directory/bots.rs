@@ -205,14 +205,17 @@ impl<S: Store, C: Clock> Directory<S, C> {
         .await
     }
 
-    /// Grants a member access to a bot. Not to a member whose role exceeds
-    /// the actor's: the grant is part of the member's record.
+    /// Grants a member access to a bot, with the whole of their role on it
+    /// (taking away any level the grant carried). Not to a member whose role
+    /// exceeds the actor's: the grant is part of the member's record.
     ///
     /// # Errors
     ///
     /// [`DirectoryError::Denied`], [`DirectoryError::UnknownMember`],
     /// [`DirectoryError::TargetExceedsActor`]; [`DirectoryError::UnknownBot`]
-    /// for a bot not registered.
+    /// for a bot not registered; [`DirectoryError::LevelBeyondActor`] when
+    /// the actor's own grant of the bot carries a level the member's role
+    /// exceeds on it.
     pub async fn grant_bot(
         &self,
         org: OrgId,
@@ -248,7 +251,9 @@ impl<S: Store, C: Clock> Directory<S, C> {
     /// # Errors
     ///
     /// As [`Directory::grant_bot`]; [`DirectoryError::LevelBeyondRole`] for
-    /// a level the member's role lacks; [`DirectoryError::InvalidInput`] for
+    /// a level the member's role lacks; [`DirectoryError::LevelBeyondActor`]
+    /// when the actor's own grant of the bot carries a level the new grant
+    /// would exceed; [`DirectoryError::InvalidInput`] for
     /// an empty level or one naming permissions that act on no bot.
     pub async fn grant_bot_level(
         &self,
@@ -296,12 +301,25 @@ impl<S: Store, C: Clock> Directory<S, C> {
             next.bot_levels.retain(|(b, _)| *b != bot);
             match grant {
                 Some(level) => {
+                    let role = role_in(state, target.role.as_str())?.permissions();
                     if let Some(level) = level {
-                        let missing =
-                            level.difference(role_in(state, target.role.as_str())?.permissions());
+                        let missing = level.difference(role);
                         if !missing.is_empty() {
                             return Err(DirectoryError::LevelBeyondRole { member, missing });
                         }
+                    }
+                    // An actor whose own grant of the bot carries a level
+                    // grants no more on it than that level.
+                    if let Some(own) = me.bot_level(bot) {
+                        let given = role
+                            .intersection(level.unwrap_or(BOT_PERMISSIONS))
+                            .intersection(BOT_PERMISSIONS);
+                        let missing = given.difference(own);
+                        if !missing.is_empty() {
+                            return Err(DirectoryError::LevelBeyondActor { missing });
+                        }
+                    }
+                    if let Some(level) = level {
                         let at = next.bot_levels.partition_point(|(b, _)| *b < bot);
                         next.bot_levels.insert(at, (bot, level));
                     }
@@ -331,15 +349,17 @@ impl<S: Store, C: Clock> Directory<S, C> {
     /// secret is returned once; only its hash is stored.
     ///
     /// The key carries `permissions`, which must be among
-    /// [`KEY_PERMISSIONS`] and within the actor's role.
+    /// [`KEY_PERMISSIONS`] and within what the actor may do to the bot:
+    /// their role, cut down by their own grant's level of the bot if it
+    /// carries one.
     ///
     /// # Errors
     ///
     /// [`DirectoryError::Denied`] without API key generation (or outside the
     /// actor's bot reach); [`DirectoryError::UnknownBot`];
     /// [`DirectoryError::NotKeyPermissions`] for a permission no key
-    /// carries; [`DirectoryError::KeyBeyondActor`] for one the actor's role
-    /// lacks; [`DirectoryError::InvalidInput`] for no permissions at all.
+    /// carries; [`DirectoryError::KeyBeyondActor`] for one the actor may
+    /// not use on the bot; [`DirectoryError::InvalidInput`] for no permissions at all.
     pub async fn generate_api_key(
         &self,
         org: OrgId,
@@ -361,7 +381,9 @@ impl<S: Store, C: Clock> Directory<S, C> {
                     problem: "it is empty",
                 });
             }
-            let missing = permissions.difference(me.role().permissions());
+            // Within what the actor may do to this bot: their role, cut down
+            // by their grant's level of it if it carries one.
+            let missing = permissions.difference(on_bot(&me, bot));
             if !missing.is_empty() {
                 return Err(DirectoryError::KeyBeyondActor { missing });
             }
@@ -493,13 +515,21 @@ fn live_key(state: &OrgState, id: ApiKeyId, hash: &[u8; 32]) -> Option<ApiKeyAct
     {
         return None;
     }
-    let permissions = k.permissions.intersection(creator.role().permissions());
+    let permissions = k.permissions.intersection(on_bot(&creator, k.bot));
     (!permissions.is_empty()).then_some(ApiKeyActor {
         org: state.org.id,
         id,
         bot: k.bot,
         permissions,
     })
+}
+
+/// What a member may do to a bot: their role's permissions, cut down by
+/// their grant's level of the bot if it carries one.
+fn on_bot(m: &MemberActor, bot: BotId) -> Permissions {
+    let role = m.role().permissions();
+    m.bot_level(bot)
+        .map_or(role, |level| role.intersection(level))
 }
 
 fn registered(state: &OrgState, bot: BotId) -> Result<&Bot, DirectoryError> {

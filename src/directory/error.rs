@@ -118,6 +118,13 @@ pub enum DirectoryError {
         /// The permissions the role lacks.
         missing: Permissions,
     },
+    /// A bot grant would give more on the bot than the acting member's own
+    /// grant of it carries.
+    #[error("the grant would give `{missing}` on the bot, beyond the actor's own level")]
+    LevelBeyondActor {
+        /// What the grant would give beyond the actor's level.
+        missing: Permissions,
+    },
     /// No such registered bot in the organization.
     #[error("bot `{0}` is not registered in this organization")]
     UnknownBot(BotId),
