@@ -228,12 +228,16 @@ fn bench_sizes<S: Store + Clone + 'static>(
     c: &mut Criterion,
     rt: &tokio::runtime::Runtime,
     name: &str,
-    store: S,
+    sized_store: &dyn Fn(usize) -> S,
     import_store: &dyn Fn(usize) -> S,
 ) {
     let mut g = c.benchmark_group(format!("sizes_{name}"));
     g.sample_size(10);
     for members in [10usize, 1_000, 10_000, 100_000] {
+        // Each size on a store of its own where the store allows it: what
+        // one size's benchmarks leave behind (invitations, a long change
+        // log, a large write-ahead log) does not weigh on the next.
+        let store = sized_store(members);
         let dir = Directory::new(store.clone());
         let (org, owner, agent) = rt.block_on(sized(&dir, members));
         let flip = AtomicU64::new(0);
@@ -318,7 +322,7 @@ fn stores(c: &mut Criterion) {
         .unwrap();
     bench_store(c, &rt, "memory", MemoryStore::new());
     bench_import(c, &rt, "memory", MemoryStore::new());
-    bench_sizes(c, &rt, "memory", MemoryStore::new(), &|_| {
+    bench_sizes(c, &rt, "memory", &|_| MemoryStore::new(), &|_| {
         MemoryStore::new()
     });
     let path = std::env::temp_dir().join(format!("purview-bench-{}.db", std::process::id()));
@@ -331,23 +335,40 @@ fn stores(c: &mut Criterion) {
             std::process::id()
         ))
     };
-    bench_sizes(c, &rt, "sqlite", sqlite, &|members| {
-        rt.block_on(purview::SqliteStore::open(import_path(members)))
-            .unwrap()
-    });
+    let sized_path = |members: usize| {
+        std::env::temp_dir().join(format!(
+            "purview-bench-{}-sized-{members}.db",
+            std::process::id()
+        ))
+    };
+    bench_sizes(
+        c,
+        &rt,
+        "sqlite",
+        &|members| {
+            rt.block_on(purview::SqliteStore::open(sized_path(members)))
+                .unwrap()
+        },
+        &|members| {
+            rt.block_on(purview::SqliteStore::open(import_path(members)))
+                .unwrap()
+        },
+    );
+    drop(sqlite);
     match std::env::var("PURVIEW_BENCH_POSTGRES_URL") {
         Ok(url) => {
             let pg = rt.block_on(purview::PostgresStore::connect(&url)).unwrap();
             bench_store(c, &rt, "postgres", pg.clone());
             bench_import(c, &rt, "postgres", pg.clone());
             // One database: the imports' organizations share it.
-            bench_sizes(c, &rt, "postgres", pg.clone(), &|_| pg.clone());
+            bench_sizes(c, &rt, "postgres", &|_| pg.clone(), &|_| pg.clone());
         }
         Err(_) => eprintln!("PostgreSQL skipped: set PURVIEW_BENCH_POSTGRES_URL"),
     }
     let _ = std::fs::remove_file(&path);
     for members in [10usize, 1_000, 10_000, 100_000] {
         let _ = std::fs::remove_file(import_path(members));
+        let _ = std::fs::remove_file(sized_path(members));
     }
 }
 
