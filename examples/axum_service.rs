@@ -81,10 +81,9 @@ fn conversation(app: &App, id: u64) -> Result<&Conversation, Response> {
 }
 
 fn decide(decision: Decision) -> Result<(), Response> {
-    match decision {
-        Decision::Allowed => Ok(()),
-        Decision::Denied(reason) => Err(error(StatusCode::FORBIDDEN, reason)),
-    }
+    decision
+        .into_result()
+        .map_err(|reason| error(StatusCode::FORBIDDEN, reason))
 }
 
 async fn list(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<Response, Response> {

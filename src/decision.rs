@@ -3,6 +3,7 @@
 use crate::action::{Action, ScopeUse};
 use crate::permission::Permissions;
 use crate::resource::ResourceKind;
+use serde::Serialize;
 use std::fmt;
 
 /// The answer to `can(actor, action, resource)`: allowed, or denied with the
@@ -13,8 +14,13 @@ use std::fmt;
 /// let d = Decision::Denied(Reason::ActorDisabled);
 /// assert!(!d.is_allowed());
 /// assert_eq!(d.to_string(), "denied: the actor is disabled");
+/// assert_eq!(d.into_result(), Err(Reason::ActorDisabled));
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+///
+/// It serializes (serde) for logs and API answers:
+/// `"allowed"`, or `{"denied":{"rule":"actor_disabled"}}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
 #[must_use]
 pub enum Decision {
     /// The action may proceed.
@@ -38,6 +44,28 @@ impl Decision {
             Decision::Denied(r) => Some(r),
         }
     }
+
+    /// `Ok(())` when allowed, the reason as an error when denied, for `?`:
+    ///
+    /// ```
+    /// use purview::{can, preset, Action, Actor, MemberId, OrgId, Reason, Resource};
+    /// fn archive(actor: &Actor) -> Result<(), Reason> {
+    ///     can(actor, Action::EditOrganization, &Resource::Organization(OrgId(1))).into_result()?;
+    ///     Ok(())
+    /// }
+    /// let agent = Actor::member(OrgId(1), MemberId(2), preset::helpdesk().role("agent").unwrap(), []);
+    /// assert!(matches!(archive(&agent), Err(Reason::MissingPermission { .. })));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The [`Reason`] of a denial.
+    pub fn into_result(self) -> Result<(), Reason> {
+        match self {
+            Decision::Allowed => Ok(()),
+            Decision::Denied(r) => Err(r),
+        }
+    }
 }
 
 impl fmt::Display for Decision {
@@ -50,7 +78,8 @@ impl fmt::Display for Decision {
 }
 
 /// Where a conversation sits relative to the actor who was denied it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Placement {
     /// Assigned to nobody.
     Unassigned,
@@ -77,7 +106,8 @@ impl fmt::Display for Placement {
 }
 
 /// Why an assignment target is not allowed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TargetProblem {
     /// The target names a team and a member who is not in that team.
     MemberNotInTeam,
@@ -90,8 +120,11 @@ pub enum TargetProblem {
 }
 
 /// Which rule denied an action. Every denial names one; the `Display` text is
-/// meant for logs and for end users.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// meant for logs and for end users. It is an error type (`?` turns it into
+/// `Box<dyn Error>`), and serializes with the rule's name in `rule` and its
+/// details beside it: `{"rule":"missing_permission","missing":["member_invite"]}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "rule", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Reason {
     /// Rule 1: the resource belongs to another organization.
@@ -120,7 +153,10 @@ pub enum Reason {
         placement: Placement,
     },
     /// Rule 5: the reassignment's target is not allowed.
-    TargetNotAllowed(TargetProblem),
+    TargetNotAllowed {
+        /// What is wrong with the target.
+        problem: TargetProblem,
+    },
     /// Rule 5: the role reaches only its own teams, and this is not one.
     TeamNotJoined,
     /// Rule 5: the role reaches only granted bots, and this is not one.
@@ -149,6 +185,8 @@ pub enum Reason {
     UniqueRole,
 }
 
+impl std::error::Error for Reason {}
+
 impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -166,7 +204,7 @@ impl fmt::Display for Reason {
             Reason::ConversationOutOfScope { scope, placement } => {
                 write!(f, "{placement} is outside the {scope}")
             }
-            Reason::TargetNotAllowed(p) => match p {
+            Reason::TargetNotAllowed { problem } => match problem {
                 TargetProblem::MemberNotInTeam => {
                     f.write_str("assignment target: the member is not in that team")
                 }
@@ -203,5 +241,58 @@ impl fmt::Display for Reason {
             Reason::RoleExceedsOwn => f.write_str("the role to grant exceeds the actor's own"),
             Reason::UniqueRole => f.write_str("the unique role changes hands only by a transfer"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decisions_and_reasons_serialize_with_the_rule_named() {
+        let json = |v: &Decision| serde_json::to_string(v).unwrap_or_default();
+        assert_eq!(json(&Decision::Allowed), r#""allowed""#);
+        assert_eq!(
+            json(&Decision::Denied(Reason::ActorDisabled)),
+            r#"{"denied":{"rule":"actor_disabled"}}"#
+        );
+        assert_eq!(
+            json(&Decision::Denied(Reason::MissingPermission {
+                missing: Permissions::MEMBER_INVITE
+            })),
+            r#"{"denied":{"rule":"missing_permission","missing":["member_invite"]}}"#
+        );
+        assert_eq!(
+            json(&Decision::Denied(Reason::NotApplicable {
+                action: Action::ViewConversation,
+                resource: ResourceKind::KnowledgeBase
+            })),
+            r#"{"denied":{"rule":"not_applicable","action":"view_conversation","resource":"knowledge base"}}"#
+        );
+        assert_eq!(
+            json(&Decision::Denied(Reason::ConversationOutOfScope {
+                scope: ScopeUse::Manage,
+                placement: Placement::Teammate
+            })),
+            r#"{"denied":{"rule":"conversation_out_of_scope","scope":"manage","placement":"teammate"}}"#
+        );
+        assert_eq!(
+            json(&Decision::Denied(Reason::TargetNotAllowed {
+                problem: TargetProblem::MemberNotInTeam
+            })),
+            r#"{"denied":{"rule":"target_not_allowed","problem":"member_not_in_team"}}"#
+        );
+    }
+
+    #[test]
+    fn a_denial_is_an_error_and_the_source_of_a_refused_operation() {
+        assert_eq!(Decision::Allowed.into_result(), Ok(()));
+        let reason = Reason::TeamNotJoined;
+        assert_eq!(Decision::Denied(reason).into_result(), Err(reason));
+        let boxed: Box<dyn std::error::Error> = Box::new(reason);
+        assert_eq!(boxed.to_string(), reason.to_string());
+        let refused = crate::DirectoryError::Denied(reason);
+        let source = std::error::Error::source(&refused).map(ToString::to_string);
+        assert_eq!(source, Some(reason.to_string()));
     }
 }

@@ -267,7 +267,7 @@ fn assignment_target(
     to: Assignment,
     to_member_teams: &[TeamId],
 ) -> Result<(), Reason> {
-    let deny = |p| Err(Reason::TargetNotAllowed(p));
+    let deny = |problem| Err(Reason::TargetNotAllowed { problem });
     if let Assignment::TeamMember { team, .. } = to {
         if !to_member_teams.contains(&team) {
             return deny(TargetProblem::MemberNotInTeam);

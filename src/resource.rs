@@ -173,3 +173,10 @@ impl Resource<'_> {
         }
     }
 }
+
+/// A kind of resource serializes as its `Display` name (`"knowledge base"`).
+impl serde::Serialize for ResourceKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}

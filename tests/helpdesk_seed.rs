@@ -325,11 +325,15 @@ fn the_assignment_scope_bounds_the_target() {
     .is_allowed());
     assert_eq!(
         reassign("admin", other_team, &[]).reason(),
-        Some(Reason::TargetNotAllowed(TargetProblem::Team))
+        Some(Reason::TargetNotAllowed {
+            problem: TargetProblem::Team
+        })
     );
     assert_eq!(
         reassign("admin", stranger, &[OTHER_TEAM]).reason(),
-        Some(Reason::TargetNotAllowed(TargetProblem::Member))
+        Some(Reason::TargetNotAllowed {
+            problem: TargetProblem::Member
+        })
     );
     // Primary Agent and Agent: unassigned or themselves only.
     for role in ["primary_agent", "agent"] {
@@ -337,11 +341,15 @@ fn the_assignment_scope_bounds_the_target() {
         assert!(reassign(role, Assignment::Member { member: ME }, &[MY_TEAM]).is_allowed());
         assert_eq!(
             reassign(role, Assignment::Team { team: MY_TEAM }, &[]).reason(),
-            Some(Reason::TargetNotAllowed(TargetProblem::Team))
+            Some(Reason::TargetNotAllowed {
+                problem: TargetProblem::Team
+            })
         );
         assert_eq!(
             reassign(role, teammate, &[MY_TEAM]).reason(),
-            Some(Reason::TargetNotAllowed(TargetProblem::Member))
+            Some(Reason::TargetNotAllowed {
+                problem: TargetProblem::Member
+            })
         );
     }
     // A team + member target needs the member in that team, for everyone.
@@ -356,7 +364,9 @@ fn the_assignment_scope_bounds_the_target() {
                 &[OTHER_TEAM]
             )
             .reason(),
-            Some(Reason::TargetNotAllowed(TargetProblem::MemberNotInTeam)),
+            Some(Reason::TargetNotAllowed {
+                problem: TargetProblem::MemberNotInTeam
+            }),
             "{role}"
         );
     }

@@ -14,7 +14,6 @@ use super::{acting, member_in, outranks, require, required, role_in, secret};
 use super::{Clock, Directory, DirectoryError, Plan};
 use crate::action::Action;
 use crate::actor::{Actor, ApiKeyActor, MemberActor};
-use crate::decision::Decision;
 use crate::eval::can;
 use crate::id::{ApiKeyId, BotId, MemberId, OrgId};
 use crate::permission::Permissions;
@@ -507,14 +506,13 @@ fn live_key(state: &OrgState, id: ApiKeyId, hash: &[u8; 32]) -> Option<ApiKeyAct
         org: state.org.id,
         bot: k.bot,
     };
-    if can(
+    can(
         &Actor::Member(creator.clone()),
         Action::GenerateApiKey,
         &bot,
-    ) != Decision::Allowed
-    {
-        return None;
-    }
+    )
+    .into_result()
+    .ok()?;
     let permissions = k.permissions.intersection(on_bot(&creator, k.bot));
     (!permissions.is_empty()).then_some(ApiKeyActor {
         org: state.org.id,

@@ -67,7 +67,7 @@ impl fmt::Display for BadAddress {
 pub enum DirectoryError {
     /// `can` denied the acting member; the reason names the rule.
     #[error("refused: {0}")]
-    Denied(Reason),
+    Denied(#[source] Reason),
     /// No such organization.
     #[error("organization `{0}` does not exist")]
     UnknownOrganization(OrgId),

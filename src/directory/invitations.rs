@@ -324,14 +324,13 @@ impl<S: Store, C: Clock> Directory<S, C> {
             // grant nothing.
             let backing = match state.actor(inv.created_by) {
                 None => Err(None),
-                Some(creator) => match can(
+                Some(creator) => can(
                     &Actor::Member(creator),
                     creating(inv),
                     &Resource::Invitation { org, role },
-                ) {
-                    Decision::Allowed => Ok(()),
-                    Decision::Denied(reason) => Err(Some(reason)),
-                },
+                )
+                .into_result()
+                .map_err(Some),
             };
             if let Err(reason) = backing {
                 return Err(DirectoryError::InvitationWithdrawn {

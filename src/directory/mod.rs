@@ -64,7 +64,6 @@ pub use text::MAX_TEXT_CHARS;
 use crate::action::Action;
 use crate::actor::{Actor, MemberActor, MemberStatus};
 use crate::catalog::Catalog;
-use crate::decision::Decision;
 use crate::eval::can;
 use crate::id::{ApiKeyId, BotId, InvitationId, KnowledgeBaseId, MemberId, OrgId, TeamId};
 use crate::resource::Resource;
@@ -414,10 +413,9 @@ fn require(
     action: Action,
     resource: &Resource<'_>,
 ) -> Result<(), DirectoryError> {
-    match can(&Actor::Member(actor.clone()), action, resource) {
-        Decision::Allowed => Ok(()),
-        Decision::Denied(reason) => Err(DirectoryError::Denied(reason)),
-    }
+    can(&Actor::Member(actor.clone()), action, resource)
+        .into_result()
+        .map_err(DirectoryError::Denied)
 }
 
 /// Where the policy asks for it, the member's name, display name and phone
