@@ -8,6 +8,8 @@
 //! Properties run 10,000 cases; `PURVIEW_PROPTEST_CASES=N` changes that.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use proptest::prelude::*;
 use purview::preset::{ASSISTANT_INTERNAL, ASSISTANT_PRODUCTS, ASSISTANT_SUPPORT_PROCEDURES};
 use purview::{
@@ -443,12 +445,7 @@ fn the_rendered_matrix() {
 
 // ---- Properties. ----
 
-fn cases() -> u32 {
-    std::env::var("PURVIEW_PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000)
-}
+use common::cases;
 
 /// What each template may do, transcribed from the preset's documented table
 /// (representative, administrative staff, intern).

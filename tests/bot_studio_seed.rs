@@ -7,6 +7,8 @@
 //! The property runs 10,000 cases; `PURVIEW_PROPTEST_CASES=N` changes that.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use proptest::prelude::*;
 use purview::{
     block_on, can, preset, Action, Actor, ApiKeyId, BotId, Directory, MemberActor, MemberId,
@@ -300,12 +302,7 @@ fn the_rendered_matrix_lists_the_document_s_items() {
 
 // ---- The property: `can` equals the literal model. ----
 
-fn cases() -> u32 {
-    std::env::var("PURVIEW_PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000)
-}
+use common::cases;
 
 /// What each role may do, from the lists above: Admin every item but
 /// deleting, plus their own account; Client the three bot items and their own

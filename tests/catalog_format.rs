@@ -5,6 +5,8 @@
 //! Properties run 10,000 cases; `PURVIEW_PROPTEST_CASES=N` changes that.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use proptest::prelude::*;
 use purview::{preset, Catalog, CatalogProblem, KnowledgeBaseId, RoleKey};
 
@@ -183,12 +185,7 @@ fn syntax_errors_and_unknown_fields_are_typed_errors() {
     }
 }
 
-fn cases() -> u32 {
-    std::env::var("PURVIEW_PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000)
-}
+use common::cases;
 
 /// Text near a valid catalog: a preset's JSON or TOML with a span replaced.
 fn mutated(valid: String) -> impl Strategy<Value = String> {

@@ -37,6 +37,8 @@
 //! `PURVIEW_PROPTEST_CASES=5000 cargo test --release --features import --test directory_model`
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use indexmap::IndexMap;
 use proptest::prelude::*;
 use purview::{
@@ -51,10 +53,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 fn cases() -> u32 {
-    std::env::var("PURVIEW_PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(256)
+    common::cases_or(256)
 }
 
 const ORG: OrgId = OrgId(7);
@@ -4792,7 +4791,7 @@ fn written_sequences_reach_the_rare_paths() {
         ),
         // (A member made an Admin before joining holds an invitation the
         // Admin granted, no longer the lead's: the removal rule that a
-        // higher member sets is pinned in `directory_invariants`,
+        // higher member sets is pinned in `tests/directory/authority.rs`,
         // `revoking_an_invitation_never_removes_a_member_above_the_actor`.)
     ];
     for (ops, path) in cases {

@@ -19,12 +19,7 @@ use purview::{
     Resource, TeamId,
 };
 
-fn cases() -> u32 {
-    std::env::var("PURVIEW_PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000)
-}
+use common::cases;
 
 const ROLES: [&str; 5] = ["owner", "primary_admin", "admin", "primary_agent", "agent"];
 

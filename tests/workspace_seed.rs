@@ -8,6 +8,8 @@
 //! The property runs 10,000 cases; `PURVIEW_PROPTEST_CASES=N` changes that.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use proptest::prelude::*;
 use purview::{
     block_on, can, preset, Action, Actor, AiChatId, Assignment, ContactId, Conversation,
@@ -457,12 +459,7 @@ fn security_note_data_isolation() {
 
 // ---- The property: `can` equals the literal model. ----
 
-fn cases() -> u32 {
-    std::env::var("PURVIEW_PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000)
-}
+use common::cases;
 
 /// Which seed rows an action needs (all of them): the literal model.
 fn rows_for(action: Action) -> &'static [&'static str] {

@@ -97,3 +97,17 @@ impl World {
         r
     }
 }
+
+/// How many cases each property runs: `PURVIEW_PROPTEST_CASES`, else
+/// 10,000.
+pub fn cases() -> u32 {
+    cases_or(10_000)
+}
+
+/// How many cases a property runs: `PURVIEW_PROPTEST_CASES`, else `default`.
+pub fn cases_or(default: u32) -> u32 {
+    std::env::var("PURVIEW_PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
