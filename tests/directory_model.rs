@@ -4791,7 +4791,7 @@ fn written_sequences_reach_the_rare_paths() {
         ),
         // (A member made an Admin before joining holds an invitation the
         // Admin granted, no longer the lead's: the removal rule that a
-        // higher member sets is pinned in `tests/directory/authority.rs`,
+        // higher member sets is pinned in `tests/directory/input.rs`,
         // `revoking_an_invitation_never_removes_a_member_above_the_actor`.)
     ];
     for (ops, path) in cases {
