@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 //!
 //! # Map of the crate
 //!
@@ -57,6 +58,7 @@ mod scope;
 mod store;
 mod team;
 #[cfg(feature = "testkit")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testkit")))]
 pub mod testkit;
 
 // Identifiers.
@@ -85,6 +87,7 @@ pub use resource::{Resource, ResourceKind};
 // Directory operations and storage.
 pub use cache::{ActorCache, DEFAULT_ACTOR_CACHE_CAPACITY};
 #[cfg(feature = "import")]
+#[cfg_attr(docsrs, doc(cfg(feature = "import")))]
 pub use directory::{import_template, ImportMode, ImportReport};
 pub use directory::{
     AddressProblem, ApiKeyInfo, AttributeChange, BadAddress, Clock, Directory, DirectoryError,
@@ -100,7 +103,9 @@ pub use record::{
     OrgState, Organization, Records, StoredContact, Timestamp,
 };
 #[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use store::SqliteStore;
 #[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use store::{ChangeSubscription, PostgresStore};
 pub use store::{Commit, ContactWrite, MemoryStore, Store, StoreError, Updates};

@@ -19,7 +19,7 @@ use crate::id::{ApiKeyId, BotId, MemberId, OrgId};
 use crate::permission::Permissions;
 use crate::record::{ApiKey, Bot, Member, OrgState, Timestamp};
 use crate::resource::Resource;
-use crate::store::{Store, StoreError};
+use crate::store::Store;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -387,9 +387,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
                 return Err(DirectoryError::KeyBeyondActor { missing });
             }
             let id = ApiKeyId(plan.new_id(4));
-            let secret = secret::generate_key(org, id).map_err(|e| {
-                DirectoryError::Store(StoreError::Backend(format!("no system randomness: {e}")))
-            })?;
+            let secret = secret::generate_key(org, id).map_err(DirectoryError::NoRandomness)?;
             plan.put_api_key(
                 "generate_api_key",
                 ApiKey {

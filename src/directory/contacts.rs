@@ -398,9 +398,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
         origin: ContactOrigin,
         attributes: Attributes,
     ) -> Result<ContactId, DirectoryError> {
-        let id = secret::random_id().map_err(|e| {
-            DirectoryError::Store(StoreError::Backend(format!("no system randomness: {e}")))
-        })?;
+        let id = secret::random_id().map_err(DirectoryError::NoRandomness)?;
         let contact = StoredContact {
             id: ContactId(id),
             external_id,

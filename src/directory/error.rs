@@ -95,6 +95,10 @@ pub enum DirectoryError {
     /// The host declared no organization setting with this key.
     #[error("`{}` is not an organization setting", shown(.0))]
     UnknownSetting(String),
+    /// The system's random-number source failed, so no secret (or random
+    /// id) could be made; nothing was written. Try again later.
+    #[error("the system's random-number source failed")]
+    NoRandomness(#[source] getrandom::Error),
     /// No such contact in the organization.
     #[error("contact `{0}` does not exist in this organization")]
     UnknownContact(ContactId),

@@ -267,11 +267,13 @@ impl<'s> Plan<'s> {
             .or_else(|| self.before.api_keys.get(&id))
     }
 
+    #[cfg(feature = "import")]
     /// The teams the plan writes (not those it deletes).
     pub(super) fn written_teams(&self) -> impl Iterator<Item = &Arc<Team>> + '_ {
         self.teams.values().flatten()
     }
 
+    #[cfg(feature = "import")]
     /// Whether the plan writes or deletes the team.
     pub(super) fn touches_team(&self, id: TeamId) -> bool {
         self.teams.contains_key(&id)
@@ -463,9 +465,7 @@ impl<'s> Plan<'s> {
         ttl: u64,
     ) -> Result<IssuedInvitation, DirectoryError> {
         let id = InvitationId(self.new_id(3));
-        let secret = secret::generate(org, id).map_err(|e| {
-            DirectoryError::Store(StoreError::Backend(format!("no system randomness: {e}")))
-        })?;
+        let secret = secret::generate(org, id).map_err(DirectoryError::NoRandomness)?;
         let expires_at = self.now.plus(ttl);
         self.put_invitation(
             "create_invitation",

@@ -34,6 +34,7 @@ fn auditor() -> Role {
         .build()
 }
 
+#[cfg(feature = "import")]
 #[test]
 fn a_role_created_at_runtime_never_becomes_what_an_import_gives() {
     // The workspace-like catalog names no default role: an import gives its
