@@ -11,7 +11,6 @@ use crate::team::Team;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::ops::Bound;
 use std::sync::{Arc, OnceLock};
 
 /// Seconds since the Unix epoch.
@@ -204,8 +203,10 @@ struct Index {
     team_names: imbl::HashMap<String, TeamId>,
     /// Open invitations (not accepted or revoked, expired or not) by address.
     open: imbl::HashMap<String, Vec<InvitationId>>,
-    /// How many open invitations (links included) expire at each time.
-    expiries: imbl::OrdMap<Timestamp, usize>,
+    /// When each open invitation (links included) expires, sorted: how many
+    /// are still pending at a time is one binary search, whatever their
+    /// number.
+    expiries: imbl::Vector<Timestamp>,
     /// Members granted each bot.
     bot_members: imbl::HashMap<BotId, imbl::OrdSet<MemberId>>,
     /// API keys of each bot, revoked ones included, in creation order (a
@@ -319,7 +320,8 @@ impl Index {
             .entry(i.role.clone())
             .or_default()
             .insert(i.id);
-        *self.expiries.entry(i.expires_at).or_default() += 1;
+        let at = partition(&self.expiries, i.expires_at);
+        self.expiries.insert(at, i.expires_at);
     }
 
     fn remove_invitation(&mut self, i: &Invitation) {
@@ -340,13 +342,27 @@ impl Index {
                 self.role_invitations.remove(&i.role);
             }
         }
-        if let Some(n) = self.expiries.get_mut(&i.expires_at) {
-            *n -= 1;
-            if *n == 0 {
-                self.expiries.remove(&i.expires_at);
-            }
+        // The last entry at or before the expiry; it is the expiry when the
+        // invitation was counted.
+        let at = partition(&self.expiries, i.expires_at);
+        if at > 0 && self.expiries.get(at - 1) == Some(&i.expires_at) {
+            self.expiries.remove(at - 1);
         }
     }
+}
+
+/// The number of entries of the sorted `times` at or before `t`.
+fn partition(times: &imbl::Vector<Timestamp>, t: Timestamp) -> usize {
+    let (mut lo, mut hi) = (0, times.len());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if times.get(mid).is_some_and(|x| *x <= t) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
 }
 
 fn decrement(counts: &mut HashMap<RoleKey, usize>, role: &RoleKey) {
@@ -654,11 +670,7 @@ impl OrgState {
     #[must_use]
     pub fn seats_used(&self, now: Timestamp) -> u64 {
         let index = self.index();
-        let pending: usize = index
-            .expiries
-            .range((Bound::Excluded(now), Bound::Unbounded))
-            .map(|(_, n)| n)
-            .sum();
+        let pending = index.expiries.len() - partition(&index.expiries, now);
         (index.active + pending) as u64
     }
 
@@ -826,6 +838,38 @@ mod tests {
             ids.sort_unstable();
         }
         index
+    }
+
+    #[test]
+    fn pending_invitations_are_counted_by_their_expiry_alone() {
+        let mut state = OrgState::new(Organization {
+            id: OrgId(1),
+            name: "Acme".into(),
+            catalog: Arc::new(crate::preset::helpdesk()),
+            seat_limit: 100,
+            settings: Default::default(),
+        });
+        use InvitationState::*;
+        // Three expiring at 50 (one of them settled later), one at 80.
+        for change in [
+            invitation(1, Some("a@acme.test"), 50, Pending),
+            invitation(2, None, 50, Pending),
+            invitation(3, Some("b@acme.test"), 80, Pending),
+            invitation(4, Some("c@acme.test"), 50, Pending),
+        ] {
+            state.apply(&change);
+        }
+        let seats = |s: &OrgState, t: u64| s.seats_used(Timestamp(t));
+        assert_eq!((seats(&state, 0), seats(&state, 49)), (4, 4));
+        // An invitation expires at its expiry time: pending before it only.
+        assert_eq!((seats(&state, 50), seats(&state, 79)), (1, 1));
+        assert_eq!(seats(&state, 80), 0);
+        state.apply(&invitation(2, None, 50, Accepted));
+        assert_eq!((seats(&state, 0), seats(&state, 50)), (3, 1));
+        state.apply(&invitation(3, Some("b@acme.test"), 80, Revoked));
+        assert_eq!((seats(&state, 0), seats(&state, 50)), (2, 0));
+        let kept = canonical(state.index());
+        assert_eq!(kept, canonical(&Index::build(&state)));
     }
 
     #[test]
