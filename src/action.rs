@@ -7,6 +7,7 @@ use std::fmt;
 /// Which conversation scope an action is judged by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ScopeUse {
     /// Seeing: the role's view scope.
     View,

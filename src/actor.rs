@@ -12,6 +12,7 @@ use crate::scope::{ConversationScope, Reach};
 /// Build actors once per request (or cache them, keyed by the organization's
 /// change version); evaluation then only reads them.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Actor {
     /// A member of the organization, acting through their role.
     Member(MemberActor),
@@ -70,6 +71,7 @@ impl Actor {
     Clone, Copy, Debug, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
 )]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum MemberStatus {
     /// The member may act through their role.
     #[default]

@@ -26,6 +26,7 @@ pub struct Contact {
 /// How a contact was created.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ContactOrigin {
     /// Created automatically by the system.
     System,

@@ -65,6 +65,7 @@ impl Assignment {
 
 /// The four assignment states, without ids; used in denial reasons.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AssignmentKind {
     /// Assigned to nobody.
     Unassigned,
@@ -90,6 +91,7 @@ impl fmt::Display for AssignmentKind {
 /// A conversation's status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ConversationStatus {
     /// Open.
     #[default]

@@ -80,6 +80,7 @@ impl fmt::Display for Decision {
 /// Where a conversation sits relative to the actor who was denied it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Placement {
     /// Assigned to nobody.
     Unassigned,
@@ -108,6 +109,7 @@ impl fmt::Display for Placement {
 /// Why an assignment target is not allowed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum TargetProblem {
     /// The target names a team and a member who is not in that team.
     MemberNotInTeam,

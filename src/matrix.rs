@@ -50,6 +50,7 @@ pub struct MatrixRow {
 /// What a row's cells show.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum MatrixCell {
     /// The yes mark when the role holds all these permissions.
     Permissions(Permissions),

@@ -8,6 +8,7 @@ use std::fmt;
 
 /// What an action is done to. Borrowed, so building one costs nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Resource<'a> {
     /// The organization as a whole: features and settings that are not about
     /// one object.
@@ -82,6 +83,7 @@ pub enum Resource<'a> {
 /// The kinds of [`Resource`], without data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(u16)]
+#[non_exhaustive]
 pub enum ResourceKind {
     /// [`Resource::Organization`].
     Organization = 0,
