@@ -216,7 +216,8 @@ fn member_resource(m: &MemberActor, action: Action, resource: &Resource<'_>) -> 
             if role.is_unique() {
                 Some(Reason::UniqueRole)
             } else {
-                role.exceeds(m.role()).then_some(Reason::RoleExceedsOwn)
+                role.grants_beyond(m.role())
+                    .then_some(Reason::RoleExceedsOwn)
             }
         }
         Resource::Conversation(c) => return conversation_scope(m, action, c),

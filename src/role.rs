@@ -46,7 +46,7 @@ impl From<&str> for RoleKey {
 /// A role: a key, a display name, a permission set, conversation scopes,
 /// reaches over teams and bots, knowledge-base references and flags.
 ///
-/// Privilege is judged by containment, not by rank: see [`Role::exceeds`].
+/// Privilege is judged by containment, not by rank: see [`Role::grants_beyond`].
 ///
 /// # Examples
 ///
@@ -118,7 +118,7 @@ impl Role {
     /// let agent = preset::helpdesk().role("agent").unwrap().clone();
     /// let wider = agent.to_builder().permissions(agent.permissions() | Permissions::ANALYTICS_VIEW).build();
     /// assert_eq!(wider.key(), agent.key());
-    /// assert!(wider.exceeds(&agent));
+    /// assert!(wider.grants_beyond(&agent));
     /// ```
     pub fn to_builder(&self) -> RoleBuilder {
         RoleBuilder { role: self.clone() }
@@ -238,8 +238,10 @@ impl Role {
     /// wider conversation scope, a wider team or bot reach, or a knowledge
     /// base reference.
     ///
-    /// The relation is containment, not rank: two roles can each exceed the
-    /// other. A role never exceeds itself, and a disabling role exceeds nothing.
+    /// The relation is containment, not rank: of two incomparable roles each
+    /// grants beyond the other, so `!a.grants_beyond(b)` — `a` is covered by
+    /// `b` — is the test for "no more than". A role never grants beyond
+    /// itself, and a disabling role grants beyond nothing.
     ///
     /// ```
     /// use purview::preset;
@@ -247,18 +249,25 @@ impl Role {
     /// let admin = c.role("admin").unwrap();
     /// let agent = c.role("agent").unwrap();
     /// let primary_admin = c.role("primary_admin").unwrap();
-    /// assert!(admin.exceeds(agent));
-    /// assert!(!agent.exceeds(admin));
-    /// assert!(primary_admin.exceeds(admin));
+    /// assert!(admin.grants_beyond(agent));
+    /// assert!(!agent.grants_beyond(admin));
+    /// assert!(primary_admin.grants_beyond(admin));
     /// ```
     #[must_use]
-    pub fn exceeds(&self, other: &Role) -> bool {
+    pub fn grants_beyond(&self, other: &Role) -> bool {
         !(other.permissions().contains(self.permissions())
             && other.view_scope().covers(self.view_scope())
             && other.manage_scope().covers(self.manage_scope())
             && other.team_reach().covers(self.team_reach())
             && other.bot_reach().covers(self.bot_reach())
             && other.knowledge().covers(self.knowledge()))
+    }
+
+    /// The former name of [`Role::grants_beyond`].
+    #[deprecated(note = "renamed `grants_beyond`: it holds for both of two incomparable roles")]
+    #[must_use]
+    pub fn exceeds(&self, other: &Role) -> bool {
+        self.grants_beyond(other)
     }
 }
 

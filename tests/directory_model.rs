@@ -3925,7 +3925,7 @@ impl Ledger {
                 .ok_or("the actor's role is unknown")?;
             for side in [&e.before, &e.after] {
                 if let Some(role) = record::<Role>(side.as_ref()) {
-                    if role.exceeds(held) {
+                    if role.grants_beyond(held) {
                         return Err(format!("`{}` exceeds its editor's role", role.key()));
                     }
                 }
@@ -4294,7 +4294,7 @@ fn rule_tables_describe_their_catalogs() {
             for o in rules.roles {
                 assert_eq!(
                     rules.exceeds(r.key, o.key),
-                    role.exceeds(catalog.role(o.key).unwrap()),
+                    role.grants_beyond(catalog.role(o.key).unwrap()),
                     "{name}: whether `{}` exceeds `{}`",
                     r.key,
                     o.key

@@ -520,7 +520,7 @@ fn plan_import(
                 if next != **m {
                     if next.id != me.id() {
                         if let Some(role) = current {
-                            if role.exceeds(me.role()) {
+                            if role.grants_beyond(me.role()) {
                                 fail(
                                     &mut errors,
                                     p.first_line,
@@ -600,7 +600,7 @@ fn plan_import(
                             .org
                             .catalog
                             .role(i.role.as_str())
-                            .is_some_and(|r| r.exceeds(me.role()))
+                            .is_some_and(|r| r.grants_beyond(me.role()))
                     }) {
                         fail(
                             &mut errors,
@@ -640,11 +640,11 @@ fn role_problem(
     if new.is_unique() {
         return Some(ImportProblem::UniqueRole(role.clone()));
     }
-    if new.exceeds(me.role()) {
+    if new.grants_beyond(me.role()) {
         return Some(ImportProblem::RoleExceedsOwn(role.clone()));
     }
     if let Some(cur) = current {
-        if cur.exceeds(me.role()) {
+        if cur.grants_beyond(me.role()) {
             return Some(ImportProblem::TargetExceedsActor(cur.key().clone()));
         }
     }

@@ -50,7 +50,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
                 return Err(DirectoryError::UniqueRole(new_role.key().clone()));
             }
             outranks(&me, target, old_role)?;
-            if new_role.exceeds(me.role()) {
+            if new_role.grants_beyond(me.role()) {
                 return Err(DirectoryError::RoleExceedsOwn(new_role.key().clone()));
             }
             profile_complete(state, target)?;

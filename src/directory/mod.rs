@@ -440,7 +440,7 @@ fn profile_complete(state: &OrgState, target: &Member) -> Result<(), DirectoryEr
 
 /// Nobody edits a member whose role exceeds their own.
 fn outranks(me: &MemberActor, target: &Member, target_role: &Role) -> Result<(), DirectoryError> {
-    if target.id != me.id() && target_role.exceeds(me.role()) {
+    if target.id != me.id() && target_role.grants_beyond(me.role()) {
         Err(DirectoryError::TargetExceedsActor {
             member: target.id,
             role: target_role.key().clone(),

@@ -176,7 +176,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
             if me.role().key() == old.key() {
                 return Err(DirectoryError::OwnRoleEdit(old.key().clone()));
             }
-            if old.exceeds(me.role()) {
+            if old.grants_beyond(me.role()) {
                 return Err(DirectoryError::RoleBeyondActor(old.key().clone()));
             }
             let policy = state.org.catalog.policy();
@@ -228,7 +228,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
                 if new.is_unique() {
                     return Err(DirectoryError::UniqueRole(new.key().clone()));
                 }
-                if new.exceeds(me.role()) {
+                if new.grants_beyond(me.role()) {
                     return Err(DirectoryError::RoleExceedsOwn(new.key().clone()));
                 }
                 for m in &holders {
@@ -322,11 +322,11 @@ pub(super) fn judged(
         if me.role().key() == old.key() {
             return Err(DirectoryError::OwnRoleEdit(old.key().clone()));
         }
-        if old.exceeds(me.role()) {
+        if old.grants_beyond(me.role()) {
             return Err(DirectoryError::RoleBeyondActor(old.key().clone()));
         }
     }
-    if new.exceeds(me.role()) {
+    if new.grants_beyond(me.role()) {
         return Err(DirectoryError::RoleBeyondActor(new.key().clone()));
     }
     if new.is_unique() != old.is_some_and(Role::is_unique) {
@@ -342,7 +342,7 @@ pub(super) fn judged(
             None
         };
         if let Some(why) = why {
-            if old.exceeds(new) || new.is_disabled() {
+            if old.grants_beyond(new) || new.is_disabled() {
                 return Err(DirectoryError::ProtectedRole {
                     role: old.key().clone(),
                     why,
