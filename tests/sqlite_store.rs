@@ -80,3 +80,24 @@ async fn any_file_name_opens_the_file_it_names() {
 async fn a_change_log_that_stops_short_is_not_trusted() {
     a_log_that_stops_short_is_not_trusted(open("short-log").await).await;
 }
+
+/// A database that cannot be opened is a backend error that keeps the
+/// driver's error as its source.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_driver_failure_keeps_the_drivers_error_as_its_source() {
+    let missing = std::env::temp_dir()
+        .join("purview-no-such-directory")
+        .join("nested")
+        .join("x.db");
+    match SqliteStore::open(&missing).await {
+        Err(e @ purview::StoreError::Backend(_)) => {
+            let source = std::error::Error::source(&e).map(ToString::to_string);
+            assert!(
+                source.as_deref().is_some_and(|s| !s.is_empty()),
+                "{e}: {source:?}"
+            );
+        }
+        Err(other) => panic!("expected a backend error, got {other}"),
+        Ok(_) => panic!("a database in a missing directory opened"),
+    }
+}

@@ -128,7 +128,7 @@ impl Store for MemoryStore {
         let entry = map
             .get_mut(&write.org)
             .filter(|e| e.state.is_some())
-            .ok_or_else(|| StoreError::Backend(format!("no organization {}", write.org)))?;
+            .ok_or_else(|| StoreError::Backend(format!("no organization {}", write.org).into()))?;
         entry.contacts.write(&write)
     }
 

@@ -37,9 +37,10 @@ pub enum StoreError {
     /// A stored value could not be decoded; nothing was granted from it.
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
-    /// The backend failed (connection, I/O, …).
+    /// The backend failed (connection, I/O, …); the driver's own error is
+    /// the source.
     #[error("storage backend failed: {0}")]
-    Backend(String),
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// A commit to apply atomically.

@@ -1,6 +1,6 @@
 //! The PostgreSQL store (feature `postgres`).
 
-use super::sql::{backend, sql_store_common, Dialect, SqlCore, CHANNEL};
+use super::sql::{backend, from_sqlx, sql_store_common, Dialect, SqlCore, CHANNEL};
 use super::{Commit, Store, StoreError};
 use crate::id::OrgId;
 use crate::record::{AuditEvent, OrgState};
@@ -131,7 +131,7 @@ impl PostgresStore {
             .acquire_timeout(Duration::from_secs(30))
             .connect(url)
             .await
-            .map_err(backend)?;
+            .map_err(from_sqlx)?;
         let core = SqlCore::new(pool, Dialect::Postgres);
         core.migrate().await?;
         Ok(PostgresStore {

@@ -207,7 +207,7 @@ impl std::fmt::Debug for SqlCore {
 }
 
 pub(crate) fn backend(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Backend(e.to_string())
+    StoreError::Backend(e.to_string().into())
 }
 
 /// Lock waits, serialization failures and deadlocks mean another writer got
@@ -221,7 +221,7 @@ pub(super) fn from_sqlx(e: sqlx::Error) -> StoreError {
             return StoreError::Conflict;
         }
     }
-    backend(e)
+    StoreError::Backend(Box::new(e))
 }
 
 pub(super) fn corrupt(what: impl std::fmt::Display) -> StoreError {

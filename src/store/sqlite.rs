@@ -1,6 +1,6 @@
 //! The SQLite store (feature `sqlite`).
 
-use super::sql::{backend, sql_store_common, Dialect, SqlCore};
+use super::sql::{backend, from_sqlx, sql_store_common, Dialect, SqlCore};
 use super::{Commit, Store, StoreError};
 use crate::id::OrgId;
 use crate::record::{AuditEvent, OrgState};
@@ -61,7 +61,7 @@ impl SqliteStore {
             .acquire_timeout(Duration::from_secs(30))
             .connect(&format!("sqlite://{}?mode=rwc", encode_path(path)))
             .await
-            .map_err(backend)?;
+            .map_err(from_sqlx)?;
         let core = SqlCore::new(pool, Dialect::Sqlite);
         core.migrate().await?;
         Ok(SqliteStore { core })

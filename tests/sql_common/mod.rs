@@ -467,7 +467,7 @@ pub async fn failure_at_every_statement<S: SqlStore>(store: S, extra: usize, sta
         store.disarm();
         match result {
             Err(DirectoryError::Store(StoreError::Backend(m))) => {
-                assert!(m.contains("injected"), "{m}");
+                assert!(m.to_string().contains("injected"), "{m}");
                 failures += 1;
                 assert_eq!(*dir.snapshot(org).await.unwrap(), *before, "step {step}");
                 assert_eq!(store.audit(org).await.unwrap(), audit, "step {step}");
