@@ -33,6 +33,28 @@ pub enum Assignment {
 }
 
 impl Assignment {
+    /// The assignment of a host's row, from its team and member columns
+    /// (either may be empty), the reverse of [`Assignment::team`] and
+    /// [`Assignment::member`].
+    ///
+    /// ```
+    /// use purview::{Assignment, MemberId, TeamId};
+    /// let a = Assignment::from_parts(Some(TeamId(1)), None);
+    /// assert_eq!(a, Assignment::Team { team: TeamId(1) });
+    /// for a in [a, Assignment::Unassigned, Assignment::Member { member: MemberId(2) }] {
+    ///     assert_eq!(Assignment::from_parts(a.team(), a.member()), a);
+    /// }
+    /// ```
+    #[must_use]
+    pub fn from_parts(team: Option<TeamId>, member: Option<MemberId>) -> Assignment {
+        match (team, member) {
+            (None, None) => Assignment::Unassigned,
+            (Some(team), None) => Assignment::Team { team },
+            (Some(team), Some(member)) => Assignment::TeamMember { team, member },
+            (None, Some(member)) => Assignment::Member { member },
+        }
+    }
+
     /// The assigned team, if any.
     #[must_use]
     pub fn team(self) -> Option<TeamId> {

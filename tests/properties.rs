@@ -221,6 +221,11 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(cases()))]
 
     #[test]
+    fn an_assignment_is_its_team_and_member(a in assignment()) {
+        prop_assert_eq!(Assignment::from_parts(a.team(), a.member()), a);
+    }
+
+    #[test]
     fn the_filter_agrees_with_can(actor in actor(), c in conversation()) {
         for action in Action::ALL.iter().filter(|a| a.scope_use().is_some()) {
             let filter = ConversationFilter::for_action(&actor, *action);
