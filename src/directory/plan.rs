@@ -136,7 +136,78 @@ impl<S: Store, C: Clock> Directory<S, C> {
         F: Fn(&OrgState, &mut Plan) -> Result<T, DirectoryError> + Send + Sync,
         T: Send,
     {
-        for _ in 0..MAX_ATTEMPTS {
+        #[cfg(feature = "tracing")]
+        {
+            use tracing::Instrument;
+            let span = tracing::info_span!(
+                "purview.operation",
+                org = org.get(),
+                actor = actor.map(MemberId::get),
+                operation = operation_name::<F>(),
+                dry,
+                outcome = tracing::field::Empty,
+                retries = tracing::field::Empty,
+            );
+            let (result, retries) = self
+                .attempts(org, actor, dry, op)
+                .instrument(span.clone())
+                .await;
+            span.record("retries", retries);
+            match &result {
+                Ok(_) => {
+                    span.record("outcome", "done");
+                }
+                Err(e) => {
+                    span.record("outcome", "refused");
+                    span.in_scope(|| tracing::info!(error = %e, "refused"));
+                }
+            }
+            result
+        }
+        #[cfg(not(feature = "tracing"))]
+        {
+            self.attempts(org, actor, dry, op).await.0
+        }
+    }
+
+    /// The attempts of one operation, and how many were retried after a
+    /// version conflict.
+    async fn attempts<T, F>(
+        &self,
+        org: OrgId,
+        actor: Option<MemberId>,
+        dry: bool,
+        op: F,
+    ) -> (Result<T, DirectoryError>, usize)
+    where
+        F: Fn(&OrgState, &mut Plan) -> Result<T, DirectoryError> + Send + Sync,
+        T: Send,
+    {
+        for retries in 0..MAX_ATTEMPTS {
+            match self.attempt(org, actor, dry, &op).await {
+                Attempt::Done(result) => return (result, retries),
+                Attempt::Conflict => {
+                    #[cfg(feature = "tracing")]
+                    tracing::debug!(org = org.get(), "version conflict: reading again");
+                }
+            }
+        }
+        (Err(DirectoryError::Contended), MAX_ATTEMPTS)
+    }
+
+    /// One attempt: read, decide, check, commit on the version read.
+    async fn attempt<T, F>(
+        &self,
+        org: OrgId,
+        actor: Option<MemberId>,
+        dry: bool,
+        op: &F,
+    ) -> Attempt<T>
+    where
+        F: Fn(&OrgState, &mut Plan) -> Result<T, DirectoryError> + Send + Sync,
+        T: Send,
+    {
+        let result = async {
             let state = self
                 .current(org)
                 .await?
@@ -146,7 +217,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
             let out = op(&state, &mut plan)?;
             invariant::check(&plan, now)?;
             if dry || plan.changes.is_empty() {
-                return Ok(out);
+                return Ok(Some(out));
             }
             let version = state.version;
             let (changes, events) = plan.finish(org, version + 1);
@@ -162,13 +233,18 @@ impl<S: Store, C: Clock> Directory<S, C> {
             match self.store.commit(commit).await {
                 Ok(committed) => {
                     self.remember(org, version, committed, &changes);
-                    return Ok(out);
+                    Ok(Some(out))
                 }
-                Err(StoreError::Conflict) => continue,
-                Err(e) => return Err(e.into()),
+                Err(StoreError::Conflict) => Ok(None),
+                Err(e) => Err(e.into()),
             }
         }
-        Err(DirectoryError::Contended)
+        .await;
+        match result {
+            Ok(Some(out)) => Attempt::Done(Ok(out)),
+            Ok(None) => Attempt::Conflict,
+            Err(e) => Attempt::Done(Err(e)),
+        }
     }
 
     /// Reads without writing.
@@ -182,6 +258,23 @@ impl<S: Store, C: Clock> Directory<S, C> {
             .ok_or(DirectoryError::UnknownOrganization(org))?;
         op(&state, self.now())
     }
+}
+
+/// How one attempt of an operation ended.
+enum Attempt<T> {
+    /// Decided: done, or refused.
+    Done(Result<T, DirectoryError>),
+    /// Another writer committed first: read again and decide again.
+    Conflict,
+}
+
+/// The operation an operation's closure belongs to, from its type's path
+/// (`…::change_role::{{closure}}` gives `change_role`): for the trace only.
+#[cfg(feature = "tracing")]
+fn operation_name<F>() -> &'static str {
+    let path = std::any::type_name::<F>();
+    let path = path.split("::{{closure}}").next().unwrap_or(path);
+    path.rsplit("::").next().unwrap_or(path)
 }
 
 /// What an operation will write: the records it changes (over the state it
