@@ -7,8 +7,8 @@
 
 use purview::{
     block_on, can, Action, Actor, AdminMinimum, Catalog, ConversationScope as S, Directory,
-    KnowledgeBase, KnowledgeBaseId, KnowledgeRefs, MemberId, MemoryStore, NewOrganization, OrgId,
-    Permissions as P, Policy, Profile, Reach, Resource, Role, RoleKey,
+    DirectoryRules, KnowledgeBase, KnowledgeBaseId, KnowledgeRefs, MemberId, MemoryStore,
+    NewOrganization, OrgId, Permissions as P, Profile, Reach, Resource, Role, RoleKey,
 };
 
 /// The clinic's patient-procedures knowledge base.
@@ -61,7 +61,7 @@ fn clinic() -> Result<Catalog, purview::CatalogError> {
         .team_reach(Reach::Own)
         .knowledge(KnowledgeRefs::only([BILLING]))
         .build();
-    let policy = Policy {
+    let policy = DirectoryRules {
         default_role: Some(RoleKey::new("front_desk")),
         owner_successor: None,
         min_admins: Some(AdminMinimum {

@@ -10,10 +10,12 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// The rules a catalog asks the directory to keep, beyond roles themselves.
+/// The rules a catalog asks the directory to keep, beyond roles themselves
+/// (named for the directory: these are not access policies, which the
+/// roles are).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Policy {
+pub struct DirectoryRules {
     /// The role given when an import names no valid role (the helpdesk's Agent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_role: Option<RoleKey>,
@@ -29,6 +31,10 @@ pub struct Policy {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub profile_required_for_role_change: bool,
 }
+
+/// The former name of [`DirectoryRules`].
+#[deprecated(note = "renamed `DirectoryRules`: the directory's rules, not an access policy")]
+pub type Policy = DirectoryRules;
 
 /// A minimum number of active members holding a role.
 ///
@@ -64,7 +70,7 @@ pub struct AdminMinimum {
 pub struct Catalog {
     name: String,
     roles: IndexMap<RoleKey, Role>,
-    policy: Policy,
+    policy: DirectoryRules,
     knowledge_bases: Vec<KnowledgeBaseId>,
     matrix: Option<Matrix>,
 }
@@ -198,7 +204,7 @@ impl Catalog {
         Catalog::assemble(
             name.into(),
             roles.into_iter().collect(),
-            Policy::default(),
+            DirectoryRules::default(),
             Vec::new(),
             None,
             Vec::new(),
@@ -218,22 +224,22 @@ impl Catalog {
     /// # Examples
     ///
     /// ```
-    /// use purview::{Catalog, KnowledgeBaseId, KnowledgeRefs, Permissions as P, Policy, Role};
+    /// use purview::{Catalog, KnowledgeBaseId, KnowledgeRefs, Permissions as P, DirectoryRules, Role};
     ///
     /// let faq = KnowledgeBaseId(1);
     /// let helper = Role::builder("helper", "Helper")
     ///     .permissions(P::KNOWLEDGE_BASE_QUERY)
     ///     .knowledge(KnowledgeRefs::only([faq]))
     ///     .build();
-    /// let catalog = Catalog::with_parts("faq", [helper.clone()], Policy::default(), [faq])?;
+    /// let catalog = Catalog::with_parts("faq", [helper.clone()], DirectoryRules::default(), [faq])?;
     /// assert_eq!(catalog.knowledge_bases(), &[faq]);
-    /// assert!(Catalog::with_parts("faq", [helper], Policy::default(), []).is_err());
+    /// assert!(Catalog::with_parts("faq", [helper], DirectoryRules::default(), []).is_err());
     /// # Ok::<(), purview::CatalogError>(())
     /// ```
     pub fn with_parts(
         name: impl Into<String>,
         roles: impl IntoIterator<Item = Role>,
-        policy: Policy,
+        policy: DirectoryRules,
         knowledge_bases: impl IntoIterator<Item = KnowledgeBaseId>,
     ) -> Result<Catalog, CatalogError> {
         Catalog::assemble(
@@ -252,7 +258,7 @@ impl Catalog {
     ///
     /// [`CatalogError`] when the policy names a role that does not exist, or
     /// names the unique role as the successor of its own holder.
-    pub fn with_policy(mut self, policy: Policy) -> Result<Catalog, CatalogError> {
+    pub fn with_policy(mut self, policy: DirectoryRules) -> Result<Catalog, CatalogError> {
         self.policy = policy;
         self.rechecked()
     }
@@ -347,7 +353,7 @@ impl Catalog {
     fn assemble(
         name: String,
         roles: Vec<Role>,
-        policy: Policy,
+        policy: DirectoryRules,
         mut knowledge_bases: Vec<KnowledgeBaseId>,
         matrix: Option<Matrix>,
         mut problems: Vec<CatalogProblem>,
@@ -489,7 +495,7 @@ impl Catalog {
 
     /// The policy.
     #[must_use]
-    pub fn policy(&self) -> &Policy {
+    pub fn policy(&self) -> &DirectoryRules {
         &self.policy
     }
 
@@ -660,7 +666,7 @@ impl Catalog {
 struct CatalogFile {
     name: String,
     #[serde(default)]
-    policy: Policy,
+    policy: DirectoryRules,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     knowledge_bases: Vec<KnowledgeBaseId>,
     #[serde(default)]

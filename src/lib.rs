@@ -67,7 +67,9 @@ pub use id::{
     KnowledgeBaseId, MemberId, OrgId, TeamId,
 };
 // Permissions, scopes, roles and catalogs.
-pub use catalog::{AdminMinimum, Catalog, CatalogError, CatalogProblem, Policy, MAX_ROLES};
+#[allow(deprecated)]
+pub use catalog::Policy;
+pub use catalog::{AdminMinimum, Catalog, CatalogError, CatalogProblem, DirectoryRules, MAX_ROLES};
 pub use matrix::{KnowledgeLabel, Matrix, MatrixCell, MatrixRow, MatrixSection, ScopeLabel};
 pub use permission::{Permissions, UnknownPermission, UnknownPermissionBits};
 pub use role::{Role, RoleBuilder, RoleKey};

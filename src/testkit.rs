@@ -126,12 +126,12 @@ fn two_admins() -> crate::catalog::Catalog {
     let member = Role::builder("member", "Member")
         .permissions(P::PROFILE_EDIT)
         .build();
-    let policy = crate::catalog::Policy {
+    let policy = crate::catalog::DirectoryRules {
         min_admins: Some(crate::catalog::AdminMinimum {
             role: crate::role::RoleKey::new("admin"),
             count: 2,
         }),
-        ..crate::catalog::Policy::default()
+        ..crate::catalog::DirectoryRules::default()
     };
     crate::preset::built(
         crate::catalog::Catalog::new("two-admins", [admin, member])

@@ -131,7 +131,7 @@ fn an_organization_defines_its_own_template() {
     let catalog = Catalog::with_parts(
         "billing",
         [clerk.clone()],
-        purview::Policy::default(),
+        purview::DirectoryRules::default(),
         [billing],
     )
     .unwrap();

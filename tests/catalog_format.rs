@@ -279,7 +279,7 @@ fn knowledge_base_ids_beyond_toml_s_range_are_refused() {
 
 #[test]
 fn a_blank_role_key_is_refused_from_json_toml_and_code() {
-    use purview::{Policy, Role};
+    use purview::{DirectoryRules, Role};
     for key in ["", " ", " \t\n"] {
         let expected = vec![CatalogProblem::BlankRoleKey {
             key: RoleKey::new(key),
@@ -305,14 +305,14 @@ fn a_blank_role_key_is_refused_from_json_toml_and_code() {
         ];
         let err = Catalog::new("x", roles.clone()).unwrap_err();
         assert_eq!(err.problems, expected, "{key:?} from Catalog::new");
-        let err = Catalog::with_parts("x", roles, Policy::default(), []).unwrap_err();
+        let err = Catalog::with_parts("x", roles, DirectoryRules::default(), []).unwrap_err();
         assert_eq!(err.problems, expected, "{key:?} from Catalog::with_parts");
     }
 }
 
 #[test]
 fn a_successor_that_is_the_unique_role_itself_is_refused() {
-    use purview::{Policy, Role};
+    use purview::{DirectoryRules, Role};
     let expected = vec![CatalogProblem::SuccessorIsUnique(RoleKey::new("owner"))];
     let json = r#"{"name": "x", "policy": {"owner_successor": "owner"},
         "roles": [{"key": "owner", "name": "Owner", "unique": true}, {"key": "a", "name": "A"}]}"#;
@@ -331,9 +331,9 @@ fn a_successor_that_is_the_unique_role_itself_is_refused() {
         Role::builder("owner", "Owner").unique().build(),
         Role::builder("a", "A").build(),
     ];
-    let policy = Policy {
+    let policy = DirectoryRules {
         owner_successor: Some(RoleKey::new("owner")),
-        ..Policy::default()
+        ..DirectoryRules::default()
     };
     let err = Catalog::with_parts("x", roles.clone(), policy.clone(), []).unwrap_err();
     assert_eq!(err.problems, expected);
@@ -343,9 +343,9 @@ fn a_successor_that_is_the_unique_role_itself_is_refused() {
         .unwrap_err();
     assert_eq!(err.problems, expected);
     // Another role as the successor is fine.
-    let policy = Policy {
+    let policy = DirectoryRules {
         owner_successor: Some(RoleKey::new("a")),
-        ..Policy::default()
+        ..DirectoryRules::default()
     };
     assert!(Catalog::with_parts("x", roles, policy, []).is_ok());
 }

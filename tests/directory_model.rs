@@ -42,10 +42,11 @@ mod common;
 use indexmap::IndexMap;
 use proptest::prelude::*;
 use purview::{
-    block_on, preset, AdminMinimum, AuditEvent, Catalog, Directory, DirectoryError, ImportMode,
-    ImportProblem, ImportReport, Invitation, InvitationId, InvitationState, IssuedInvitation,
-    ManualClock, Member, MemberId, MemberStatus, MemoryStore, NewOrganization, OrgId, OrgState,
-    Permissions as P, Policy, Profile, Reason, Role, RoleKey, Store, Team, TeamId, Timestamp,
+    block_on, preset, AdminMinimum, AuditEvent, Catalog, Directory, DirectoryError, DirectoryRules,
+    ImportMode, ImportProblem, ImportReport, Invitation, InvitationId, InvitationState,
+    IssuedInvitation, ManualClock, Member, MemberId, MemberStatus, MemoryStore, NewOrganization,
+    OrgId, OrgState, Permissions as P, Profile, Reason, Role, RoleKey, Store, Team, TeamId,
+    Timestamp,
 };
 use purview::{ApiKeyId, ApiKeyInfo, Bot, BotId, ProfileUpdate, Reach};
 use sha2::{Digest, Sha256};
@@ -300,12 +301,12 @@ fn workspace_like_catalog() -> Catalog {
         ],
     )
     .and_then(|c| {
-        c.with_policy(Policy {
+        c.with_policy(DirectoryRules {
             min_admins: Some(AdminMinimum {
                 role: RoleKey::new("admin"),
                 count: 2,
             }),
-            ..Policy::default()
+            ..DirectoryRules::default()
         })
     })
     .unwrap()

@@ -420,7 +420,7 @@ fn minimum_admins_hold_for_an_import() {
 }
 
 fn two_admins_with_import() -> purview::Catalog {
-    use purview::{AdminMinimum, Catalog, Permissions as P, Policy, Role, RoleKey};
+    use purview::{AdminMinimum, Catalog, DirectoryRules, Permissions as P, Role, RoleKey};
     let admin = Role::builder("admin", "Admin")
         .permissions(
             P::MEMBER_VIEW
@@ -433,13 +433,13 @@ fn two_admins_with_import() -> purview::Catalog {
     let member = Role::builder("member", "Member").build();
     Catalog::new("t", [admin, member])
         .unwrap()
-        .with_policy(Policy {
+        .with_policy(DirectoryRules {
             default_role: Some(RoleKey::new("member")),
             min_admins: Some(AdminMinimum {
                 role: RoleKey::new("admin"),
                 count: 2,
             }),
-            ..Policy::default()
+            ..DirectoryRules::default()
         })
         .unwrap()
 }

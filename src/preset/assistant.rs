@@ -1,7 +1,7 @@
 //! The assistant preset.
 
 use super::{built, ACCOUNT, AI_CHAT, MEMBER_MANAGEMENT};
-use crate::catalog::{AdminMinimum, Catalog, Policy};
+use crate::catalog::{AdminMinimum, Catalog, DirectoryRules};
 use crate::id::KnowledgeBaseId;
 use crate::matrix::{KnowledgeLabel, Matrix, MatrixCell, MatrixRow, MatrixSection};
 use crate::permission::Permissions as P;
@@ -116,7 +116,7 @@ pub fn assistant() -> Catalog {
         .knowledge(KnowledgeRefs::only([ASSISTANT_PRODUCTS]))
         .build();
 
-    let policy = Policy {
+    let policy = DirectoryRules {
         default_role: Some(RoleKey::new("intern")),
         owner_successor: None,
         min_admins: Some(AdminMinimum {

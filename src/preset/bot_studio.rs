@@ -1,7 +1,7 @@
 //! The bot studio preset.
 
 use super::{built, ACCOUNT};
-use crate::catalog::{AdminMinimum, Catalog, Policy};
+use crate::catalog::{AdminMinimum, Catalog, DirectoryRules};
 use crate::matrix::{Matrix, MatrixRow, MatrixSection};
 use crate::permission::Permissions as P;
 use crate::role::{Role, RoleKey};
@@ -84,7 +84,7 @@ pub fn bot_studio() -> Catalog {
         .bot_reach(Reach::Own)
         .build();
 
-    let policy = Policy {
+    let policy = DirectoryRules {
         default_role: Some(RoleKey::new("client")),
         owner_successor: None,
         min_admins: Some(AdminMinimum {

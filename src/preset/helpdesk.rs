@@ -1,7 +1,7 @@
 //! The helpdesk preset.
 
 use super::{ACCOUNT, MEMBER_MANAGEMENT};
-use crate::catalog::{Catalog, Policy};
+use crate::catalog::{Catalog, DirectoryRules};
 use crate::matrix::{Matrix, MatrixCell, MatrixRow, MatrixSection, ScopeLabel};
 use crate::permission::Permissions as P;
 use crate::role::{Role, RoleKey};
@@ -122,7 +122,7 @@ pub fn helpdesk() -> Catalog {
         .team_reach(Reach::Own)
         .build();
 
-    let policy = Policy {
+    let policy = DirectoryRules {
         default_role: Some(RoleKey::new("agent")),
         owner_successor: Some(RoleKey::new("primary_admin")),
         min_admins: None,

@@ -1,7 +1,7 @@
 //! The workspace preset.
 
 use super::{built, ACCOUNT, AI_CHAT};
-use crate::catalog::{AdminMinimum, Catalog, Policy};
+use crate::catalog::{AdminMinimum, Catalog, DirectoryRules};
 use crate::matrix::{Matrix, MatrixRow, MatrixSection};
 use crate::permission::Permissions as P;
 use crate::role::{Role, RoleKey};
@@ -128,7 +128,7 @@ pub fn workspace() -> Catalog {
         .build();
     let disabled = Role::builder("disabled", "Disabled").disabled().build();
 
-    let policy = Policy {
+    let policy = DirectoryRules {
         default_role: Some(RoleKey::new("member")),
         owner_successor: None,
         min_admins: Some(AdminMinimum {

@@ -4,7 +4,7 @@
 
 use super::sql_write::{self, Arg, Logged, Statement};
 use super::{Commit, StoreError, Updates};
-use crate::catalog::{Catalog, Policy};
+use crate::catalog::{Catalog, DirectoryRules};
 use crate::id::{ApiKeyId, BotId, InvitationId, KnowledgeBaseId, MemberId, OrgId, TeamId};
 use crate::matrix::Matrix;
 use crate::permission::Permissions;
@@ -823,7 +823,7 @@ fn decode(org: OrgId, rows: &Rows<'_>) -> Result<OrgState, StoreError> {
         }
         decoded_roles.push(b.build());
     }
-    let policy: Policy = json(&get::<String>(row, "policy")?, "policy")?;
+    let policy: DirectoryRules = json(&get::<String>(row, "policy")?, "policy")?;
     let bases: Vec<KnowledgeBaseId> =
         json(&get::<String>(row, "knowledge_bases")?, "knowledge bases")?;
     let matrix: Option<Matrix> = get::<Option<String>>(row, "matrix")?

@@ -77,12 +77,12 @@ fn a_new_organization_may_start_with_one_admin_but_never_reaches_zero() {
         ],
     )
     .and_then(|c| {
-        c.with_policy(Policy {
+        c.with_policy(DirectoryRules {
             min_admins: Some(AdminMinimum {
                 role: RoleKey::new("admin"),
                 count: 2,
             }),
-            ..Policy::default()
+            ..DirectoryRules::default()
         })
     })
     .unwrap();

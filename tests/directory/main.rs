@@ -12,9 +12,9 @@
 
 use purview::{
     block_on, preset, AddressProblem, AdminMinimum, AuditEvent, BadAddress, BotId, Catalog,
-    Directory, DirectoryError, Invitation, InvitationState, ManualClock, Member, MemberId,
-    MemberStatus, MemoryStore, NewOrganization, OrgId, OrgState, Permissions as P, Policy, Profile,
-    ProfileUpdate, Reason, Role, RoleKey, Store, Team, TeamId, Timestamp,
+    Directory, DirectoryError, DirectoryRules, Invitation, InvitationState, ManualClock, Member,
+    MemberId, MemberStatus, MemoryStore, NewOrganization, OrgId, OrgState, Permissions as P,
+    Profile, ProfileUpdate, Reason, Role, RoleKey, Store, Team, TeamId, Timestamp,
 };
 use sha2::{Digest, Sha256};
 use std::fmt::Debug;
@@ -83,12 +83,12 @@ fn workspace_like() -> Catalog {
         ],
     )
     .and_then(|c| {
-        c.with_policy(Policy {
+        c.with_policy(DirectoryRules {
             min_admins: Some(AdminMinimum {
                 role: RoleKey::new("admin"),
                 count: 2,
             }),
-            ..Policy::default()
+            ..DirectoryRules::default()
         })
     })
     .unwrap()
