@@ -23,8 +23,10 @@
 //! | `contacts.rs` | contacts, stored one by one |
 //! | `import.rs` | batch import |
 //! | `reads.rs` | role counts, the member list, the audit log, actors, snapshots |
+//! | `acting.rs` | [`Acting`]: the acting member named once, for operations on another member |
 //! | `clock.rs`, `secret.rs`, `email.rs`, `text.rs`, `error.rs`, `orgs.rs` | the clock, secrets, addresses, text fields, errors, the kept organizations |
 
+mod acting;
 mod bots;
 mod clock;
 mod contacts;
@@ -49,6 +51,7 @@ use crate::record::{
     ApiKey, AuditCursor, AuditEvent, Bot, Change, Invitation, InvitationState, Member, OrgState,
     Organization, StoredKnowledgeBase, Timestamp,
 };
+pub use acting::Acting;
 pub use bots::{ApiKeyInfo, IssuedApiKey, BOT_PERMISSIONS, KEY_PERMISSIONS};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use contacts::{AttributeChange, MAX_CONTACT_ATTRIBUTES, MAX_CONTACT_HISTORY_PAGE};

@@ -33,3 +33,18 @@ fn a_helpdesk_member_cannot_change_their_own_role() {
     assert_matches!(e, DirectoryError::Denied(Reason::MissingPermission { missing })
         if missing == P::MEMBER_ROLE_CHANGE);
 }
+
+#[test]
+fn the_acting_handle_names_the_actor_once() {
+    let f = Fx::helpdesk(10);
+    let agent = f.join("a@acme.test", "agent");
+    let owner = f.dir.acting(ORG, f.owner);
+    assert_eq!((owner.org(), owner.actor()), (ORG, f.owner));
+    f.run(owner.change_role(agent, "primary_agent"));
+    assert_eq!(f.role(agent), "primary_agent");
+    // The agent acting on the Owner is refused, and writes nothing.
+    let e = f.refused(f.dir.acting(ORG, agent).change_role(f.owner, "agent"));
+    assert_matches!(e, DirectoryError::Denied(_));
+    let e = f.refused(owner.change_role(f.owner, "agent"));
+    assert_matches!(e, DirectoryError::OwnRole | DirectoryError::OwnerProtected);
+}
