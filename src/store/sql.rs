@@ -568,19 +568,7 @@ impl SqlCore {
         .fetch_all(&self.pool)
         .await
         .map_err(from_sqlx)?;
-        let mut commits = Vec::with_capacity(rows.len());
-        for (expected, r) in (version + 1..).zip(&rows) {
-            let at = id(r, "version")?;
-            if at != expected {
-                // A gap: the log does not hold every commit from there.
-                return Ok(None);
-            }
-            commits.push(Committed {
-                version: at,
-                changes: log_entry(r)?,
-            });
-        }
-        Ok(Some(commits))
+        consecutive(version, &rows)
     }
 
     /// The version and the change log after `since` in one statement: the
@@ -632,31 +620,8 @@ impl SqlCore {
                 commits: None,
             });
         }
-        let mut commits = Vec::with_capacity(logged.len());
-        for (expected, r) in (since + 1..).zip(&logged) {
-            let at = id(r, "version")?;
-            if at != expected {
-                // A gap: the log does not hold every commit from there.
-                return Ok(Updates {
-                    version,
-                    commits: None,
-                });
-            }
-            commits.push(Committed {
-                version: at,
-                changes: log_entry(r)?,
-            });
-        }
-        if commits.is_empty() {
-            return Ok(Updates {
-                version,
-                commits: None,
-            });
-        }
-        Ok(Updates {
-            version,
-            commits: Some(commits),
-        })
+        let commits = consecutive(since, logged)?.filter(|c| !c.is_empty());
+        Ok(Updates { version, commits })
     }
 
     /// A page of the audit log, by the primary key (organization, version,
@@ -987,6 +952,26 @@ fn flag(row: &AnyRow, col: &str, at: impl Fn() -> String) -> Result<bool, StoreE
         1 => Ok(true),
         other => Err(corrupt(format!("{}: {col} is {other}, not 0 or 1", at()))),
     }
+}
+
+/// The commits of change-log rows that follow `after` one by one; `None`
+/// at a gap (the log does not hold every commit from there).
+fn consecutive<'r>(
+    after: u64,
+    rows: impl IntoIterator<Item = &'r AnyRow>,
+) -> Result<Option<Vec<Committed>>, StoreError> {
+    let mut commits = Vec::new();
+    for (expected, r) in (after + 1..).zip(rows) {
+        let at = id(r, "version")?;
+        if at != expected {
+            return Ok(None);
+        }
+        commits.push(Committed {
+            version: at,
+            changes: log_entry(r)?,
+        });
+    }
+    Ok(Some(commits))
 }
 
 /// The changes of one row of the change log.
