@@ -8,6 +8,8 @@ mod sql;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql_contacts;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql_decode;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql_write;
 #[cfg(feature = "sqlite")]
 mod sqlite;
