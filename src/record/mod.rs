@@ -7,6 +7,7 @@ mod address;
 mod audit;
 mod bots;
 mod contacts;
+mod index;
 mod knowledge;
 mod records;
 mod state;
