@@ -169,10 +169,6 @@ impl Rules {
 /// The key of the spare role.
 const SPARE: &str = "spare";
 
-fn m_spare(m: &Model) -> Option<usize> {
-    m.spare
-}
-
 /// What creating an invitation for this address (a link: none) needs.
 fn creating(email: &Option<String>) -> u16 {
     if email.is_some() {
@@ -3325,7 +3321,7 @@ impl Sim {
         if self.judge(what, &(broken, result)) {
             // An edit to the same version writes nothing (the two versions
             // of the bot studio's spare are one).
-            let same = match (m_spare(&self.model), version) {
+            let same = match (self.model.spare, version) {
                 (Some(old), Some(new)) => rules.spare[old] == rules.spare[new],
                 _ => false,
             };

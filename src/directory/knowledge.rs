@@ -12,6 +12,7 @@
 use super::roles::judged;
 use super::{acting, require, required, Clock, Directory, DirectoryError};
 use crate::action::Action;
+use crate::actor::MemberActor;
 use crate::catalog::Catalog;
 use crate::contact::Audience;
 use crate::id::{KnowledgeBaseId, MemberId, OrgId};
@@ -40,12 +41,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
     ) -> Result<KnowledgeBaseId, DirectoryError> {
         let name = required("knowledge base name", name)?;
         self.run(org, Some(actor), |state, plan| {
-            let me = acting(state, actor)?;
-            require(
-                &me,
-                Action::ManageKnowledgeBases,
-                &Resource::Organization(org),
-            )?;
+            librarian(state, org, actor)?;
             // Below 2^53 like every minted id, and below 2^63 as the catalog
             // formats need.
             let id = KnowledgeBaseId(plan.new_id(6));
@@ -124,12 +120,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
         detach: bool,
     ) -> Result<(), DirectoryError> {
         self.run(org, Some(actor), |state, plan| {
-            let me = acting(state, actor)?;
-            require(
-                &me,
-                Action::ManageKnowledgeBases,
-                &Resource::Organization(org),
-            )?;
+            let me = librarian(state, org, actor)?;
             declared(state, kb)?;
             let referencing: Vec<RoleKey> = state
                 .org
@@ -181,12 +172,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
         edit: impl Fn(&mut StoredKnowledgeBase) + Send + Sync,
     ) -> Result<(), DirectoryError> {
         self.run(org, Some(actor), |state, plan| {
-            let me = acting(state, actor)?;
-            require(
-                &me,
-                Action::ManageKnowledgeBases,
-                &Resource::Organization(org),
-            )?;
+            librarian(state, org, actor)?;
             let current = declared(state, kb)?;
             let mut next = current.clone();
             edit(&mut next);
@@ -197,6 +183,17 @@ impl<S: Store, C: Clock> Directory<S, C> {
         })
         .await
     }
+}
+
+/// The acting member, with knowledge-base management.
+fn librarian(state: &OrgState, org: OrgId, actor: MemberId) -> Result<MemberActor, DirectoryError> {
+    let me = acting(state, actor)?;
+    require(
+        &me,
+        Action::ManageKnowledgeBases,
+        &Resource::Organization(org),
+    )?;
+    Ok(me)
 }
 
 /// The knowledge base's record; one the catalog declares without a record

@@ -28,6 +28,8 @@ impl Contacts {
     fn write(&mut self, w: &ContactWrite<'_>) -> Result<(), StoreError> {
         let current = self.by_id.get(&w.id);
         match (w.expected_version, current) {
+            // Creating writes a contact; there is nothing to delete.
+            (None, None) if w.contact.is_none() => return Err(StoreError::Conflict),
             (None, None) => {
                 let taken = w
                     .contact

@@ -41,12 +41,8 @@ fn decode(r: &AnyRow) -> Result<StoredContact, StoreError> {
         external_id: get(r, "external_id")?,
         origin,
         attributes,
-        version: id_of(r, "version")?,
+        version: super::sql::id(r, "version")?,
     })
-}
-
-fn id_of(r: &AnyRow, col: &str) -> Result<u64, StoreError> {
-    id(r, col)
 }
 
 impl SqlCore {

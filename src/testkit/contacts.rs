@@ -192,7 +192,38 @@ pub(super) async fn contacts<S: Store + Clone>(
         .map_err(err)?;
     ensure(fresh != id, C, || {
         "a removed contact came back under its id".into()
-    })
+    })?;
+    // A write that neither creates nor names a version to replace is a
+    // conflict on every store, and writes no event.
+    let nothing = crate::id::ContactId(fresh.get() ^ 1);
+    let event = crate::record::AuditEvent {
+        org,
+        version: 1,
+        index: 0,
+        at: crate::record::Timestamp(0),
+        actor: None,
+        action: "delete".into(),
+        subject: nothing.to_string(),
+        before: None,
+        after: None,
+    };
+    let write = crate::store::ContactWrite {
+        org,
+        id: nothing,
+        expected_version: None,
+        contact: None,
+        event: &event,
+    };
+    let result = store.write_contact(write).await;
+    let events = store
+        .contact_audit(org, nothing, None, 10)
+        .await
+        .map_err(|e| fail(C, e.to_string()))?;
+    ensure(
+        matches!(result, Err(StoreError::Conflict)) && events.is_empty(),
+        C,
+        || format!("an empty write gave {result:?} and {} events", events.len()),
+    )
 }
 
 /// A contact operation reads and writes that contact only: through a
