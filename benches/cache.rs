@@ -6,8 +6,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use purview::executor::block_on;
 use purview::{
-    block_on, preset, ActorCache, Directory, MemberId, MemoryStore, NewOrganization, OrgId, Profile,
+    preset, ActorCache, Directory, MemberId, MemoryStore, NewOrganization, OrgId, Profile,
 };
 use std::hint::black_box;
 use std::sync::Arc;

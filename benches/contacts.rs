@@ -114,7 +114,7 @@ fn fill_memory(dir: &Directory<MemoryStore>, org: OrgId, n: u64) {
             before: None,
             after: None,
         };
-        purview::block_on(dir.store().write_contact(purview::ContactWrite {
+        purview::executor::block_on(dir.store().write_contact(purview::ContactWrite {
             org,
             id: ContactId(i),
             expected_version: None,

@@ -28,8 +28,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use purview::executor::block_on;
 use purview::{
-    block_on, preset, Change, Commit, Directory, Member, MemberId, MemberStatus, MemoryStore,
+    preset, Change, Commit, Directory, Member, MemberId, MemberStatus, MemoryStore,
     NewOrganization, OrgId, Profile, RoleKey, Store, Timestamp,
 };
 use std::hint::black_box;

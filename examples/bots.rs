@@ -5,9 +5,10 @@
 //!
 //! `cargo run --example bots`
 
+use purview::executor::block_on;
 use purview::{
-    block_on, can, preset, Action, Actor, BotId, Directory, MemoryStore, NewOrganization, OrgId,
-    Permissions, Profile, Resource, RoleKey,
+    can, preset, Action, Actor, BotId, Directory, MemoryStore, NewOrganization, OrgId, Permissions,
+    Profile, Resource, RoleKey,
 };
 use std::error::Error;
 use std::fmt::Write as _;

@@ -15,10 +15,10 @@
 
 use std::error::Error;
 
+use purview::executor::block_on;
 use purview::{
-    block_on, can, preset, Action, Actor, AttributeChange, Attributes, Audience, Directory,
-    Document, DocumentId, KnowledgeBase, MemoryStore, NewOrganization, OrgId, Profile, Resource,
-    RoleKey,
+    can, preset, Action, Actor, AttributeChange, Attributes, Audience, Directory, Document,
+    DocumentId, KnowledgeBase, MemoryStore, NewOrganization, OrgId, Profile, Resource, RoleKey,
 };
 
 const ORG: OrgId = OrgId(1);

@@ -5,10 +5,11 @@
 //!
 //! Run with `cargo run --example custom_roles`.
 
+use purview::executor::block_on;
 use purview::{
-    block_on, can, Action, Actor, AdminMinimum, Catalog, ConversationScope as S, Directory,
-    DirectoryRules, KnowledgeBase, KnowledgeBaseId, KnowledgeRefs, MemberId, MemoryStore,
-    NewOrganization, OrgId, Permissions as P, Profile, Reach, Resource, Role, RoleKey,
+    can, Action, Actor, AdminMinimum, Catalog, ConversationScope as S, Directory, DirectoryRules,
+    KnowledgeBase, KnowledgeBaseId, KnowledgeRefs, MemberId, MemoryStore, NewOrganization, OrgId,
+    Permissions as P, Profile, Reach, Resource, Role, RoleKey,
 };
 
 /// The clinic's patient-procedures knowledge base.

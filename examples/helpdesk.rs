@@ -6,9 +6,10 @@
 //!
 //! `cargo run --example helpdesk`
 
+use purview::executor::block_on;
 use purview::{
-    block_on, can, preset, Action, Actor, Assignment, ContactId, Conversation, ConversationId,
-    Directory, ImportMode, MemberId, MemoryStore, NewOrganization, OrgId, Profile, Resource,
+    can, preset, Action, Actor, Assignment, ContactId, Conversation, ConversationId, Directory,
+    ImportMode, MemberId, MemoryStore, NewOrganization, OrgId, Profile, Resource,
 };
 use std::error::Error;
 use std::fmt::Write as _;

@@ -25,7 +25,7 @@ impl Wake for ThreadWaker {
 /// its futures instead.
 ///
 /// ```
-/// assert_eq!(purview::block_on(async { 1 + 1 }), 2);
+/// assert_eq!(purview::executor::block_on(async { 1 + 1 }), 2);
 /// ```
 pub fn block_on<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);

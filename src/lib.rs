@@ -4,90 +4,95 @@
 //!
 //! # Map of the crate
 //!
-//! Pure model and evaluation (no I/O, no allocation on the hot path):
-//! - ids ([`OrgId`], [`MemberId`], …), [`Permissions`] (bitflags with stable
-//!   names), scopes ([`ConversationScope`], [`Reach`], [`KnowledgeRefs`]);
-//! - [`Role`] and [`Catalog`] (roles as data, loadable from JSON and TOML),
-//!   the built-in catalogs in [`preset`] (helpdesk, workspace, bot studio,
-//!   assistant — each with its reference page), and [`Matrix`] and
-//!   [`Catalog::render_reference`] to render them;
-//! - the objects: [`Team`], [`Contact`] and [`Audience`], [`Conversation`]
-//!   and [`Assignment`], [`KnowledgeBase`] and [`Document`];
-//! - [`Actor`], [`Action`], [`Resource`], and [`can`] returning a
-//!   [`Decision`] with a [`Reason`]; [`ConversationFilter`] is the same rule
-//!   as a list or query filter.
+//! Four layers, each a folder of `src/`, each importing only the ones
+//! before it (a test reads the sources and holds them to that, and to no
+//! import cycle):
 //!
-//! Directory operations and storage, in three layers:
-//! - records (`src/record/`): what a store keeps — [`OrgState`] with its
-//!   [`Member`]s, teams and [`Invitation`]s, the [`Change`]s that move it,
-//!   and [`AuditEvent`]s; pure data that the stores and the directory both
-//!   build on, neither importing the other;
-//! - [`Directory`]: invitations, role changes, removal, ownership transfer,
-//!   teams, bot grants, each checked by `can` and the invariants and written
-//!   atomically with its [`AuditEvent`]s, or refused with a
-//!   [`DirectoryError`] and nothing written; batch import from CSV
-//!   (feature `import`);
-//! - [`Store`]: the storage trait a host implements, with its contract;
-//!   [`MemoryStore`] is the default; `SqliteStore` (feature `sqlite`) keeps
-//!   a directory in one file; `PostgresStore` (feature `postgres`) shares one
-//!   among many replicas and notifies them of changes; `testkit` (feature
-//!   `testkit`) is the conformance suite for any store;
-//! - [`ActorCache`]: actors per organization and member, invalidated by the
-//!   organization's change version.
+//! 1. `model/` — the pure model and [`can`]: ids ([`OrgId`], [`MemberId`],
+//!    …), [`Permissions`] (bitflags with stable names), scopes
+//!    ([`ConversationScope`], [`Reach`], [`KnowledgeRefs`]), [`Role`] and
+//!    [`Catalog`] (roles as data, loadable from JSON and TOML), the built-in
+//!    catalogs in [`preset`], [`Matrix`] and [`Catalog::render_reference`];
+//!    the objects ([`Team`], [`Contact`] and [`Audience`], [`Conversation`]
+//!    and [`Assignment`], [`KnowledgeBase`] and [`Document`]); [`Actor`],
+//!    [`Action`], [`Resource`], and [`can`] returning a [`Decision`] with a
+//!    [`Reason`]; [`ConversationFilter`], the same rule as a list filter.
+//!    No I/O, no allocation on the hot path.
+//! 2. `record/` — what a store keeps: [`OrgState`] with its [`Member`]s,
+//!    teams, [`Invitation`]s, bots and keys, the [`Change`]s that move it,
+//!    and [`AuditEvent`]s. Pure data.
+//! 3. `store/` — [`Store`], the storage trait a host implements, with its
+//!    contract; [`MemoryStore`] is the default; `SqliteStore` (feature
+//!    `sqlite`) keeps a directory in one file; `PostgresStore` (feature
+//!    `postgres`) shares one among many replicas and notifies them of
+//!    changes; `testkit` (feature `testkit`) is the conformance suite for
+//!    any store.
+//! 4. `directory/` — [`Directory`]: every operation, checked by `can` and
+//!    the invariants and written atomically with its [`AuditEvent`]s, or
+//!    refused with a [`DirectoryError`] and nothing written; batch import
+//!    (feature `import`); [`ActorCache`], actors invalidated by the
+//!    organization's change version.
+//!
+//! [`executor::block_on`] runs the directory's futures without a runtime.
+//!
+//! # Where each rule of the specification lives
+//!
+//! | rule | where |
+//! | --- | --- |
+//! | evaluation rules 1–5, in order | `model/eval.rs` ([`can`]), reasons in `model/decision.rs` ([`Reason`]) |
+//! | the rule as a list filter | `model/filter.rs` ([`ConversationFilter`]) |
+//! | which actions apply to which resources | `model/action.rs` ([`Action`]) |
+//! | the four presets and their tables | `model/preset/` ([`preset`]), rendered by `model/reference.rs` |
+//! | a catalog's own rules (one owner role, admin minimum, references) | `model/catalog.rs` ([`Catalog`], [`DirectoryRules`]) |
+//! | one owner, admin minimum, seats, unique codes and names | `directory/invariant.rs`, checked on every plan |
+//! | own role, outranking, a role beyond one's own, the owner by transfer only | `directory/members.rs` (one judge of a role change, used by the import too) |
+//! | invitations: single use, expiry, revocation, hashed secrets, one pending per address | `directory/invitations.rs`, `directory/secret.rs` |
+//! | authority of credentials (links, invitations, API keys) | `directory/invitations.rs`, `directory/bots.rs` |
+//! | the organization lives: roles, settings, seats, knowledge bases, bots, contacts | `directory/roles.rs`, `organization.rs`, `knowledge.rs`, `bots.rs`, `contacts.rs` |
+//! | batch import | `directory/import.rs` (feature `import`) |
+//! | atomic, conditional commits under concurrency | `directory/plan.rs`, the [`Store`] contract in `store/mod.rs` |
+//! | cost independent of the organization's size | `record/index.rs` (the kept lookups), `store/sql/write.rs` (set-based writes) |
+//! | storage and its conformance suite | `store/`, `testkit/` |
 
-mod action;
-mod actor;
-mod cache;
-mod catalog;
-mod contact;
-mod conversation;
-mod decision;
 mod directory;
-mod eval;
-mod executor;
-mod filter;
-mod id;
-mod knowledge;
-mod matrix;
-mod permission;
-pub mod preset;
+pub mod executor;
+mod model;
 mod record;
-mod resource;
-mod role;
-mod scope;
 mod store;
-mod team;
 #[cfg(feature = "testkit")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testkit")))]
 pub mod testkit;
 
+pub use model::preset;
 // Identifiers.
-pub use id::{
+pub use model::id::{
     AiChatId, ApiKeyId, BotId, ContactId, ConversationId, DocumentId, InvitationId,
     KnowledgeBaseId, MemberId, OrgId, TeamId,
 };
 // Permissions, scopes, roles and catalogs.
 #[allow(deprecated)]
-pub use catalog::Policy;
-pub use catalog::{AdminMinimum, Catalog, CatalogError, CatalogProblem, DirectoryRules, MAX_ROLES};
-pub use matrix::{KnowledgeLabel, Matrix, MatrixCell, MatrixRow, MatrixSection, ScopeLabel};
-pub use permission::{Permissions, UnknownPermission, UnknownPermissionBits};
-pub use role::{Role, RoleBuilder, RoleKey};
-pub use scope::{ConversationScope, KnowledgeRefs, Reach};
+pub use model::catalog::Policy;
+pub use model::catalog::{
+    AdminMinimum, Catalog, CatalogError, CatalogProblem, DirectoryRules, MAX_ROLES,
+};
+pub use model::matrix::{KnowledgeLabel, Matrix, MatrixCell, MatrixRow, MatrixSection, ScopeLabel};
+pub use model::permission::{Permissions, UnknownPermission, UnknownPermissionBits};
+pub use model::role::{Role, RoleBuilder, RoleKey};
+pub use model::scope::{ConversationScope, KnowledgeRefs, Reach};
 // Objects of the domain.
-pub use contact::{Attributes, Audience, Contact, ContactOrigin};
-pub use conversation::{Assignment, AssignmentKind, Conversation, ConversationStatus};
-pub use knowledge::{Document, KnowledgeBase};
-pub use team::Team;
+pub use model::contact::{Attributes, Audience, Contact, ContactOrigin};
+pub use model::conversation::{Assignment, AssignmentKind, Conversation, ConversationStatus};
+pub use model::knowledge::{Document, KnowledgeBase};
+pub use model::team::Team;
 // Evaluation.
-pub use action::{Action, ScopeUse};
-pub use actor::{Actor, ApiKeyActor, ContactActor, MemberActor, MemberStatus};
-pub use decision::{Decision, Placement, Reason, TargetProblem};
-pub use eval::can;
-pub use filter::ConversationFilter;
-pub use resource::{Resource, ResourceKind};
+pub use model::action::{Action, ScopeUse};
+pub use model::actor::{Actor, ApiKeyActor, ContactActor, MemberActor, MemberStatus};
+pub use model::decision::{Decision, Placement, Reason, TargetProblem};
+pub use model::eval::can;
+pub use model::filter::ConversationFilter;
+pub use model::resource::{Resource, ResourceKind};
 // Directory operations and storage.
-pub use cache::{ActorCache, DEFAULT_ACTOR_CACHE_CAPACITY};
+pub use directory::cache::{ActorCache, DEFAULT_ACTOR_CACHE_CAPACITY};
 #[cfg(feature = "import")]
 #[cfg_attr(docsrs, doc(cfg(feature = "import")))]
 pub use directory::{import_template, ImportMode, ImportReport};
@@ -99,7 +104,13 @@ pub use directory::{
     MAX_CONTACT_HISTORY_PAGE, MAX_TEXT_CHARS,
 };
 pub use directory::{ImportProblem, RowError};
-pub use executor::block_on;
+/// Runs a future to completion on the current thread: now
+/// [`executor::block_on`], where it is kept out of the crate's root.
+#[deprecated(note = "moved to `purview::executor::block_on`, out of the crate's root")]
+#[doc(hidden)]
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    executor::block_on(future)
+}
 pub use record::{
     ApiKey, AuditCursor, AuditEvent, Bot, Change, Committed, Invitation, InvitationState, Member,
     OrgState, Organization, Records, StoredContact, Timestamp,

@@ -11,9 +11,10 @@
 mod common;
 
 use proptest::prelude::*;
+use purview::executor::block_on;
 use purview::preset::{ASSISTANT_INTERNAL, ASSISTANT_PRODUCTS, ASSISTANT_SUPPORT_PROCEDURES};
 use purview::{
-    block_on, can, preset, Action, Actor, Attributes, Audience, Catalog, CatalogProblem, ContactId,
+    can, preset, Action, Actor, Attributes, Audience, Catalog, CatalogProblem, ContactId,
     Conversation, ConversationId, Directory, Document, DocumentId, KnowledgeBase, KnowledgeBaseId,
     KnowledgeRefs, MemberId, MemoryStore, NewOrganization, OrgId, Permissions, Profile, Reason,
     Resource, Role, RoleKey,

@@ -10,9 +10,10 @@
 mod common;
 
 use proptest::prelude::*;
+use purview::executor::block_on;
 use purview::{
-    block_on, can, preset, Action, Actor, ApiKeyId, BotId, Directory, MemberActor, MemberId,
-    MemoryStore, NewOrganization, OrgId, Profile, Reason, Resource, RoleKey,
+    can, preset, Action, Actor, ApiKeyId, BotId, Directory, MemberActor, MemberId, MemoryStore,
+    NewOrganization, OrgId, Profile, Reason, Resource, RoleKey,
 };
 
 const ORG: OrgId = OrgId(1);

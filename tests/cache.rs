@@ -2,9 +2,10 @@
 //! change version.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use purview::executor::block_on;
 use purview::{
-    block_on, can, preset, Action, ActorCache, Directory, DirectoryError, MemoryStore,
-    NewOrganization, OrgId, Profile, Reason, Resource, Store,
+    can, preset, Action, ActorCache, Directory, DirectoryError, MemoryStore, NewOrganization,
+    OrgId, Profile, Reason, Resource, Store,
 };
 
 fn profile(email: &str) -> Profile {

@@ -2,7 +2,7 @@
 
 #[test]
 fn memory_store_passes_the_conformance_suite() {
-    let result = purview::block_on(purview::testkit::run(purview::MemoryStore::new()));
+    let result = purview::executor::block_on(purview::testkit::run(purview::MemoryStore::new()));
     if let Err(e) = result {
         panic!("{e}");
     }
@@ -15,7 +15,7 @@ fn memory_store_passes_with_real_threads() {
     let handles: Vec<_> = (0..4)
         .map(|_| {
             let store = store.clone();
-            std::thread::spawn(move || purview::block_on(purview::testkit::run(store)))
+            std::thread::spawn(move || purview::executor::block_on(purview::testkit::run(store)))
         })
         .collect();
     for h in handles {

@@ -7,9 +7,10 @@
 //! `cargo test --test contacts`
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use purview::executor::block_on;
 use purview::{
-    block_on, can, preset, Action, Actor, AttributeChange, Attributes, Audience, ContactId,
-    Directory, DirectoryError, KnowledgeBase, KnowledgeBaseId, ManualClock, MemberId, MemoryStore,
+    can, preset, Action, Actor, AttributeChange, Attributes, Audience, ContactId, Directory,
+    DirectoryError, KnowledgeBase, KnowledgeBaseId, ManualClock, MemberId, MemoryStore,
     NewOrganization, OrgId, Profile, Reason, Resource, Store, Timestamp, MAX_CONTACT_ATTRIBUTES,
     MAX_TEXT_CHARS,
 };

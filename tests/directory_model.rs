@@ -41,8 +41,9 @@ mod common;
 
 use indexmap::IndexMap;
 use proptest::prelude::*;
+use purview::executor::block_on;
 use purview::{
-    block_on, preset, AdminMinimum, AuditEvent, Catalog, Directory, DirectoryError, DirectoryRules,
+    preset, AdminMinimum, AuditEvent, Catalog, Directory, DirectoryError, DirectoryRules,
     ImportMode, ImportProblem, ImportReport, Invitation, InvitationId, InvitationState,
     IssuedInvitation, ManualClock, Member, MemberId, MemberStatus, MemoryStore, NewOrganization,
     OrgId, OrgState, Permissions as P, Profile, Reason, Role, RoleKey, Store, Team, TeamId,

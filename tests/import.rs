@@ -2,10 +2,11 @@
 //! Update Rules", plus the directory's rules applied to every row.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use purview::executor::block_on;
 use purview::{
-    block_on, import_template, preset, Directory, DirectoryError, ImportMode, ImportProblem,
-    ManualClock, MemberId, MemberStatus, MemoryStore, NewOrganization, OrgId, OrgState, Profile,
-    Store, Timestamp,
+    import_template, preset, Directory, DirectoryError, ImportMode, ImportProblem, ManualClock,
+    MemberId, MemberStatus, MemoryStore, NewOrganization, OrgId, OrgState, Profile, Store,
+    Timestamp,
 };
 use std::sync::Arc;
 

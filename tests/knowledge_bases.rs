@@ -6,8 +6,9 @@
 //! `cargo test --test knowledge_bases`
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use purview::executor::block_on;
 use purview::{
-    block_on, can, preset, Action, Actor, Audience, Directory, DirectoryError, KnowledgeBaseId,
+    can, preset, Action, Actor, Audience, Directory, DirectoryError, KnowledgeBaseId,
     KnowledgeRefs, ManualClock, MemberId, MemoryStore, NewOrganization, OrgId, OrgState,
     Permissions as P, Profile, Reason, Resource, Role, RoleKey, Store, Timestamp,
 };

@@ -3,7 +3,8 @@
 //! a refusal is an event in it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use purview::{block_on, preset, Directory, MemoryStore, NewOrganization, OrgId, Profile};
+use purview::executor::block_on;
+use purview::{preset, Directory, MemoryStore, NewOrganization, OrgId, Profile};
 use std::sync::{Arc, Mutex};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};

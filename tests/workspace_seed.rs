@@ -11,11 +11,11 @@
 mod common;
 
 use proptest::prelude::*;
+use purview::executor::block_on;
 use purview::{
-    block_on, can, preset, Action, Actor, AiChatId, Assignment, ContactId, Conversation,
-    ConversationId, Directory, DirectoryError, Document, DocumentId, KnowledgeBase,
-    KnowledgeBaseId, MemberId, MemoryStore, NewOrganization, OrgId, Profile, Reason, Resource,
-    RoleKey, TeamId,
+    can, preset, Action, Actor, AiChatId, Assignment, ContactId, Conversation, ConversationId,
+    Directory, DirectoryError, Document, DocumentId, KnowledgeBase, KnowledgeBaseId, MemberId,
+    MemoryStore, NewOrganization, OrgId, Profile, Reason, Resource, RoleKey, TeamId,
 };
 
 /// The "Permission Matrix" of the document, as written.

@@ -99,7 +99,7 @@ impl Casbin {
                 org(m.org)
             ));
         }
-        let enforcer = purview::block_on(async {
+        let enforcer = purview::executor::block_on(async {
             let model = DefaultModel::from_str(MODEL).await?;
             let mut e = Enforcer::new(model, StringAdapter::new(policy)).await?;
             e.add_function("shares_team", OperatorFunction::Arg2(shares_team));

@@ -4,16 +4,16 @@
 //! `MemberId`s).
 
 use super::{Clock, Directory, DirectoryError, ProfileUpdate};
-use crate::actor::MemberStatus;
-use crate::id::{BotId, MemberId, OrgId, TeamId};
-use crate::permission::Permissions;
+use crate::model::actor::MemberStatus;
+use crate::model::id::{BotId, MemberId, OrgId, TeamId};
+use crate::model::permission::Permissions;
 use crate::store::Store;
 
 /// A member acting in an organization, for the operations that take a
 /// second member ([`Directory::acting`]).
 ///
 /// ```
-/// # purview::block_on(async {
+/// # purview::executor::block_on(async {
 /// use purview::{preset, Directory, MemoryStore, NewOrganization, OrgId, Profile};
 /// let dir = Directory::new(MemoryStore::new());
 /// let owner = dir.create_organization(NewOrganization {

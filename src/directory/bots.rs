@@ -12,13 +12,13 @@
 
 use super::{acting, member_in, outranks, require, required, role_in, secret};
 use super::{Clock, Directory, DirectoryError, Plan};
-use crate::action::Action;
-use crate::actor::{Actor, ApiKeyActor, MemberActor};
-use crate::eval::can;
-use crate::id::{ApiKeyId, BotId, MemberId, OrgId};
-use crate::permission::Permissions;
+use crate::model::action::Action;
+use crate::model::actor::{Actor, ApiKeyActor, MemberActor};
+use crate::model::eval::can;
+use crate::model::id::{ApiKeyId, BotId, MemberId, OrgId};
+use crate::model::permission::Permissions;
+use crate::model::resource::Resource;
 use crate::record::{ApiKey, Bot, Member, OrgState, Timestamp};
-use crate::resource::Resource;
 use crate::store::Store;
 use serde::{Deserialize, Serialize};
 use std::fmt;

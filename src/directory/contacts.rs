@@ -18,12 +18,12 @@
 //! decides again.
 
 use super::{acting, require, required, secret, Clock, Directory, DirectoryError, MAX_ATTEMPTS};
-use crate::action::Action;
-use crate::actor::ContactActor;
-use crate::contact::{Attributes, ContactOrigin};
-use crate::id::{ContactId, MemberId, OrgId};
+use crate::model::action::Action;
+use crate::model::actor::ContactActor;
+use crate::model::contact::{Attributes, ContactOrigin};
+use crate::model::id::{ContactId, MemberId, OrgId};
+use crate::model::resource::Resource;
 use crate::record::{AuditEvent, StoredContact, Timestamp};
-use crate::resource::Resource;
 use crate::store::{ContactWrite, Store, StoreError};
 
 /// The most attributes a contact holds.

@@ -1,11 +1,11 @@
 //! Errors of directory operations.
 
-use crate::decision::Reason;
-use crate::id::{
+use crate::model::decision::Reason;
+use crate::model::id::{
     ApiKeyId, BotId, ContactId, InvitationId, KnowledgeBaseId, MemberId, OrgId, TeamId,
 };
-use crate::permission::Permissions;
-use crate::role::RoleKey;
+use crate::model::permission::Permissions;
+use crate::model::role::RoleKey;
 use crate::store::StoreError;
 use std::fmt;
 
@@ -222,12 +222,12 @@ pub enum DirectoryError {
         /// The role.
         role: RoleKey,
         /// The knowledge base.
-        knowledge_base: crate::id::KnowledgeBaseId,
+        knowledge_base: crate::model::id::KnowledgeBaseId,
     },
     /// The role catalog the operation would leave is not valid (a text too
     /// long, too many roles, …).
     #[error(transparent)]
-    Catalog(#[from] crate::catalog::CatalogError),
+    Catalog(#[from] crate::model::catalog::CatalogError),
     /// Profile fields must be filled before a role change.
     #[error("fill in {} before changing the member's role", .0.join(", "))]
     ProfileIncomplete(Vec<&'static str>),

@@ -2,17 +2,18 @@
 //! document ("Batch Invite / Update Rules").
 
 use super::error::{DirectoryError, ImportProblem, RowError};
+use super::members::{judge_role_change, RoleChangeRefused};
 use super::{
     acting, email, require, retarget, settle, text, Clock, Directory, IssuedInvitation, Plan,
 };
-use crate::action::Action;
-use crate::actor::{MemberActor, MemberStatus};
-use crate::id::{MemberId, OrgId, TeamId};
+use crate::model::action::Action;
+use crate::model::actor::{MemberActor, MemberStatus};
+use crate::model::id::{MemberId, OrgId, TeamId};
+use crate::model::resource::Resource;
+use crate::model::role::{Role, RoleKey};
+use crate::model::team::Team;
 use crate::record::{Invitation, Member, OrgState};
-use crate::resource::Resource;
-use crate::role::{Role, RoleKey};
 use crate::store::Store;
-use crate::team::Team;
 use indexmap::{IndexMap, IndexSet};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -483,13 +484,7 @@ fn plan_import(
                 };
                 let mut next = Member::clone(m);
                 if let Some(role_key) = wanted.filter(|k| *k != m.role) {
-                    let problem = if m.id == me.id() {
-                        Some(ImportProblem::OwnRole)
-                    } else if current.is_some_and(Role::is_unique) {
-                        Some(ImportProblem::OwnerProtected)
-                    } else {
-                        role_problem(state, me, current, &role_key)
-                    };
+                    let problem = role_problem(state, me, current.map(|c| (m.id, c)), &role_key);
                     match problem {
                         Some(problem) => fail(&mut errors, line, problem),
                         None => next.role = role_key,
@@ -629,24 +624,17 @@ fn plan_import(
     }
 }
 
-/// Whether the importer may give `role` (to a member currently holding `current`).
+/// Whether the importer may give `role` to a member (`target`: the member
+/// and the role they hold, `None` for a new one): the directory's one judge
+/// of a role change, reported as a row's problem.
 fn role_problem(
     state: &OrgState,
     me: &MemberActor,
-    current: Option<&Role>,
+    target: Option<(MemberId, &Role)>,
     role: &RoleKey,
 ) -> Option<ImportProblem> {
     let new = state.org.catalog.role(role.as_str())?;
-    if new.is_unique() {
-        return Some(ImportProblem::UniqueRole(role.clone()));
-    }
-    if new.grants_beyond(me.role()) {
-        return Some(ImportProblem::RoleExceedsOwn(role.clone()));
-    }
-    if let Some(cur) = current {
-        if cur.grants_beyond(me.role()) {
-            return Some(ImportProblem::TargetExceedsActor(cur.key().clone()));
-        }
-    }
-    None
+    judge_role_change(me, target, new)
+        .err()
+        .map(RoleChangeRefused::for_import)
 }

@@ -11,7 +11,7 @@
 
 use super::error::DirectoryError;
 use super::Plan;
-use crate::id::{InvitationId, MemberId, TeamId};
+use crate::model::id::{InvitationId, MemberId, TeamId};
 use crate::record::{Invitation, Member, Timestamp};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -206,7 +206,7 @@ pub(crate) fn check(plan: &Plan<'_>, now: Timestamp) -> Result<(), DirectoryErro
     // other teams it writes.
     let mut team_codes = HashSet::new();
     let mut team_names = HashSet::new();
-    let untouched_team = |t: Option<&Arc<crate::team::Team>>, id: TeamId| {
+    let untouched_team = |t: Option<&Arc<crate::model::team::Team>>, id: TeamId| {
         t.is_some_and(|o| o.id != id && !plan.teams.contains_key(&o.id))
     };
     for t in plan.teams.values().flatten() {
@@ -255,9 +255,9 @@ mod tests {
 
     use super::super::{MemberStatus, Plan};
     use super::check;
-    use crate::id::{MemberId, OrgId, TeamId};
+    use crate::model::id::{MemberId, OrgId, TeamId};
+    use crate::model::role::RoleKey;
     use crate::record::{Change, Member, OrgState, Organization, Timestamp};
-    use crate::role::RoleKey;
     use crate::{preset, DirectoryError, Team};
     use std::sync::Arc;
 

@@ -155,7 +155,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
             let inv = handled_invitation(state, &me, id)?;
             if inv.created_by == me.id() && !me.is_enabled() {
                 return Err(DirectoryError::Denied(
-                    crate::decision::Reason::ActorDisabled,
+                    crate::model::decision::Reason::ActorDisabled,
                 ));
             }
             match inv.state {

@@ -11,15 +11,15 @@
 
 use super::roles::judged;
 use super::{acting, require, required, Clock, Directory, DirectoryError};
-use crate::action::Action;
-use crate::actor::MemberActor;
-use crate::catalog::Catalog;
-use crate::contact::Audience;
-use crate::id::{KnowledgeBaseId, MemberId, OrgId};
+use crate::model::action::Action;
+use crate::model::actor::MemberActor;
+use crate::model::catalog::Catalog;
+use crate::model::contact::Audience;
+use crate::model::id::{KnowledgeBaseId, MemberId, OrgId};
+use crate::model::resource::Resource;
+use crate::model::role::RoleKey;
+use crate::model::scope::KnowledgeRefs;
 use crate::record::{OrgState, StoredKnowledgeBase};
-use crate::resource::Resource;
-use crate::role::RoleKey;
-use crate::scope::KnowledgeRefs;
 use crate::store::Store;
 
 impl<S: Store, C: Clock> Directory<S, C> {

@@ -38,21 +38,10 @@ impl<S: Store, C: Clock> Directory<S, C> {
                 &Resource::Member { org, member },
             )?;
             let target = member_in(state, member)?;
-            if member == actor {
-                return Err(DirectoryError::OwnRole);
-            }
             let new_role = role_in(state, role)?;
             let old_role = role_in(state, target.role.as_str())?;
-            if old_role.is_unique() {
-                return Err(DirectoryError::OwnerProtected);
-            }
-            if new_role.is_unique() {
-                return Err(DirectoryError::UniqueRole(new_role.key().clone()));
-            }
-            outranks(&me, target, old_role)?;
-            if new_role.grants_beyond(me.role()) {
-                return Err(DirectoryError::RoleExceedsOwn(new_role.key().clone()));
-            }
+            judge_role_change(&me, Some((member, old_role)), new_role)
+                .map_err(|refused| refused.for_member(member))?;
             profile_complete(state, target)?;
             if target.role == *new_role.key() {
                 return Ok(());
@@ -170,7 +159,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
             let me = acting(state, actor)?;
             if !me.is_enabled() {
                 return Err(DirectoryError::Denied(
-                    crate::decision::Reason::ActorDisabled,
+                    crate::model::decision::Reason::ActorDisabled,
                 ));
             }
             let catalog = &state.org.catalog;
@@ -271,5 +260,87 @@ impl<S: Store, C: Clock> Directory<S, C> {
             Ok(())
         })
         .await
+    }
+}
+
+/// Why a role change is refused. The rules of a role change are decided
+/// once, by [`judge_role_change`], for [`Directory::change_role`] and for
+/// the import's rows alike; each reports the refusal in its own error.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum RoleChangeRefused {
+    /// The change is to the actor's own role.
+    OwnRole,
+    /// The member holds the unique role (it changes hands by a transfer).
+    OwnerProtected,
+    /// The new role is the unique role.
+    UniqueRole(RoleKey),
+    /// The new role grants something the actor's does not.
+    RoleExceedsOwn(RoleKey),
+    /// The member's current role grants something the actor's does not.
+    TargetExceedsActor(RoleKey),
+}
+
+impl RoleChangeRefused {
+    /// The refusal as an operation on `member` reports it.
+    pub(super) fn for_member(self, member: MemberId) -> DirectoryError {
+        match self {
+            RoleChangeRefused::OwnRole => DirectoryError::OwnRole,
+            RoleChangeRefused::OwnerProtected => DirectoryError::OwnerProtected,
+            RoleChangeRefused::UniqueRole(k) => DirectoryError::UniqueRole(k),
+            RoleChangeRefused::RoleExceedsOwn(k) => DirectoryError::RoleExceedsOwn(k),
+            RoleChangeRefused::TargetExceedsActor(role) => {
+                DirectoryError::TargetExceedsActor { member, role }
+            }
+        }
+    }
+
+    /// The refusal as an import row reports it.
+    #[cfg(feature = "import")]
+    pub(super) fn for_import(self) -> super::ImportProblem {
+        use super::ImportProblem;
+        match self {
+            RoleChangeRefused::OwnRole => ImportProblem::OwnRole,
+            RoleChangeRefused::OwnerProtected => ImportProblem::OwnerProtected,
+            RoleChangeRefused::UniqueRole(k) => ImportProblem::UniqueRole(k),
+            RoleChangeRefused::RoleExceedsOwn(k) => ImportProblem::RoleExceedsOwn(k),
+            RoleChangeRefused::TargetExceedsActor(k) => ImportProblem::TargetExceedsActor(k),
+        }
+    }
+}
+
+/// Decides whether `me` may give the role `new` to a member: `target` is
+/// the member and the role they hold, or `None` for a member the change
+/// creates. In order: nobody changes their own role; the unique role's
+/// holder keeps it and nobody is given it (both go by a transfer); nobody
+/// gives a role that grants beyond their own, or changes the role of a
+/// member whose role grants beyond their own.
+///
+/// # Errors
+///
+/// The first rule the change breaks.
+pub(super) fn judge_role_change(
+    me: &MemberActor,
+    target: Option<(MemberId, &Role)>,
+    new: &Role,
+) -> Result<(), RoleChangeRefused> {
+    if let Some((member, current)) = target {
+        if member == me.id() {
+            return Err(RoleChangeRefused::OwnRole);
+        }
+        if current.is_unique() {
+            return Err(RoleChangeRefused::OwnerProtected);
+        }
+    }
+    if new.is_unique() {
+        return Err(RoleChangeRefused::UniqueRole(new.key().clone()));
+    }
+    if new.grants_beyond(me.role()) {
+        return Err(RoleChangeRefused::RoleExceedsOwn(new.key().clone()));
+    }
+    match target {
+        Some((_, current)) if current.grants_beyond(me.role()) => {
+            Err(RoleChangeRefused::TargetExceedsActor(current.key().clone()))
+        }
+        _ => Ok(()),
     }
 }

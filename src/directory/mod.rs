@@ -28,6 +28,7 @@
 
 mod acting;
 mod bots;
+pub(crate) mod cache;
 mod clock;
 mod contacts;
 mod email;
@@ -64,15 +65,15 @@ pub use orgs::DEFAULT_CACHED_ORGANIZATIONS;
 use plan::{json, Plan};
 pub use text::MAX_TEXT_CHARS;
 
-use crate::action::Action;
-use crate::actor::{Actor, MemberActor, MemberStatus};
-use crate::catalog::Catalog;
-use crate::eval::can;
-use crate::id::{ApiKeyId, BotId, InvitationId, KnowledgeBaseId, MemberId, OrgId, TeamId};
-use crate::resource::Resource;
-use crate::role::{Role, RoleKey};
+use crate::model::action::Action;
+use crate::model::actor::{Actor, MemberActor, MemberStatus};
+use crate::model::catalog::Catalog;
+use crate::model::eval::can;
+use crate::model::id::{ApiKeyId, BotId, InvitationId, KnowledgeBaseId, MemberId, OrgId, TeamId};
+use crate::model::resource::Resource;
+use crate::model::role::{Role, RoleKey};
+use crate::model::team::Team;
 use crate::store::{Commit, Store, StoreError};
-use crate::team::Team;
 use indexmap::IndexMap;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -215,7 +216,7 @@ pub struct IssuedInvitation {
 /// assert_eq!(sent.len(), 2);
 /// # Ok::<(), purview::DirectoryError>(()) }).unwrap();
 /// # fn futures_lite_block_on<F: std::future::Future>(f: F) -> F::Output {
-/// #     purview::block_on(f)
+/// #     purview::executor::block_on(f)
 /// # }
 /// ```
 #[derive(Clone, Debug)]

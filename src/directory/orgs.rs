@@ -1,7 +1,7 @@
 //! The organizations a directory serves, kept in memory between operations
 //! and brought up to date from the store's change log.
 
-use crate::id::OrgId;
+use crate::model::id::OrgId;
 use crate::record::OrgState;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -11,14 +11,14 @@
 use super::{
     acting, profile_complete, require, required, role_in, Clock, Directory, DirectoryError,
 };
-use crate::action::Action;
-use crate::actor::{MemberActor, MemberStatus};
-use crate::catalog::Catalog;
-use crate::id::{MemberId, OrgId};
+use crate::model::action::Action;
+use crate::model::actor::{MemberActor, MemberStatus};
+use crate::model::catalog::Catalog;
+use crate::model::id::{MemberId, OrgId};
+use crate::model::resource::Resource;
+use crate::model::role::Role;
+use crate::model::scope::KnowledgeRefs;
 use crate::record::{Invitation, InvitationState, Member, OrgState};
-use crate::resource::Resource;
-use crate::role::Role;
-use crate::scope::KnowledgeRefs;
 use crate::store::Store;
 
 impl<S: Store, C: Clock> Directory<S, C> {

@@ -1,7 +1,7 @@
 //! Invitation and API key secrets: random, returned once, stored only as a
 //! hash.
 
-use crate::id::{ApiKeyId, InvitationId, OrgId};
+use crate::model::id::{ApiKeyId, InvitationId, OrgId};
 use sha2::{Digest, Sha256};
 
 /// `<org>.<invitation>.<64 hex chars of randomness>`: the ids let the

@@ -1,7 +1,7 @@
 //! Audit events: who changed what, before and after, when.
 
-use super::state::Timestamp;
-use crate::id::{MemberId, OrgId};
+use super::member::Timestamp;
+use crate::model::id::{MemberId, OrgId};
 use serde::{Deserialize, Serialize};
 
 /// One audited change, written in the same commit as the change itself.

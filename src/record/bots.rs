@@ -1,8 +1,8 @@
 //! An organization's bots and the API keys that act for them (seed 002).
 
-use super::state::Timestamp;
-use crate::id::{ApiKeyId, BotId, MemberId};
-use crate::permission::Permissions;
+use super::member::Timestamp;
+use crate::model::id::{ApiKeyId, BotId, MemberId};
+use crate::model::permission::Permissions;
 use serde::{Deserialize, Serialize};
 
 /// A registered bot. Bot grants and API keys name registered bots only.

@@ -2,9 +2,9 @@
 //! organization may have millions of them (seed 000: contacts get "a contact
 //! ID in the synchronized user information storage").
 
-use crate::actor::ContactActor;
-use crate::contact::{Attributes, ContactOrigin};
-use crate::id::{ContactId, OrgId};
+use crate::model::actor::ContactActor;
+use crate::model::contact::{Attributes, ContactOrigin};
+use crate::model::id::{ContactId, OrgId};
 use serde::{Deserialize, Serialize};
 
 /// A contact as stored.

@@ -1,13 +1,16 @@
 //! The lookups an organization's state keeps over its records, built on
-//! first use and maintained by [`super::OrgState::apply`], so that an
+//! first use and maintained by `OrgState::apply`, so that an
 //! operation does not pass over every member.
 
-use super::state::{Invitation, InvitationState, Member, OrgState, Timestamp};
-use crate::actor::MemberStatus;
-use crate::id::{ApiKeyId, BotId, InvitationId, MemberId, TeamId};
-use crate::role::RoleKey;
-use crate::team::Team;
+use super::bots::ApiKey;
+use super::member::{Invitation, InvitationState, Member, Timestamp};
+use super::records::Records;
+use crate::model::actor::MemberStatus;
+use crate::model::id::{ApiKeyId, BotId, InvitationId, MemberId, TeamId};
+use crate::model::role::RoleKey;
+use crate::model::team::Team;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// What the directory looks up without passing over every record. The
 /// maps that grow with the organization are persistent, like the records:
@@ -45,18 +48,23 @@ pub(super) struct Index {
 }
 
 impl Index {
-    pub(super) fn build(state: &OrgState) -> Index {
+    pub(super) fn build(
+        members: &Records<MemberId, Arc<Member>>,
+        invitations: &Records<InvitationId, Arc<Invitation>>,
+        teams: &Records<TeamId, Arc<Team>>,
+        api_keys: &Records<ApiKeyId, Arc<ApiKey>>,
+    ) -> Index {
         let mut index = Index::default();
-        for m in state.members.values() {
+        for m in members.values() {
             index.add_member(m);
         }
-        for i in state.invitations.values() {
+        for i in invitations.values() {
             index.add_invitation(i);
         }
-        for t in state.teams.values() {
+        for t in teams.values() {
             index.add_team(t);
         }
-        for k in state.api_keys.values() {
+        for k in api_keys.values() {
             index.bot_keys.entry(k.bot).or_default().push_back(k.id);
         }
         index

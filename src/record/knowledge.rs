@@ -2,8 +2,8 @@
 //! databases"): a name and an audience rule each. The catalog lists which
 //! exist (roles reference only those); this record names them.
 
-use crate::contact::Audience;
-use crate::id::KnowledgeBaseId;
+use crate::model::contact::Audience;
+use crate::model::id::KnowledgeBaseId;
 use serde::{Deserialize, Serialize};
 
 /// A knowledge base as stored.

@@ -6,21 +6,23 @@
 mod address;
 mod audit;
 mod bots;
+mod change;
 mod contacts;
 mod index;
 mod knowledge;
+mod member;
 mod records;
 mod state;
 
 pub(crate) use address::normalize;
 pub use audit::{AuditCursor, AuditEvent};
 pub use bots::{ApiKey, Bot};
+pub use change::{Change, Committed};
 pub use contacts::StoredContact;
 pub use knowledge::StoredKnowledgeBase;
+pub use member::{Invitation, InvitationState, Member, Organization, Timestamp};
 pub use records::Records;
-pub use state::{
-    Change, Committed, Invitation, InvitationState, Member, OrgState, Organization, Timestamp,
-};
+pub use state::OrgState;
 
 /// A stored record that breaks a rule the data itself must keep, whatever
 /// store holds it: found by [`OrgState::broken_rule`] and reported by the store
@@ -40,7 +42,7 @@ pub(crate) struct BrokenRule {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum StoredRecord {
     /// A member.
-    Member(crate::id::MemberId),
+    Member(crate::model::id::MemberId),
     /// A team.
-    Team(crate::id::TeamId),
+    Team(crate::model::id::TeamId),
 }

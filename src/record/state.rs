@@ -1,121 +1,18 @@
-//! The stored state of one organization, and the changes that move it.
+//! The stored state of one organization: its records, their index, and
+//! [`OrgState::apply`], the meaning of every [`Change`].
 
 use super::bots::{ApiKey, Bot};
+use super::change::Change;
 use super::index::{partition, Index};
 use super::knowledge::StoredKnowledgeBase;
+use super::member::{Invitation, Member, Organization, Timestamp};
 use super::records::Records;
-use crate::actor::{MemberActor, MemberStatus};
-use crate::catalog::Catalog;
-use crate::id::{ApiKeyId, BotId, InvitationId, KnowledgeBaseId, MemberId, OrgId, TeamId};
-use crate::role::{Role, RoleKey};
-use crate::team::Team;
+use crate::model::actor::MemberActor;
+use crate::model::id::{ApiKeyId, BotId, InvitationId, KnowledgeBaseId, MemberId, TeamId};
+use crate::model::role::{Role, RoleKey};
+use crate::model::team::Team;
 use indexmap::IndexMap;
-use serde::{Deserialize, Serialize};
 use std::sync::{Arc, OnceLock};
-
-/// Seconds since the Unix epoch.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Timestamp(pub u64);
-
-impl Timestamp {
-    /// The latest time the directory records: 2^63 − 1 seconds, what every
-    /// store can hold. Later times (an invitation lifetime of `u64::MAX`, a
-    /// clock set past it) are taken as this one, the same on every store.
-    pub const MAX: Timestamp = Timestamp(i64::MAX as u64);
-
-    /// The timestamp `secs` seconds later, saturating at [`Timestamp::MAX`].
-    #[must_use]
-    pub fn plus(self, secs: u64) -> Timestamp {
-        Timestamp(self.0.saturating_add(secs)).min(Timestamp::MAX)
-    }
-}
-
-/// An organization's settings.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Organization {
-    /// The organization.
-    pub id: OrgId,
-    /// Its display name.
-    pub name: String,
-    /// Its role catalog.
-    pub catalog: Arc<Catalog>,
-    /// Active members plus pending invitations never exceed this.
-    pub seat_limit: u32,
-    /// The settings the host declares ([`crate::Directory::organization_settings`]),
-    /// by key.
-    pub settings: std::collections::BTreeMap<String, String>,
-}
-
-/// A member as stored.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Member {
-    /// The member.
-    pub id: MemberId,
-    /// Email in its stored form (NFC, case-folded); unique in the organization.
-    pub email: String,
-    /// External user code; unique in the organization when set.
-    pub user_code: Option<String>,
-    /// User name.
-    pub user_name: Option<String>,
-    /// Display name.
-    pub display_name: Option<String>,
-    /// Phone number.
-    pub phone: Option<String>,
-    /// The member's role, a key of the organization's catalog.
-    pub role: RoleKey,
-    /// The member's teams, sorted.
-    pub teams: Vec<TeamId>,
-    /// The bots the member was granted, sorted.
-    pub bots: Vec<BotId>,
-    /// The permission levels some grants carry, by bot, sorted: on such a
-    /// bot the member does only what their role and the level both allow.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub bot_levels: Vec<(BotId, crate::permission::Permissions)>,
-    /// Active or disabled.
-    pub status: MemberStatus,
-}
-
-/// Where an invitation stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum InvitationState {
-    /// Waiting to be accepted (until it expires).
-    Pending,
-    /// Accepted once; never again.
-    Accepted,
-    /// Revoked.
-    Revoked,
-}
-
-/// An invitation as stored: its secret only as a SHA-256 hash.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Invitation {
-    /// The invitation.
-    pub id: InvitationId,
-    /// The invited email in its stored form; `None` for a link anyone may use once.
-    pub email: Option<String>,
-    /// The role it grants.
-    pub role: RoleKey,
-    /// SHA-256 of the secret.
-    pub secret_hash: [u8; 32],
-    /// Who created it.
-    pub created_by: MemberId,
-    /// When it was created.
-    pub created_at: Timestamp,
-    /// When it stops being valid.
-    pub expires_at: Timestamp,
-    /// Pending, accepted or revoked.
-    pub state: InvitationState,
-}
-
-impl Invitation {
-    /// Whether it still holds a seat and can be accepted at `now`.
-    #[must_use]
-    pub fn is_pending(&self, now: Timestamp) -> bool {
-        self.state == InvitationState::Pending && now < self.expires_at
-    }
-}
 
 /// Everything stored about one organization except its audit log.
 ///
@@ -179,56 +76,6 @@ impl std::fmt::Debug for OrgState {
     }
 }
 
-/// One commit of the change log: the version it produced and its changes.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Committed {
-    /// The organization's version after the commit.
-    pub version: u64,
-    /// The commit's changes, in order.
-    pub changes: Vec<Change>,
-}
-
-/// One change to an organization's state. A store applies a list of them
-/// atomically, with [`OrgState::apply`] as their meaning.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Change {
-    /// Creates the organization (only as the first change of its first commit).
-    CreateOrganization(Organization),
-    /// Inserts or replaces a member.
-    PutMember(Arc<Member>),
-    /// Deletes a member.
-    DeleteMember(MemberId),
-    /// Inserts or replaces a team.
-    PutTeam(Arc<Team>),
-    /// Deletes a team.
-    DeleteTeam(TeamId),
-    /// Inserts or replaces an invitation.
-    PutInvitation(Arc<Invitation>),
-    /// Sets the organization's name and seat limit; its catalog stays.
-    SetOrganization {
-        /// The organization's name.
-        name: String,
-        /// The seats the organization may use.
-        seat_limit: u32,
-    },
-    /// Replaces the organization's role catalog (its roles, policy,
-    /// knowledge bases and matrix); the records stay.
-    SetCatalog(Arc<Catalog>),
-    /// Inserts or replaces a registered bot.
-    PutBot(Arc<Bot>),
-    /// Deletes a registered bot.
-    DeleteBot(BotId),
-    /// Inserts or replaces an API key.
-    PutApiKey(Arc<ApiKey>),
-    /// Sets the organization's settings, all of them.
-    SetSettings(std::collections::BTreeMap<String, String>),
-    /// Inserts or replaces a knowledge base's record.
-    PutKnowledgeBase(Arc<StoredKnowledgeBase>),
-    /// Deletes a knowledge base's record.
-    DeleteKnowledgeBase(KnowledgeBaseId),
-}
-
 impl OrgState {
     /// A new, empty organization at version 0.
     #[must_use]
@@ -247,7 +94,14 @@ impl OrgState {
     }
 
     fn index(&self) -> &Index {
-        self.index.get_or_init(|| Index::build(self))
+        self.index.get_or_init(|| {
+            Index::build(
+                &self.members,
+                &self.invitations,
+                &self.teams,
+                &self.api_keys,
+            )
+        })
     }
 
     /// Applies one change (not the version: the store sets it on commit).
@@ -393,9 +247,12 @@ impl OrgState {
     /// its audience from its record (none for one the catalog declares
     /// without a record). `None` when the catalog does not list it.
     #[must_use]
-    pub fn knowledge_base(&self, id: KnowledgeBaseId) -> Option<crate::knowledge::KnowledgeBase> {
+    pub fn knowledge_base(
+        &self,
+        id: KnowledgeBaseId,
+    ) -> Option<crate::model::knowledge::KnowledgeBase> {
         self.org.catalog.knowledge_bases().binary_search(&id).ok()?;
-        Some(crate::knowledge::KnowledgeBase {
+        Some(crate::model::knowledge::KnowledgeBase {
             id,
             org: self.org.id,
             audience: self
@@ -587,6 +444,9 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+    use crate::model::actor::MemberStatus;
+    use crate::model::id::OrgId;
+    use crate::record::InvitationState;
 
     fn member(id: u64, role: &str, code: Option<&str>, status: MemberStatus) -> Change {
         in_teams(id, role, code, status, &[])
@@ -650,11 +510,11 @@ mod tests {
         let mut state = OrgState::new(Organization {
             id: OrgId(1),
             name: "Acme".into(),
-            catalog: Arc::new(crate::preset::helpdesk()),
+            catalog: Arc::new(crate::model::preset::helpdesk()),
             seat_limit: 100,
             settings: Default::default(),
         });
-        use InvitationState::*;
+        use crate::record::InvitationState::*;
         // Three expiring at 50 (one of them settled later), one at 80.
         for change in [
             invitation(1, Some("a@acme.test"), 50, Pending),
@@ -674,7 +534,15 @@ mod tests {
         state.apply(&invitation(3, Some("b@acme.test"), 80, Revoked));
         assert_eq!((seats(&state, 0), seats(&state, 50)), (2, 0));
         let kept = canonical(state.index());
-        assert_eq!(kept, canonical(&Index::build(&state)));
+        assert_eq!(
+            kept,
+            canonical(&Index::build(
+                &state.members,
+                &state.invitations,
+                &state.teams,
+                &state.api_keys
+            ))
+        );
     }
 
     #[test]
@@ -682,14 +550,14 @@ mod tests {
         let mut state = OrgState::new(Organization {
             id: OrgId(1),
             name: "Acme".into(),
-            catalog: Arc::new(crate::preset::helpdesk()),
+            catalog: Arc::new(crate::model::preset::helpdesk()),
             seat_limit: 100,
             settings: Default::default(),
         });
         // Built before anything happens, then maintained.
         assert_eq!(state.seats_used(Timestamp(0)), 0);
-        use InvitationState::*;
-        use MemberStatus::*;
+        use crate::model::actor::MemberStatus::*;
+        use crate::record::InvitationState::*;
         let changes = [
             member(1, "owner", Some("C1"), Active),
             member(2, "agent", Some("C2"), Active),
@@ -716,7 +584,12 @@ mod tests {
         for change in &changes {
             state.apply(change);
             let kept = canonical(state.index());
-            let built = canonical(&Index::build(&state));
+            let built = canonical(&Index::build(
+                &state.members,
+                &state.invitations,
+                &state.teams,
+                &state.api_keys,
+            ));
             assert_eq!(kept, built, "after {change:?}");
         }
         let team = |t| {

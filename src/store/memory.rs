@@ -1,7 +1,7 @@
 //! The in-memory store: the default, safe to share across threads.
 
 use super::{Commit, ContactWrite, Store, StoreError};
-use crate::id::{ContactId, OrgId};
+use crate::model::id::{ContactId, OrgId};
 use crate::record::{AuditCursor, AuditEvent, Change, Committed, OrgState, StoredContact};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -5,16 +5,10 @@ mod memory;
 mod postgres;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql;
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
-mod sql_contacts;
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
-mod sql_decode;
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
-mod sql_write;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
-use crate::id::{ContactId, OrgId};
+use crate::model::id::{ContactId, OrgId};
 use crate::record::{AuditCursor, AuditEvent, Change, Committed, OrgState, StoredContact};
 
 /// The page size [`Store::audit`] reads with.

@@ -2,7 +2,7 @@
 
 use super::sql::{backend, from_sqlx, sql_store_common, Dialect, SqlCore};
 use super::{Commit, Store, StoreError};
-use crate::id::OrgId;
+use crate::model::id::OrgId;
 use crate::record::{AuditEvent, OrgState};
 use sqlx::any::AnyPoolOptions;
 use sqlx::Executor;

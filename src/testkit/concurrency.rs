@@ -343,7 +343,7 @@ impl<S: Store> Store for Interleaved<S> {
     async fn contact(
         &self,
         org: OrgId,
-        id: crate::id::ContactId,
+        id: crate::model::id::ContactId,
     ) -> Result<Option<crate::record::StoredContact>, StoreError> {
         step_aside().await;
         self.0.contact(org, id).await
@@ -366,7 +366,7 @@ impl<S: Store> Store for Interleaved<S> {
     async fn contact_audit(
         &self,
         org: OrgId,
-        contact: crate::id::ContactId,
+        contact: crate::model::id::ContactId,
         after: Option<u64>,
         limit: usize,
     ) -> Result<Vec<crate::AuditEvent>, StoreError> {

@@ -14,8 +14,8 @@ pub(super) async fn contacts<S: Store + Clone>(
     org: OrgId,
     other: OrgId,
 ) -> Result<(), Failure> {
-    use crate::contact::Attributes;
     use crate::directory::AttributeChange;
+    use crate::model::contact::Attributes;
     const C: &str = "contacts";
     let attrs = |pairs: &[(&str, &str)]| -> Attributes {
         pairs
@@ -195,7 +195,7 @@ pub(super) async fn contacts<S: Store + Clone>(
     })?;
     // A write that neither creates nor names a version to replace is a
     // conflict on every store, and writes no event.
-    let nothing = crate::id::ContactId(fresh.get() ^ 1);
+    let nothing = crate::model::id::ContactId(fresh.get() ^ 1);
     let event = crate::record::AuditEvent {
         org,
         version: 1,
@@ -232,8 +232,8 @@ pub(super) async fn contacts<S: Store + Clone>(
 /// them loads or commits the organization (a store that hands out its own
 /// state, as `MemoryStore` does, is read by `load`, which copies nothing).
 pub(super) async fn contact_cost<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), Failure> {
-    use crate::contact::Attributes;
     use crate::directory::AttributeChange;
+    use crate::model::contact::Attributes;
     const C: &str = "contact_cost";
     let counted = Recorded {
         inner: store.clone(),
@@ -368,7 +368,7 @@ impl<S: Store> Store for Recorded<S> {
     async fn contact(
         &self,
         org: OrgId,
-        id: crate::id::ContactId,
+        id: crate::model::id::ContactId,
     ) -> Result<Option<crate::record::StoredContact>, StoreError> {
         self.note("contact");
         self.inner.contact(org, id).await
@@ -391,7 +391,7 @@ impl<S: Store> Store for Recorded<S> {
     async fn contact_audit(
         &self,
         org: OrgId,
-        contact: crate::id::ContactId,
+        contact: crate::model::id::ContactId,
         after: Option<u64>,
         limit: usize,
     ) -> Result<Vec<crate::AuditEvent>, StoreError> {

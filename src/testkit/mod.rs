@@ -11,19 +11,19 @@
 //! task, and each steps aside once before every load and commit, so that all
 //! of them read before any writes — the race of replicas — even on a store
 //! whose calls complete at once. Run it
-//! inside your runtime (`#[tokio::test]`), or with [`crate::block_on`].
+//! inside your runtime (`#[tokio::test]`), or with [`crate::executor::block_on`].
 //!
 //! ```
 //! # #[cfg(feature = "testkit")] {
-//! let report = purview::block_on(purview::testkit::run(purview::MemoryStore::new()));
+//! let report = purview::executor::block_on(purview::testkit::run(purview::MemoryStore::new()));
 //! assert!(report.is_ok(), "{report:?}");
 //! # }
 //! ```
 
-use crate::actor::MemberStatus;
 use crate::directory::{Directory, DirectoryError, ManualClock, NewOrganization, Profile};
-use crate::id::{MemberId, OrgId};
-use crate::preset;
+use crate::model::actor::MemberStatus;
+use crate::model::id::{MemberId, OrgId};
+use crate::model::preset;
 use crate::record::{OrgState, Timestamp};
 use crate::store::{Commit, Store, StoreError};
 use std::future::Future;
@@ -125,9 +125,9 @@ fn fresh_base() -> u64 {
 }
 
 /// Admins and members, at least two Admins (the workspace rule).
-fn two_admins() -> crate::catalog::Catalog {
-    use crate::permission::Permissions as P;
-    use crate::role::Role;
+fn two_admins() -> crate::model::catalog::Catalog {
+    use crate::model::permission::Permissions as P;
+    use crate::model::role::Role;
     let admin = Role::builder("admin", "Admin")
         .permissions(
             P::MEMBER_VIEW
@@ -142,15 +142,15 @@ fn two_admins() -> crate::catalog::Catalog {
     let member = Role::builder("member", "Member")
         .permissions(P::PROFILE_EDIT)
         .build();
-    let policy = crate::catalog::DirectoryRules {
-        min_admins: Some(crate::catalog::AdminMinimum {
-            role: crate::role::RoleKey::new("admin"),
+    let policy = crate::model::catalog::DirectoryRules {
+        min_admins: Some(crate::model::catalog::AdminMinimum {
+            role: crate::model::role::RoleKey::new("admin"),
             count: 2,
         }),
-        ..crate::catalog::DirectoryRules::default()
+        ..crate::model::catalog::DirectoryRules::default()
     };
-    crate::preset::built(
-        crate::catalog::Catalog::new("two-admins", [admin, member])
+    crate::model::preset::built(
+        crate::model::catalog::Catalog::new("two-admins", [admin, member])
             .and_then(|c| c.with_policy(policy)),
     )
 }
@@ -218,7 +218,7 @@ async fn snapshot<S: Store>(
 async fn organization<S: Store + Clone>(
     dir: &Directory<S, ManualClock>,
     org: OrgId,
-    catalog: crate::catalog::Catalog,
+    catalog: crate::model::catalog::Catalog,
     founder_role: Option<&str>,
     members: usize,
     role: &str,
@@ -231,7 +231,7 @@ async fn organization<S: Store + Clone>(
             catalog,
             seat_limit: 1000,
             founder: profile(&format!("founder@{}.test", org.get())),
-            founder_role: founder_role.map(crate::role::RoleKey::new),
+            founder_role: founder_role.map(crate::model::role::RoleKey::new),
         })
         .await
         .map_err(|e| fail(check, format!("create organization: {e}")))?;

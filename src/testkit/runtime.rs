@@ -79,8 +79,8 @@ pub(super) async fn organization_settings<S: Store + Clone>(
 /// the holders of a deleted role in the same commit, and a refused edit
 /// changes nothing.
 pub(super) async fn role_catalog<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), Failure> {
-    use crate::permission::Permissions as P;
-    use crate::role::Role;
+    use crate::model::permission::Permissions as P;
+    use crate::model::role::Role;
     const C: &str = "role_catalog";
     let a = directory(store);
     let b = directory(store);
@@ -153,7 +153,7 @@ pub(super) async fn role_catalog<S: Store + Clone>(store: &S, org: OrgId) -> Res
     })?;
     let (actor, _) = b.actor(org, interns[1]).await.map_err(err)?;
     ensure(
-        matches!(&actor, crate::actor::Actor::Member(m)
+        matches!(&actor, crate::model::actor::Actor::Member(m)
             if m.role().permissions().contains(P::CONVERSATION_REPLY)),
         C,
         || "a replica's actor does not have the edited role".into(),
@@ -187,7 +187,7 @@ pub(super) async fn role_catalog<S: Store + Clone>(store: &S, org: OrgId) -> Res
 /// revoked key and a deleted bot's key resolve to nothing everywhere, a
 /// deleted bot's grants go with it, and a refused key changes nothing.
 pub(super) async fn bots_and_keys<S: Store + Clone>(store: &S, org: OrgId) -> Result<(), Failure> {
-    use crate::permission::Permissions as P;
+    use crate::model::permission::Permissions as P;
     const C: &str = "bots_and_keys";
     let a = directory(store);
     let b = directory(store);
@@ -237,7 +237,7 @@ pub(super) async fn bots_and_keys<S: Store + Clone>(store: &S, org: OrgId) -> Re
         format!("stored grant levels {levels:?}")
     })?;
     let (client, _) = b.actor(org, clients[0]).await.map_err(err)?;
-    let edit = crate::eval::can(
+    let edit = crate::model::eval::can(
         &client,
         crate::Action::EditBot,
         &crate::Resource::Bot { org, bot },
@@ -314,7 +314,7 @@ pub(super) async fn knowledge_bases<S: Store + Clone>(
     store: &S,
     org: OrgId,
 ) -> Result<(), Failure> {
-    use crate::contact::Audience;
+    use crate::model::contact::Audience;
     const C: &str = "knowledge_bases";
     let a = directory(store);
     let b = directory(store);
@@ -370,7 +370,7 @@ pub(super) async fn knowledge_bases<S: Store + Clone>(
         .map(|r| r.knowledge().clone());
     ensure(
         !stored.org.catalog.knowledge_bases().contains(&products)
-            && intern == Some(crate::scope::KnowledgeRefs::only([])),
+            && intern == Some(crate::model::scope::KnowledgeRefs::only([])),
         C,
         || format!("after detaching: intern references {intern:?}"),
     )?;

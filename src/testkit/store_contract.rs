@@ -504,7 +504,7 @@ pub(super) async fn creation_order<S: Store + Clone>(store: &S, org: OrgId) -> R
     }
     expected.version += 1;
     let loaded = loaded(store, org, C).await?;
-    let order = |s: &OrgState| -> (Vec<MemberId>, Vec<crate::id::TeamId>) {
+    let order = |s: &OrgState| -> (Vec<MemberId>, Vec<crate::model::id::TeamId>) {
         (
             s.members.keys().copied().collect(),
             s.teams.keys().copied().collect(),

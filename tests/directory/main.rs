@@ -10,11 +10,12 @@
 //! One module a topic; the fixtures are here.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use purview::executor::block_on;
 use purview::{
-    block_on, preset, AddressProblem, AdminMinimum, AuditEvent, BadAddress, BotId, Catalog,
-    Directory, DirectoryError, DirectoryRules, Invitation, InvitationState, ManualClock, Member,
-    MemberId, MemberStatus, MemoryStore, NewOrganization, OrgId, OrgState, Permissions as P,
-    Profile, ProfileUpdate, Reason, Role, RoleKey, Store, Team, TeamId, Timestamp,
+    preset, AddressProblem, AdminMinimum, AuditEvent, BadAddress, BotId, Catalog, Directory,
+    DirectoryError, DirectoryRules, Invitation, InvitationState, ManualClock, Member, MemberId,
+    MemberStatus, MemoryStore, NewOrganization, OrgId, OrgState, Permissions as P, Profile,
+    ProfileUpdate, Reason, Role, RoleKey, Store, Team, TeamId, Timestamp,
 };
 use sha2::{Digest, Sha256};
 use std::fmt::Debug;

@@ -1,7 +1,7 @@
 //! Actions: what the actor wants to do.
 
-use crate::permission::Permissions as P;
-use crate::resource::ResourceKind;
+use crate::model::permission::Permissions as P;
+use crate::model::resource::ResourceKind;
 use std::fmt;
 
 /// Which conversation scope an action is judged by.

@@ -1,11 +1,11 @@
 //! Role catalogs: the roles of one organization, in order, with the policy
 //! that the directory enforces, loadable from JSON and TOML.
 
-use crate::id::KnowledgeBaseId;
-use crate::matrix::Matrix;
-use crate::permission::Permissions;
-use crate::role::{Role, RoleKey};
-use crate::scope::{ConversationScope, KnowledgeRefs, Reach};
+use crate::model::id::KnowledgeBaseId;
+use crate::model::matrix::Matrix;
+use crate::model::permission::Permissions;
+use crate::model::role::{Role, RoleKey};
+use crate::model::scope::{ConversationScope, KnowledgeRefs, Reach};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -506,114 +506,8 @@ impl Catalog {
     }
 
     /// The matrix the catalog was given, if any (what stores persist).
-    #[cfg(any(feature = "sqlite", feature = "postgres"))]
     pub(crate) fn stored_matrix(&self) -> Option<&Matrix> {
         self.matrix.as_ref()
-    }
-
-    /// The permission matrix: the catalog's own, or one row per permission
-    /// that any role holds, with every role as a column.
-    #[must_use]
-    pub fn matrix(&self) -> Matrix {
-        match &self.matrix {
-            Some(m) => m.clone(),
-            None => Matrix::per_permission(self),
-        }
-    }
-
-    /// The permission matrix as Markdown ("Role Permission List"), rendered
-    /// from the roles themselves so documentation never drifts from code.
-    #[must_use]
-    pub fn render_markdown(&self) -> String {
-        self.matrix().render_markdown(self)
-    }
-
-    /// A reference page for the catalog in Markdown, rendered from the roles
-    /// themselves: every role with its scopes, reach and flags, the
-    /// permission matrix, and the policy. The crate's preset documentation
-    /// pages are this output, checked by its tests.
-    #[must_use]
-    pub fn render_reference(&self) -> String {
-        use std::fmt::Write as _;
-        let mut out = String::new();
-        out.push_str("#### Roles\n\n");
-        out.push_str(
-            "| key | role | conversations seen | conversations handled | teams | bots | knowledge bases | notes |\n\
-             |---|---|---|---|---|---|---|---|\n",
-        );
-        let reach = |r: Reach| match r {
-            Reach::All => "all",
-            Reach::Own => "own",
-        };
-        for r in self.roles() {
-            let knowledge = match r.raw_knowledge() {
-                KnowledgeRefs::All => "all".to_owned(),
-                KnowledgeRefs::Only(ids) if ids.is_empty() => "none".to_owned(),
-                KnowledgeRefs::Only(ids) => ids
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            };
-            let mut notes = Vec::new();
-            if r.is_unique() {
-                notes.push("unique: changes hands only by a transfer");
-            }
-            if r.is_disabled() {
-                notes.push("disabled: may do nothing");
-            }
-            let _ = writeln!(
-                out,
-                "| `{}` | {} | {} | {} | {} | {} | {} | {} |",
-                r.key(),
-                r.name(),
-                r.raw_view_scope(),
-                r.raw_manage_scope(),
-                reach(r.raw_team_reach()),
-                reach(r.raw_bot_reach()),
-                knowledge,
-                notes.join("; "),
-            );
-        }
-        out.push_str("\n#### Permission matrix\n\n");
-        out.push_str(&self.render_markdown().replace("### ", "##### "));
-        out.push_str("\n#### Policy\n\n");
-        let policy = &self.policy;
-        let none = "none".to_owned();
-        let _ = writeln!(
-            out,
-            "- role for an import row without a valid role: {}",
-            policy
-                .default_role
-                .as_ref()
-                .map_or_else(|| none.clone(), |k| format!("`{k}`"))
-        );
-        let _ = writeln!(
-            out,
-            "- role of the old holder of the unique role after a transfer: {}",
-            policy
-                .owner_successor
-                .as_ref()
-                .map_or_else(|| none.clone(), |k| format!("`{k}`"))
-        );
-        let _ = writeln!(
-            out,
-            "- minimum of active members holding a role: {}",
-            policy.min_admins.as_ref().map_or_else(
-                || none.clone(),
-                |m| format!("{} × `{}` (once reached; never zero)", m.count, m.role)
-            )
-        );
-        let _ = writeln!(
-            out,
-            "- name, display name and phone required before a role change: {}",
-            if policy.profile_required_for_role_change {
-                "yes"
-            } else {
-                "no"
-            }
-        );
-        out
     }
 
     /// Reads a catalog from JSON.

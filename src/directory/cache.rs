@@ -1,9 +1,9 @@
 //! A cache of actors keyed by organization and member, invalidated by the
 //! organization's change version, bounded in size.
 
-use crate::actor::Actor;
 use crate::directory::{Clock, Directory, DirectoryError};
-use crate::id::{MemberId, OrgId};
+use crate::model::actor::Actor;
+use crate::model::id::{MemberId, OrgId};
 use crate::store::Store;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -32,7 +32,8 @@ pub const DEFAULT_ACTOR_CACHE_CAPACITY: usize = 100_000;
 /// # Examples
 ///
 /// ```
-/// use purview::{block_on, preset, ActorCache, Directory, MemoryStore, NewOrganization, OrgId, Profile};
+/// use purview::executor::block_on;
+/// use purview::{preset, ActorCache, Directory, MemoryStore, NewOrganization, OrgId, Profile};
 ///
 /// let dir = Directory::new(MemoryStore::new());
 /// let owner = block_on(dir.create_organization(NewOrganization {

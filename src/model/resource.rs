@@ -1,9 +1,9 @@
 //! Resources: what the action is done to.
 
-use crate::conversation::{Assignment, Conversation};
-use crate::id::{AiChatId, BotId, ContactId, MemberId, OrgId, TeamId};
-use crate::knowledge::{Document, KnowledgeBase};
-use crate::role::Role;
+use crate::model::conversation::{Assignment, Conversation};
+use crate::model::id::{AiChatId, BotId, ContactId, MemberId, OrgId, TeamId};
+use crate::model::knowledge::{Document, KnowledgeBase};
+use crate::model::role::Role;
 use std::fmt;
 
 /// What an action is done to. Borrowed, so building one costs nothing.

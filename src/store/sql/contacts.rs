@@ -3,15 +3,15 @@
 //! statement on PostgreSQL (one transaction on SQLite), conditional on the
 //! contact's own version. No statement reads more than the contact's row.
 
-use super::sql::{
-    audit_event, bound, corrupt, from_sqlx, get, id, json, stored_org, to_i64, to_json, Dialect,
-    SqlCore,
-};
-use super::sql_write::{Arg, Statement};
-use super::{ContactWrite, StoreError};
-use crate::contact::{Attributes, ContactOrigin};
-use crate::id::{ContactId, OrgId};
-use crate::record::{AuditEvent, StoredContact};
+use super::statement::{bound, Arg, Dialect, Statement};
+use super::values::{audit_event, corrupt, from_sqlx, get, id, json, stored_org, to_i64, to_json};
+use super::SqlCore;
+use crate::model::contact::{Attributes, ContactOrigin};
+use crate::model::id::ContactId;
+use crate::model::id::OrgId;
+use crate::record::AuditEvent;
+use crate::record::StoredContact;
+use crate::store::{ContactWrite, StoreError};
 use sqlx::any::AnyRow;
 
 const COLUMNS: &str = "contact_id, external_id, origin, attributes, version";
@@ -41,7 +41,7 @@ fn decode(r: &AnyRow) -> Result<StoredContact, StoreError> {
         external_id: get(r, "external_id")?,
         origin,
         attributes,
-        version: super::sql::id(r, "version")?,
+        version: super::values::id(r, "version")?,
     })
 }
 

@@ -1,11 +1,11 @@
 //! The workspace preset.
 
 use super::{built, ACCOUNT, AI_CHAT};
-use crate::catalog::{AdminMinimum, Catalog, DirectoryRules};
-use crate::matrix::{Matrix, MatrixRow, MatrixSection};
-use crate::permission::Permissions as P;
-use crate::role::{Role, RoleKey};
-use crate::scope::ConversationScope as S;
+use crate::model::catalog::{AdminMinimum, Catalog, DirectoryRules};
+use crate::model::matrix::{Matrix, MatrixRow, MatrixSection};
+use crate::model::permission::Permissions as P;
+use crate::model::role::{Role, RoleKey};
+use crate::model::scope::ConversationScope as S;
 
 /// Seeing every kind of knowledge-base content.
 const KNOWLEDGE_VIEW: P = P::DOCUMENT_VIEW
@@ -103,7 +103,7 @@ const ADMIN: P = DEVELOPER.union(ORGANIZATION_MANAGEMENT);
 /// Rendered from this catalog by [`Catalog::render_reference`] (and checked
 /// against it by the test suite):
 ///
-#[doc = include_str!("../../docs/presets/workspace.md")]
+#[doc = include_str!("../../../docs/presets/workspace.md")]
 #[must_use]
 pub fn workspace() -> Catalog {
     let org = S::ORGANIZATION;

@@ -1,6 +1,6 @@
 //! Scopes: which conversations, teams, bots and knowledge bases a role reaches.
 
-use crate::id::KnowledgeBaseId;
+use crate::model::id::KnowledgeBaseId;
 use serde::de::{self, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;

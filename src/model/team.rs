@@ -1,6 +1,6 @@
 //! Teams.
 
-use crate::id::{OrgId, TeamId};
+use crate::model::id::{OrgId, TeamId};
 use serde::{Deserialize, Serialize};
 
 /// A team of members.

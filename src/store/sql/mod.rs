@@ -1,181 +1,44 @@
 //! The SQL stores' shared core: one schema with versioned migrations, the
 //! commit protocol and the reads, over sqlx's `Any` driver so that SQLite
-//! and PostgreSQL share every statement but their dialect. Writing a commit
-//! is `sql_write`, decoding rows `sql_decode`, contacts `sql_contacts`.
+//! and PostgreSQL share every statement but their dialect. The parts:
+//!
+//! | file | what |
+//! |---|---|
+//! | `schema.rs` | the migrations and the notification channel |
+//! | `statement.rs` | the dialects, statements and their bound values |
+//! | `values.rs` | values between rows and records, checked |
+//! | `tables.rs` | every table a commit writes, described once |
+//! | `write.rs` | a commit as set-based statements |
+//! | `log.rs` | the change log's form of a change |
+//! | `decode.rs` | an organization's rows into its state |
+//! | `contacts.rs` | contacts, one row each |
+//! | `mod.rs` | [`SqlCore`]: the commit protocol and the reads |
 
-use super::sql_decode::{consecutive, decode, Rows};
-use super::sql_write::{self, Arg, Statement};
-use super::{Commit, StoreError, Updates};
-use crate::id::{MemberId, OrgId};
-use crate::record::{AuditCursor, Committed};
-use crate::record::{AuditEvent, InvitationState, OrgState, Timestamp};
-use crate::scope::Reach;
-use crate::MemberStatus;
-use sqlx::any::AnyRow;
-use sqlx::AnyPool;
-use sqlx::{Any, Row, Transaction};
+mod contacts;
+mod decode;
+mod log;
+mod schema;
+mod statement;
+mod tables;
+mod values;
+mod write;
+
+#[cfg(feature = "postgres")]
+pub(crate) use schema::CHANNEL;
+pub(crate) use statement::Dialect;
+pub(crate) use values::{backend, from_sqlx};
+
+use crate::model::id::OrgId;
+use crate::record::{AuditCursor, AuditEvent, Committed, OrgState};
+use crate::store::{Commit, StoreError, Updates};
+use decode::{consecutive, decode, Rows};
+use schema::{MIGRATIONS, SCHEMA_VERSION};
+use sqlx::{Any, AnyPool, Row, Transaction};
+use statement::bound;
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
-
-/// Which SQL dialect a store speaks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Dialect {
-    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
-    Sqlite,
-    Postgres,
-}
-
-/// The channel PostgreSQL change notifications are sent on; the payload is
-/// `<organization id>:<version>`.
-pub(crate) const CHANNEL: &str = "purview_changes";
-
-/// The schema, one migration per version, applied in order on open.
-const MIGRATIONS: &[&[&str]] = &[
-    &[
-        "CREATE TABLE purview_orgs (
-        org_id BIGINT PRIMARY KEY,
-        name TEXT NOT NULL,
-        catalog_name TEXT NOT NULL,
-        policy TEXT NOT NULL,
-        knowledge_bases TEXT NOT NULL,
-        matrix TEXT,
-        seat_limit BIGINT NOT NULL,
-        version BIGINT NOT NULL)",
-        "CREATE TABLE purview_roles (
-        org_id BIGINT NOT NULL,
-        position BIGINT NOT NULL,
-        role_key TEXT NOT NULL,
-        name TEXT NOT NULL,
-        permissions BIGINT NOT NULL,
-        view_scope BIGINT NOT NULL,
-        manage_scope BIGINT NOT NULL,
-        team_reach TEXT NOT NULL,
-        bot_reach TEXT NOT NULL,
-        knowledge TEXT NOT NULL,
-        is_unique BIGINT NOT NULL,
-        is_disabled BIGINT NOT NULL,
-        PRIMARY KEY (org_id, role_key))",
-        "CREATE TABLE purview_members (
-        org_id BIGINT NOT NULL,
-        member_id BIGINT NOT NULL,
-        position BIGINT NOT NULL,
-        email TEXT NOT NULL,
-        user_code TEXT,
-        user_name TEXT,
-        display_name TEXT,
-        phone TEXT,
-        role_key TEXT NOT NULL,
-        status TEXT NOT NULL,
-        teams TEXT NOT NULL,
-        bots TEXT NOT NULL,
-        PRIMARY KEY (org_id, member_id))",
-        "CREATE TABLE purview_teams (
-        org_id BIGINT NOT NULL,
-        team_id BIGINT NOT NULL,
-        position BIGINT NOT NULL,
-        code TEXT,
-        name TEXT NOT NULL,
-        PRIMARY KEY (org_id, team_id))",
-        "CREATE TABLE purview_invitations (
-        org_id BIGINT NOT NULL,
-        invitation_id BIGINT NOT NULL,
-        position BIGINT NOT NULL,
-        email TEXT,
-        role_key TEXT NOT NULL,
-        secret_hash TEXT NOT NULL,
-        created_by BIGINT NOT NULL,
-        created_at BIGINT NOT NULL,
-        expires_at BIGINT NOT NULL,
-        state TEXT NOT NULL,
-        PRIMARY KEY (org_id, invitation_id))",
-        "CREATE TABLE purview_audit (
-        org_id BIGINT NOT NULL,
-        version BIGINT NOT NULL,
-        idx BIGINT NOT NULL,
-        at BIGINT NOT NULL,
-        actor BIGINT,
-        action TEXT NOT NULL,
-        subject TEXT NOT NULL,
-        before_value TEXT,
-        after_value TEXT,
-        PRIMARY KEY (org_id, version, idx))",
-    ],
-    &[
-        // The change log: each commit after the first, its changes as JSON.
-        "CREATE TABLE purview_changes (
-        org_id BIGINT NOT NULL,
-        version BIGINT NOT NULL,
-        changes TEXT NOT NULL,
-        PRIMARY KEY (org_id, version))",
-    ],
-    &[
-        // Registered bots and their API keys.
-        "CREATE TABLE purview_bots (
-        org_id BIGINT NOT NULL,
-        bot_id BIGINT NOT NULL,
-        position BIGINT NOT NULL,
-        name TEXT NOT NULL,
-        published BIGINT NOT NULL,
-        PRIMARY KEY (org_id, bot_id))",
-        "CREATE TABLE purview_api_keys (
-        org_id BIGINT NOT NULL,
-        api_key_id BIGINT NOT NULL,
-        position BIGINT NOT NULL,
-        bot_id BIGINT NOT NULL,
-        permissions BIGINT NOT NULL,
-        secret_hash TEXT NOT NULL,
-        created_by BIGINT NOT NULL,
-        created_at BIGINT NOT NULL,
-        revoked BIGINT NOT NULL,
-        PRIMARY KEY (org_id, api_key_id))",
-    ],
-    &[
-        // Contacts, each read and written alone, and their audit events.
-        "CREATE TABLE purview_contacts (
-        org_id BIGINT NOT NULL,
-        contact_id BIGINT NOT NULL,
-        external_id TEXT,
-        origin TEXT NOT NULL,
-        attributes TEXT NOT NULL,
-        version BIGINT NOT NULL,
-        PRIMARY KEY (org_id, contact_id))",
-        "CREATE UNIQUE INDEX purview_contacts_external ON purview_contacts (org_id, external_id)",
-        "CREATE TABLE purview_contact_audit (
-        org_id BIGINT NOT NULL,
-        contact_id BIGINT NOT NULL,
-        version BIGINT NOT NULL,
-        idx BIGINT NOT NULL,
-        at BIGINT NOT NULL,
-        actor BIGINT,
-        action TEXT NOT NULL,
-        subject TEXT NOT NULL,
-        before_value TEXT,
-        after_value TEXT,
-        PRIMARY KEY (org_id, contact_id, version))",
-    ],
-    &[
-        // Knowledge bases' names and audiences.
-        "CREATE TABLE purview_knowledge_bases (
-        org_id BIGINT NOT NULL,
-        kb_id BIGINT NOT NULL,
-        position BIGINT NOT NULL,
-        name TEXT NOT NULL,
-        audience TEXT,
-        PRIMARY KEY (org_id, kb_id))",
-    ],
-    &[
-        // The settings a host declares, as one JSON object.
-        "ALTER TABLE purview_orgs ADD COLUMN settings TEXT NOT NULL DEFAULT '{}'",
-    ],
-    &[
-        // The permission levels of members' bot grants.
-        "ALTER TABLE purview_members ADD COLUMN bot_levels TEXT NOT NULL DEFAULT '[]'",
-    ],
-];
-
-/// The schema version this build of the crate writes.
-pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+use values::{audit_event, corrupt, get, id, stored_org, to_i64};
 
 /// The shared core of [`crate::SqliteStore`] and [`crate::PostgresStore`].
 ///
@@ -199,131 +62,6 @@ impl std::fmt::Debug for SqlCore {
             .finish_non_exhaustive()
     }
 }
-
-pub(crate) fn backend(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Backend(e.to_string().into())
-}
-
-/// Lock waits, serialization failures and deadlocks mean another writer got
-/// there first: the directory reloads and decides again.
-pub(super) fn from_sqlx(e: sqlx::Error) -> StoreError {
-    if let sqlx::Error::Database(db) = &e {
-        let code = db.code().unwrap_or_default();
-        let contended = matches!(code.as_ref(), "40001" | "40P01" | "5" | "6" | "517" | "261");
-        let message = db.message();
-        if contended || message.contains("database is locked") {
-            return StoreError::Conflict;
-        }
-    }
-    StoreError::Backend(Box::new(e))
-}
-
-pub(super) fn corrupt(what: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(what.to_string())
-}
-
-pub(super) fn to_i64(v: u64, what: &str) -> Result<i64, StoreError> {
-    i64::try_from(v).map_err(|_| backend(format!("{what} {v} is beyond the stored range")))
-}
-
-/// The organization's key as stored; `None` for an id beyond what a store
-/// holds, which no organization can have (creation refuses it).
-pub(super) fn stored_org(org: OrgId) -> Option<i64> {
-    i64::try_from(org.0).ok()
-}
-
-pub(super) fn to_u64(v: i64, what: &str) -> Result<u64, StoreError> {
-    u64::try_from(v).map_err(|_| corrupt(format!("negative {what} {v}")))
-}
-
-pub(super) fn get<'r, T>(row: &'r AnyRow, col: &str) -> Result<T, StoreError>
-where
-    T: sqlx::Decode<'r, Any> + sqlx::Type<Any>,
-{
-    row.try_get(col)
-        .map_err(|e| corrupt(format!("column {col}: {e}")))
-}
-
-pub(super) fn id(row: &AnyRow, col: &str) -> Result<u64, StoreError> {
-    to_u64(get::<i64>(row, col)?, col)
-}
-
-pub(super) fn json<T: serde::de::DeserializeOwned>(
-    text: &str,
-    what: &str,
-) -> Result<T, StoreError> {
-    serde_json::from_str(text).map_err(|e| corrupt(format!("{what}: {e}")))
-}
-
-pub(super) fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(backend)
-}
-
-pub(super) fn reach(text: &str) -> Result<Reach, StoreError> {
-    match text {
-        "all" => Ok(Reach::All),
-        "own" => Ok(Reach::Own),
-        other => Err(corrupt(format!("unknown reach `{other}`"))),
-    }
-}
-
-pub(super) fn reach_name(r: Reach) -> &'static str {
-    match r {
-        Reach::All => "all",
-        Reach::Own => "own",
-    }
-}
-
-pub(super) fn status(text: &str) -> Result<MemberStatus, StoreError> {
-    match text {
-        "active" => Ok(MemberStatus::Active),
-        "disabled" => Ok(MemberStatus::Disabled),
-        "invited" => Ok(MemberStatus::Invited),
-        other => Err(corrupt(format!("unknown member status `{other}`"))),
-    }
-}
-
-pub(super) fn status_name(s: MemberStatus) -> &'static str {
-    match s {
-        MemberStatus::Active => "active",
-        MemberStatus::Disabled => "disabled",
-        MemberStatus::Invited => "invited",
-    }
-}
-
-pub(super) fn invitation_state(text: &str) -> Result<InvitationState, StoreError> {
-    match text {
-        "pending" => Ok(InvitationState::Pending),
-        "accepted" => Ok(InvitationState::Accepted),
-        "revoked" => Ok(InvitationState::Revoked),
-        other => Err(corrupt(format!("unknown invitation state `{other}`"))),
-    }
-}
-
-pub(super) fn invitation_state_name(s: InvitationState) -> &'static str {
-    match s {
-        InvitationState::Pending => "pending",
-        InvitationState::Accepted => "accepted",
-        InvitationState::Revoked => "revoked",
-    }
-}
-
-pub(super) fn hex(bytes: &[u8; 32]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-pub(super) fn unhex(text: &str) -> Result<[u8; 32], StoreError> {
-    let bad = || corrupt("secret hash is not 64 hexadecimal digits");
-    if text.len() != 64 || !text.is_ascii() {
-        return Err(bad());
-    }
-    let mut out = [0u8; 32];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).map_err(|_| bad())?;
-    }
-    Ok(out)
-}
-
 impl SqlCore {
     pub(crate) fn new(pool: AnyPool, dialect: Dialect) -> SqlCore {
         SqlCore {
@@ -657,7 +395,7 @@ impl SqlCore {
     /// commit of 100,000 records takes as many statements as a commit of
     /// one, and any failure leaves nothing written.
     pub(crate) async fn commit(&self, commit: Commit<'_>) -> Result<u64, StoreError> {
-        let (statements, version) = sql_write::statements(self.dialect, &commit)?;
+        let (statements, version) = write::statements(self.dialect, &commit)?;
         if self.dialect == Dialect::Postgres {
             for statement in &statements {
                 self.step()?;
@@ -688,39 +426,6 @@ impl SqlCore {
         tx.commit().await.map_err(from_sqlx)?;
         Ok(version)
     }
-}
-
-/// An audit event from its row (of the organization's log or a contact's).
-pub(super) fn audit_event(org: OrgId, r: &AnyRow) -> Result<AuditEvent, StoreError> {
-    Ok(AuditEvent {
-        org,
-        version: id(r, "version")?,
-        index: u32::try_from(get::<i64>(r, "idx")?)
-            .map_err(|_| corrupt("audit index out of range"))?,
-        at: Timestamp(id(r, "at")?),
-        actor: get::<Option<i64>>(r, "actor")?
-            .map(|a| to_u64(a, "actor").map(MemberId))
-            .transpose()?,
-        action: get(r, "action")?,
-        subject: get(r, "subject")?,
-        before: get(r, "before_value")?,
-        after: get(r, "after_value")?,
-    })
-}
-
-/// A statement with its values bound.
-pub(super) fn bound(
-    statement: &Statement,
-) -> sqlx::query::Query<'_, Any, sqlx::any::AnyArguments<'_>> {
-    let mut query = sqlx::query(&statement.text);
-    for arg in &statement.args {
-        query = match arg {
-            Arg::Int(v) => query.bind(*v),
-            Arg::Text(v) => query.bind(v.as_str()),
-            Arg::OptText(v) => query.bind(v.as_deref()),
-        };
-    }
-    query
 }
 
 /// What both SQL stores offer beyond opening: raw statements and failure
@@ -798,7 +503,7 @@ macro_rules! sql_store_common {
             async fn contact(
                 &self,
                 org: OrgId,
-                id: crate::id::ContactId,
+                id: crate::model::id::ContactId,
             ) -> Result<Option<crate::record::StoredContact>, StoreError> {
                 self.core.contact(org, id).await
             }
@@ -821,7 +526,7 @@ macro_rules! sql_store_common {
             async fn contact_audit(
                 &self,
                 org: OrgId,
-                contact: crate::id::ContactId,
+                contact: crate::model::id::ContactId,
                 after: Option<u64>,
                 limit: usize,
             ) -> Result<Vec<AuditEvent>, StoreError> {

@@ -1,12 +1,10 @@
 //! Permission matrices: the "Role Permission List", rendered from a catalog.
 
-use crate::catalog::Catalog;
-use crate::id::KnowledgeBaseId;
-use crate::permission::Permissions;
-use crate::role::{Role, RoleKey};
-use crate::scope::{ConversationScope, KnowledgeRefs};
+use crate::model::id::KnowledgeBaseId;
+use crate::model::permission::Permissions;
+use crate::model::role::{Role, RoleKey};
+use crate::model::scope::{ConversationScope, KnowledgeRefs};
 use serde::{Deserialize, Serialize};
-use std::fmt::Write as _;
 
 /// How a catalog's permission matrix is laid out: which roles are columns,
 /// which features are rows, and the marks for yes and no.
@@ -116,26 +114,6 @@ impl MatrixRow {
 }
 
 impl Matrix {
-    /// One row per permission that any role holds; every role a column.
-    #[must_use]
-    pub fn per_permission(catalog: &Catalog) -> Matrix {
-        let held = catalog
-            .roles()
-            .fold(Permissions::empty(), |acc, r| acc | r.permissions());
-        Matrix {
-            columns: catalog.roles().map(|r| r.key().clone()).collect(),
-            yes: "✓".to_owned(),
-            no: String::new(),
-            sections: vec![MatrixSection {
-                title: None,
-                rows: Permissions::named()
-                    .filter(|(p, _)| held.contains(*p))
-                    .map(|(p, name)| MatrixRow::permissions(name, p))
-                    .collect(),
-            }],
-        }
-    }
-
     /// The text of one cell.
     #[must_use]
     pub fn cell<'a>(&'a self, row: &'a MatrixRow, role: &Role) -> std::borrow::Cow<'a, str> {
@@ -171,47 +149,5 @@ impl Matrix {
                 ),
             },
         }
-    }
-
-    /// Renders the matrix as Markdown tables, one per section, headed
-    /// `| Feature | <role names…> |`.
-    #[must_use]
-    pub fn render_markdown(&self, catalog: &Catalog) -> String {
-        let roles: Vec<&Role> = self
-            .columns
-            .iter()
-            .filter_map(|k| catalog.role(k.as_str()))
-            .collect();
-        let mut out = String::new();
-        for (i, section) in self.sections.iter().enumerate() {
-            if i > 0 {
-                out.push('\n');
-            }
-            if let Some(title) = &section.title {
-                let _ = writeln!(out, "### {title}\n");
-            }
-            out.push_str("| Feature |");
-            for r in &roles {
-                let _ = write!(out, " {} |", r.name());
-            }
-            out.push_str("\n|---|");
-            for _ in &roles {
-                out.push_str("---|");
-            }
-            out.push('\n');
-            for row in &section.rows {
-                let _ = write!(out, "| {} |", row.feature);
-                for r in &roles {
-                    let cell = self.cell(row, r);
-                    if cell.is_empty() {
-                        out.push_str(" |");
-                    } else {
-                        let _ = write!(out, " {cell} |");
-                    }
-                }
-                out.push('\n');
-            }
-        }
-        out
     }
 }

@@ -16,8 +16,8 @@ mod bot_studio;
 mod helpdesk;
 mod workspace;
 
-use crate::catalog::Catalog;
-use crate::permission::Permissions as P;
+use crate::model::catalog::Catalog;
+use crate::model::permission::Permissions as P;
 
 /// Editing one's own profile and password: every preset's active roles.
 const ACCOUNT: P = P::PROFILE_EDIT.union(P::PASSWORD_CHANGE);

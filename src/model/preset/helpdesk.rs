@@ -1,11 +1,11 @@
 //! The helpdesk preset.
 
 use super::{ACCOUNT, MEMBER_MANAGEMENT};
-use crate::catalog::{Catalog, DirectoryRules};
-use crate::matrix::{Matrix, MatrixCell, MatrixRow, MatrixSection, ScopeLabel};
-use crate::permission::Permissions as P;
-use crate::role::{Role, RoleKey};
-use crate::scope::{ConversationScope as S, Reach};
+use crate::model::catalog::{Catalog, DirectoryRules};
+use crate::model::matrix::{Matrix, MatrixCell, MatrixRow, MatrixSection, ScopeLabel};
+use crate::model::permission::Permissions as P;
+use crate::model::role::{Role, RoleKey};
+use crate::model::scope::{ConversationScope as S, Reach};
 
 /// Everything a member handles in a conversation: view, reply, close and
 /// reopen, mark as spam, assign. The scopes decide which conversations.
@@ -89,7 +89,7 @@ const SELF_SCOPE: S = S::UNASSIGNED.union(S::ASSIGNED_TO_ME);
 /// Rendered from this catalog by [`Catalog::render_reference`] (and checked
 /// against it by the test suite):
 ///
-#[doc = include_str!("../../docs/presets/helpdesk.md")]
+#[doc = include_str!("../../../docs/presets/helpdesk.md")]
 #[must_use]
 pub fn helpdesk() -> Catalog {
     let owner = Role::builder("owner", "Owner")
@@ -178,7 +178,7 @@ pub fn helpdesk() -> Catalog {
 
 /// Presets are constant data checked by tests: a failure here is a bug in the
 /// crate, reported by the preset tests, never reachable by input.
-pub(crate) fn built(result: Result<Catalog, crate::catalog::CatalogError>) -> Catalog {
+pub(crate) fn built(result: Result<Catalog, crate::model::catalog::CatalogError>) -> Catalog {
     match result {
         Ok(c) => c,
         #[expect(

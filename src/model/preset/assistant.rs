@@ -1,12 +1,12 @@
 //! The assistant preset.
 
 use super::{built, ACCOUNT, AI_CHAT, MEMBER_MANAGEMENT};
-use crate::catalog::{AdminMinimum, Catalog, DirectoryRules};
-use crate::id::KnowledgeBaseId;
-use crate::matrix::{KnowledgeLabel, Matrix, MatrixCell, MatrixRow, MatrixSection};
-use crate::permission::Permissions as P;
-use crate::role::{Role, RoleKey};
-use crate::scope::{ConversationScope as S, KnowledgeRefs};
+use crate::model::catalog::{AdminMinimum, Catalog, DirectoryRules};
+use crate::model::id::KnowledgeBaseId;
+use crate::model::matrix::{KnowledgeLabel, Matrix, MatrixCell, MatrixRow, MatrixSection};
+use crate::model::permission::Permissions as P;
+use crate::model::role::{Role, RoleKey};
+use crate::model::scope::{ConversationScope as S, KnowledgeRefs};
 
 /// The assistant preset's product knowledge base: what every role references.
 pub const ASSISTANT_PRODUCTS: KnowledgeBaseId = KnowledgeBaseId(1);
@@ -89,7 +89,7 @@ const ADMINISTRATIVE: P = REPRESENTATIVE
 /// Rendered from this catalog by [`Catalog::render_reference`] (and checked
 /// against it by the test suite):
 ///
-#[doc = include_str!("../../docs/presets/assistant.md")]
+#[doc = include_str!("../../../docs/presets/assistant.md")]
 #[must_use]
 pub fn assistant() -> Catalog {
     let representative = Role::builder(

@@ -4,11 +4,11 @@
 //! calling [`ConversationFilter::matches`], so the filter and `can` are one
 //! rule in two forms, and the property tests check that they agree.
 
-use crate::action::{Action, ScopeUse};
-use crate::actor::{Actor, ContactActor, MemberActor};
-use crate::conversation::{Assignment, Conversation};
-use crate::id::{ContactId, MemberId, OrgId, TeamId};
-use crate::scope::ConversationScope;
+use crate::model::action::{Action, ScopeUse};
+use crate::model::actor::{Actor, ContactActor, MemberActor};
+use crate::model::conversation::{Assignment, Conversation};
+use crate::model::id::{ContactId, MemberId, OrgId, TeamId};
+use crate::model::scope::ConversationScope;
 
 /// Which conversations an actor may see (or handle), as a value a host can
 /// apply to a list ([`ConversationFilter::matches`]) or translate into a

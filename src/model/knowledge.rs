@@ -1,7 +1,7 @@
 //! Knowledge bases ("reference databases") and their documents.
 
-use crate::contact::Audience;
-use crate::id::{DocumentId, KnowledgeBaseId, OrgId};
+use crate::model::contact::Audience;
+use crate::model::id::{DocumentId, KnowledgeBaseId, OrgId};
 use serde::{Deserialize, Serialize};
 
 /// A knowledge base.

@@ -1,6 +1,6 @@
 //! Conversations and their assignment.
 
-use crate::id::{ContactId, ConversationId, MemberId, OrgId, TeamId};
+use crate::model::id::{ContactId, ConversationId, MemberId, OrgId, TeamId};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 

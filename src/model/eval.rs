@@ -1,14 +1,14 @@
 //! `can`: the evaluation rules of the specification, in order.
 
-use crate::action::Action;
-use crate::actor::{Actor, ApiKeyActor, ContactActor, MemberActor};
-use crate::contact::Audience;
-use crate::conversation::{Assignment, Conversation};
-use crate::decision::{Decision, Placement, Reason, TargetProblem};
-use crate::filter::{contact_scope, member_scope};
-use crate::id::{OrgId, TeamId};
-use crate::resource::{Resource, ResourceKind};
-use crate::scope::ConversationScope;
+use crate::model::action::Action;
+use crate::model::actor::{Actor, ApiKeyActor, ContactActor, MemberActor};
+use crate::model::contact::Audience;
+use crate::model::conversation::{Assignment, Conversation};
+use crate::model::decision::{Decision, Placement, Reason, TargetProblem};
+use crate::model::filter::{contact_scope, member_scope};
+use crate::model::id::{OrgId, TeamId};
+use crate::model::resource::{Resource, ResourceKind};
+use crate::model::scope::ConversationScope;
 
 /// May `actor` take `action` on `resource`?
 ///
@@ -138,7 +138,7 @@ fn member(m: &MemberActor, action: Action, resource: &Resource<'_>) -> Decision 
 
 /// Rule 5 for knowledge: the role references the knowledge base.
 #[inline(always)]
-fn knowledge_reference(m: &MemberActor, kb: crate::id::KnowledgeBaseId) -> Decision {
+fn knowledge_reference(m: &MemberActor, kb: crate::model::id::KnowledgeBaseId) -> Decision {
     if m.role().knowledge().includes(kb) {
         Decision::Allowed
     } else {
@@ -243,7 +243,11 @@ fn conversation_scope(m: &MemberActor, action: Action, c: &Conversation) -> Deci
 }
 
 #[inline]
-fn out_of_scope(m: &MemberActor, scope_use: crate::action::ScopeUse, c: &Conversation) -> Decision {
+fn out_of_scope(
+    m: &MemberActor,
+    scope_use: crate::model::action::ScopeUse,
+    c: &Conversation,
+) -> Decision {
     Decision::Denied(Reason::ConversationOutOfScope {
         scope: scope_use,
         placement: placement(m, c.assignment),
@@ -274,7 +278,7 @@ fn assignment_target(
             return deny(TargetProblem::MemberNotInTeam);
         }
     }
-    let scope = m.scope(crate::action::ScopeUse::Manage);
+    let scope = m.scope(crate::model::action::ScopeUse::Manage);
     if scope.contains(ConversationScope::ORGANIZATION) {
         return Ok(());
     }

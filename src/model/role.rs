@@ -1,7 +1,7 @@
 //! Roles: data, not code.
 
-use crate::permission::Permissions;
-use crate::scope::{ConversationScope, KnowledgeRefs, Reach};
+use crate::model::permission::Permissions;
+use crate::model::scope::{ConversationScope, KnowledgeRefs, Reach};
 use serde::{Deserialize, Serialize};
 use std::borrow::Borrow;
 use std::fmt;

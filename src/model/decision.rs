@@ -1,8 +1,8 @@
 //! Decisions and the reasons for denials.
 
-use crate::action::{Action, ScopeUse};
-use crate::permission::Permissions;
-use crate::resource::ResourceKind;
+use crate::model::action::{Action, ScopeUse};
+use crate::model::permission::Permissions;
+use crate::model::resource::ResourceKind;
 use serde::Serialize;
 use std::fmt;
 

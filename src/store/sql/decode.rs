@@ -2,21 +2,21 @@
 //! checked: what cannot be decoded, or breaks a rule the data keeps, is
 //! [`StoreError::Corrupt`], never access.
 
-use super::sql::{corrupt, get, id, json, to_u64, unhex};
-use super::sql::{invitation_state, reach, status};
-use super::sql_write::Logged;
-use super::StoreError;
-use crate::catalog::{Catalog, DirectoryRules};
-use crate::id::{ApiKeyId, BotId, InvitationId, KnowledgeBaseId, MemberId, OrgId, TeamId};
-use crate::matrix::Matrix;
-use crate::permission::Permissions;
+use super::log::Logged;
+use super::values::{corrupt, get, id, json, to_u64, unhex};
+use super::values::{invitation_state, reach, status};
+use crate::model::catalog::{Catalog, DirectoryRules};
+use crate::model::id::{ApiKeyId, BotId, InvitationId, KnowledgeBaseId, MemberId, OrgId, TeamId};
+use crate::model::matrix::Matrix;
+use crate::model::permission::Permissions;
+use crate::model::role::{Role, RoleKey};
+use crate::model::scope::{ConversationScope, KnowledgeRefs};
+use crate::model::team::Team;
 use crate::record::{
     ApiKey, Bot, Change, Committed, Invitation, InvitationState, Member, OrgState, Organization,
     StoredRecord, Timestamp,
 };
-use crate::role::{Role, RoleKey};
-use crate::scope::{ConversationScope, KnowledgeRefs};
-use crate::team::Team;
+use crate::store::StoreError;
 use sqlx::any::AnyRow;
 use std::sync::Arc;
 
@@ -211,9 +211,10 @@ pub(super) fn decode(org: OrgId, rows: &Rows<'_>) -> Result<OrgState, StoreError
     let mut kb_map = crate::record::Records::new();
     for r in knowledge_bases {
         let id = KnowledgeBaseId(id(r, "kb_id")?);
-        let audience: Option<crate::contact::Audience> = get::<Option<String>>(r, "audience")?
-            .map(|a| json(&a, "knowledge base audience"))
-            .transpose()?;
+        let audience: Option<crate::model::contact::Audience> =
+            get::<Option<String>>(r, "audience")?
+                .map(|a| json(&a, "knowledge base audience"))
+                .transpose()?;
         kb_map.insert(
             id,
             Arc::new(crate::record::StoredKnowledgeBase {

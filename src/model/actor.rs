@@ -1,10 +1,10 @@
 //! Actors: who is asking.
 
-use crate::contact::Attributes;
-use crate::id::{ApiKeyId, BotId, ContactId, MemberId, OrgId, TeamId};
-use crate::permission::Permissions;
-use crate::role::Role;
-use crate::scope::{ConversationScope, Reach};
+use crate::model::contact::Attributes;
+use crate::model::id::{ApiKeyId, BotId, ContactId, MemberId, OrgId, TeamId};
+use crate::model::permission::Permissions;
+use crate::model::role::Role;
+use crate::model::scope::{ConversationScope, Reach};
 
 /// Who is asking: a member, a contact or an API key. Every actor carries its
 /// organization.
@@ -162,10 +162,10 @@ impl MemberActor {
     /// The conversation scope for `scope_use`, empty when disabled.
     #[inline]
     #[must_use]
-    pub fn scope(&self, scope_use: crate::action::ScopeUse) -> ConversationScope {
+    pub fn scope(&self, scope_use: crate::model::action::ScopeUse) -> ConversationScope {
         match scope_use {
-            crate::action::ScopeUse::View => self.view_scope,
-            crate::action::ScopeUse::Manage => self.manage_scope,
+            crate::model::action::ScopeUse::View => self.view_scope,
+            crate::model::action::ScopeUse::Manage => self.manage_scope,
         }
     }
 

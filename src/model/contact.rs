@@ -1,6 +1,6 @@
 //! Contacts (external end users) and audience rules over their attributes.
 
-use crate::id::{ContactId, OrgId};
+use crate::model::id::{ContactId, OrgId};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 

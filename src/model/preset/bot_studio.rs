@@ -1,11 +1,11 @@
 //! The bot studio preset.
 
 use super::{built, ACCOUNT};
-use crate::catalog::{AdminMinimum, Catalog, DirectoryRules};
-use crate::matrix::{Matrix, MatrixRow, MatrixSection};
-use crate::permission::Permissions as P;
-use crate::role::{Role, RoleKey};
-use crate::scope::Reach;
+use crate::model::catalog::{AdminMinimum, Catalog, DirectoryRules};
+use crate::model::matrix::{Matrix, MatrixRow, MatrixSection};
+use crate::model::permission::Permissions as P;
+use crate::model::role::{Role, RoleKey};
+use crate::model::scope::Reach;
 
 /// What a Client does to the bots granted to them: edit, configure the user
 /// interface, view and interact with the conversation history.
@@ -73,7 +73,7 @@ pub const API_KEY_PERMISSIONS: P = P::BOT_HISTORY;
 /// Rendered from this catalog by [`Catalog::render_reference`] (and checked
 /// against it by the test suite):
 ///
-#[doc = include_str!("../../docs/presets/bot_studio.md")]
+#[doc = include_str!("../../../docs/presets/bot_studio.md")]
 #[must_use]
 pub fn bot_studio() -> Catalog {
     let admin = Role::builder("admin", "Admin")
