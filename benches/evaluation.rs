@@ -2,6 +2,9 @@
 //! same criterion groups so that ratios come from one run.
 //!
 //! `cargo bench --bench evaluation -- --warm-up-time 1 --measurement-time 3`
+//!
+//! `mixed_stream` is a stream of requests whose action is data, against a
+//! hand-written host on the same stream, for members in 2 and 64 teams.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -565,5 +568,265 @@ fn presets(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, evaluation, presets);
+/// A request as a host holds it when the action is data (a route table, a
+/// middleware that maps endpoints to actions): the action is known only at
+/// run time.
+enum Request<'a> {
+    /// `can(actor, action, resource)`.
+    Check(Action, Resource<'a>),
+    /// A list endpoint: the filter for the action, applied to one row.
+    List(Action, &'a Conversation),
+}
+
+/// The same requests as the hand-written host holds them: its route table
+/// maps each endpoint to a bit, a role table or a conversation rule.
+enum PlainRequest<'a> {
+    Feature(u64),
+    Invite(usize),
+    View(&'a Conversation),
+    Reply(&'a Conversation),
+    Reassign(&'a Conversation, Assignment, &'a [u64]),
+    List(&'a Conversation),
+}
+
+/// A hand-written member for the mixed stream: a mask, scope flags as
+/// booleans, a row of the role table (which roles it may invite to), and
+/// teams sorted for a binary search.
+struct PlainMixed {
+    org: u64,
+    id: u64,
+    enabled: bool,
+    mask: u64,
+    view: [bool; 4],
+    manage: [bool; 4],
+    may_invite: [bool; 5],
+    teams: Vec<u64>,
+}
+
+const CONVERSATION_VIEW: u64 = 1;
+
+/// Organization-wide, unassigned, my teams, assigned to me.
+fn scope_flags(s: purview::ConversationScope) -> [bool; 4] {
+    use purview::ConversationScope as S;
+    [
+        s.contains(S::ORGANIZATION),
+        s.contains(S::UNASSIGNED),
+        s.contains(S::MY_TEAMS),
+        s.contains(S::ASSIGNED_TO_ME),
+    ]
+}
+
+impl PlainMixed {
+    #[inline]
+    fn in_team(&self, team: u64) -> bool {
+        self.teams.binary_search(&team).is_ok()
+    }
+
+    #[inline]
+    fn in_scope(&self, c: &Conversation, s: [bool; 4]) -> bool {
+        if s[0] {
+            return true;
+        }
+        match c.assignment {
+            Assignment::Unassigned => s[1],
+            Assignment::Team { team } => s[2] && self.in_team(team.0),
+            Assignment::TeamMember { team, member } => {
+                (s[2] && self.in_team(team.0)) || (s[3] && member.0 == self.id)
+            }
+            Assignment::Member { member } => s[3] && member.0 == self.id,
+        }
+    }
+
+    #[inline]
+    fn gate(&self, org: u64, bit: u64) -> bool {
+        self.org == org && self.enabled && self.mask & bit == bit
+    }
+}
+
+#[inline(never)]
+fn plain_mixed(a: &PlainMixed, r: &PlainRequest<'_>) -> bool {
+    match *r {
+        PlainRequest::Feature(bit) => a.gate(1, bit),
+        PlainRequest::Invite(role) => a.gate(1, 1 << 15) && a.may_invite[role],
+        PlainRequest::View(c) | PlainRequest::List(c) => {
+            a.gate(c.org.0, CONVERSATION_VIEW) && a.in_scope(c, a.view)
+        }
+        PlainRequest::Reply(c) => a.gate(c.org.0, 1 << 1) && a.in_scope(c, a.manage),
+        PlainRequest::Reassign(c, to, to_teams) => {
+            if !(a.gate(c.org.0, 1 << 4) && a.in_scope(c, a.manage)) {
+                return false;
+            }
+            if let Assignment::TeamMember { team, .. } = to {
+                if !to_teams.contains(&team.0) {
+                    return false;
+                }
+            }
+            let m = a.manage;
+            if m[0] {
+                return true;
+            }
+            match to {
+                Assignment::Unassigned => m[1],
+                Assignment::Team { team } => m[2] && a.in_team(team.0),
+                Assignment::TeamMember { team, member } => {
+                    (m[2] && a.in_team(team.0)) || (m[3] && member.0 == a.id)
+                }
+                Assignment::Member { member } => {
+                    (m[3] && member.0 == a.id) || (m[2] && to_teams.iter().any(|t| a.in_team(*t)))
+                }
+            }
+        }
+    }
+}
+
+#[inline(never)]
+fn checked_request(actor: &Actor, r: &Request<'_>) -> bool {
+    match r {
+        Request::Check(action, resource) => can(actor, *action, resource).is_allowed(),
+        Request::List(action, c) => ConversationFilter::for_action(actor, *action).matches(c),
+    }
+}
+
+/// A mixed stream of requests whose action is data, against the
+/// hand-written host on the same stream, for members in 2 and in 64 teams
+/// (their conversations' teams among them): the cost must not grow with
+/// the teams.
+fn mixed(c: &mut Criterion) {
+    let catalog = preset::helpdesk();
+    let roles: Vec<&purview::Role> = catalog.roles().collect();
+    let features = [
+        Action::EditQuickReplies,
+        Action::ViewAnalytics,
+        Action::CreateTeam,
+        Action::EditAutoAssignment,
+        Action::ViewMembers,
+        Action::ManageInvitations,
+        Action::EditOrganization,
+        Action::ListConversations,
+    ];
+    let to_teams = [TeamId(1)];
+    let to_teams_raw = [1u64];
+    let targets = [
+        Assignment::Unassigned,
+        Assignment::Team { team: TeamId(1) },
+        Assignment::TeamMember {
+            team: TeamId(1),
+            member: MemberId(3),
+        },
+        Assignment::Member {
+            member: MemberId(4),
+        },
+    ];
+    let convs = conversations(64);
+    let mut g = c.benchmark_group("mixed_stream");
+    for teams in [2u64, 64] {
+        // Teams 1, 3, 5, …: half of the conversations' teams are the member's.
+        let team_ids: Vec<TeamId> = (0..teams).map(|t| TeamId(2 * t + 1)).collect();
+        let actors: Vec<Actor> = roles
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Actor::member(OrgId(1), MemberId(i as u64), r, team_ids.iter().copied()))
+            .collect();
+        let plains: Vec<PlainMixed> = roles
+            .iter()
+            .enumerate()
+            .map(|(i, r)| PlainMixed {
+                org: 1,
+                id: i as u64,
+                enabled: true,
+                mask: r.permissions().bits(),
+                view: scope_flags(r.view_scope()),
+                manage: scope_flags(r.manage_scope()),
+                may_invite: std::array::from_fn(|j| {
+                    !roles[j].is_unique() && !roles[j].grants_beyond(r)
+                }),
+                teams: team_ids.iter().map(|t| t.0).collect(),
+            })
+            .collect();
+        let mut requests = Vec::new();
+        let mut plain_requests = Vec::new();
+        for i in 0..256usize {
+            let conv = &convs[(i * 7) % convs.len()];
+            match i % 6 {
+                0 => {
+                    let a = features[(i / 6) % features.len()];
+                    requests.push(Request::Check(a, Resource::Organization(OrgId(1))));
+                    plain_requests.push(PlainRequest::Feature(a.required().bits()));
+                }
+                1 => {
+                    let role = (i / 6) % roles.len();
+                    requests.push(Request::Check(
+                        Action::InviteMembers,
+                        Resource::Invitation {
+                            org: OrgId(1),
+                            role: roles[role],
+                        },
+                    ));
+                    plain_requests.push(PlainRequest::Invite(role));
+                }
+                2 => {
+                    requests.push(Request::Check(
+                        Action::ViewConversation,
+                        Resource::Conversation(conv),
+                    ));
+                    plain_requests.push(PlainRequest::View(conv));
+                }
+                3 => {
+                    requests.push(Request::Check(
+                        Action::ReplyConversation,
+                        Resource::Conversation(conv),
+                    ));
+                    plain_requests.push(PlainRequest::Reply(conv));
+                }
+                4 => {
+                    let to = targets[(i / 6) % 4];
+                    requests.push(Request::Check(
+                        Action::AssignConversation,
+                        Resource::Reassignment {
+                            conversation: conv,
+                            to,
+                            to_member_teams: &to_teams,
+                        },
+                    ));
+                    plain_requests.push(PlainRequest::Reassign(conv, to, &to_teams_raw));
+                }
+                _ => {
+                    requests.push(Request::List(Action::ViewConversation, conv));
+                    plain_requests.push(PlainRequest::List(conv));
+                }
+            }
+        }
+        // Both answer every request alike: the comparison is of equal work.
+        for (a, p) in actors.iter().zip(&plains) {
+            for (r, pr) in requests.iter().zip(&plain_requests) {
+                assert_eq!(checked_request(a, r), plain_mixed(p, pr));
+            }
+        }
+        g.bench_function(format!("purview/teams_{teams}"), |b| {
+            b.iter(|| {
+                let mut n = 0;
+                for a in &actors {
+                    for r in &requests {
+                        n += usize::from(checked_request(black_box(a), black_box(r)));
+                    }
+                }
+                n
+            })
+        });
+        g.bench_function(format!("bitmask/teams_{teams}"), |b| {
+            b.iter(|| {
+                let mut n = 0;
+                for a in &plains {
+                    for r in &plain_requests {
+                        n += usize::from(plain_mixed(black_box(a), black_box(r)));
+                    }
+                }
+                n
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, evaluation, presets, mixed);
 criterion_main!(benches);
