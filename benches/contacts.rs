@@ -69,7 +69,11 @@ fn bench_contacts<S: Store + Clone + 'static>(
             b.iter(|| {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 // Every call changes the contact: gold and silver in turn.
-                let value = if (i / n) % 2 == 0 { "silver" } else { "gold" };
+                let value = if (i / n).is_multiple_of(2) {
+                    "silver"
+                } else {
+                    "gold"
+                };
                 rt.block_on(dir.sync_contact(
                     org,
                     &format!("bulk-{}", i % n + 1),

@@ -118,7 +118,7 @@ fn conversations(n: usize) -> Vec<Conversation> {
             };
             Conversation::new(
                 ConversationId(i),
-                OrgId(1 + (i % 10 == 0) as u64),
+                OrgId(1 + i.is_multiple_of(10) as u64),
                 ContactId(i),
             )
             .assigned(a)

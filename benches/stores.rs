@@ -82,7 +82,7 @@ fn bench_store<S: Store + Clone + 'static>(
                 let started = Instant::now();
                 for _ in 0..iters {
                     let round = flip.fetch_add(1, Ordering::Relaxed);
-                    let role = if round % 2 == 0 {
+                    let role = if round.is_multiple_of(2) {
                         "primary_agent"
                     } else {
                         "agent"
@@ -243,7 +243,7 @@ fn bench_sizes<S: Store + Clone + 'static>(
         let flip = AtomicU64::new(0);
         g.bench_function(format!("change_role/{members}"), |b| {
             b.iter(|| {
-                let role = if flip.fetch_add(1, Ordering::Relaxed) % 2 == 0 {
+                let role = if flip.fetch_add(1, Ordering::Relaxed).is_multiple_of(2) {
                     "primary_agent"
                 } else {
                     "agent"
@@ -267,7 +267,7 @@ fn bench_sizes<S: Store + Clone + 'static>(
             b.iter_custom(|iters| {
                 let mut total = std::time::Duration::ZERO;
                 for _ in 0..iters {
-                    let role = if flip.fetch_add(1, Ordering::Relaxed) % 2 == 0 {
+                    let role = if flip.fetch_add(1, Ordering::Relaxed).is_multiple_of(2) {
                         "primary_agent"
                     } else {
                         "agent"

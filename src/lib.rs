@@ -39,7 +39,7 @@
 //!
 //! | rule | where |
 //! | --- | --- |
-//! | evaluation rules 1–5, in order | `model/eval.rs` ([`can`]), reasons in `model/decision.rs` ([`Reason`]) |
+//! | evaluation, in order | [`can`] in `model/eval.rs`: rules 1–4 (organization, status, applicability, permission bits) in `model/gate.rs`, rule 5 per kind of resource in `model/eval.rs`; reasons in `model/decision.rs` ([`Reason`]) |
 //! | the rule as a list filter | `model/filter.rs` ([`ConversationFilter`]) |
 //! | which actions apply to which resources | `model/action.rs` ([`Action`]) |
 //! | the four presets and their tables | `model/preset/` ([`preset`]), rendered by `model/reference.rs` |

@@ -415,3 +415,22 @@ fn catalog_texts_with_control_characters_or_overlong_are_refused() {
         }]
     ));
 }
+
+#[test]
+fn a_catalog_travels_through_any_serde_format_and_is_checked_on_the_way_in() {
+    for catalog in preset::all() {
+        let value = serde_json::to_value(&catalog).unwrap();
+        assert_eq!(serde_json::from_value::<Catalog>(value).unwrap(), catalog);
+        let text = toml::to_string(&catalog).unwrap();
+        assert_eq!(toml::from_str::<Catalog>(&text).unwrap(), catalog);
+    }
+    // What the loaders refuse, deserialization refuses, naming the problem.
+    let mut value = serde_json::to_value(preset::helpdesk()).unwrap();
+    value["roles"][0]["permissions"] = serde_json::json!(["conversation_view", "fly"]);
+    let err = serde_json::from_value::<Catalog>(value).unwrap_err();
+    assert!(err.to_string().contains("fly"), "{err}");
+    let mut value = serde_json::to_value(preset::helpdesk()).unwrap();
+    value["policy"]["default_role"] = serde_json::json!("nobody");
+    let err = serde_json::from_value::<Catalog>(value).unwrap_err();
+    assert!(err.to_string().contains("nobody"), "{err}");
+}

@@ -1685,7 +1685,7 @@ impl Sim {
     /// and one time in eight an invited member if there is one.
     fn target(&self, actor: usize, i: usize) -> MemberId {
         let len = self.model.ever.len();
-        if len == 1 || i % 8 == 0 {
+        if len == 1 || i.is_multiple_of(8) {
             return self.who(actor);
         }
         let invited: Vec<&MMember> = self
@@ -1715,7 +1715,7 @@ impl Sim {
             .collect();
         if i % 4 == 1 && !invited.is_empty() {
             Some((*invited[i / 4 % invited.len()]).clone())
-        } else if i % 4 != 0 && !open.is_empty() {
+        } else if !i.is_multiple_of(4) && !open.is_empty() {
             Some(open[i % open.len()].clone())
         } else if all.is_empty() {
             None
@@ -1727,7 +1727,7 @@ impl Sim {
     /// Who revokes or reissues an invitation: one time in four its creator,
     /// whose rights differ from others'.
     fn handler(&self, i: usize, inv: &MInvitation) -> MemberId {
-        if i % 4 == 0 {
+        if i.is_multiple_of(4) {
             inv.created_by
         } else {
             self.who(i)

@@ -185,3 +185,45 @@ async fn a_change_log_that_stops_short_is_not_trusted() {
     };
     a_log_that_stops_short_is_not_trusted(connect(&url).await).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_over_the_hosts_own_pool_shares_it_and_is_notified() {
+    let Some(url) = url("a_store_over_the_hosts_own_pool_shares_it_and_is_notified") else {
+        return;
+    };
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::any::AnyPoolOptions::new()
+        .max_connections(2)
+        .connect(&url)
+        .await
+        .unwrap();
+    let store = PostgresStore::from_pool(pool.clone()).await.unwrap();
+    assert_eq!(store.schema_version().await.unwrap(), 7);
+    let mut changes = store.subscribe().await.unwrap();
+    let org = fresh_org();
+    let dir = Directory::new(store);
+    organization(&dir, org, 1).await;
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM purview_members WHERE org_id = $1")
+        .bind(org.0 as i64)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+    // The subscription listens to the pool's database.
+    let version = dir.store().version(org).await.unwrap();
+    loop {
+        let (changed, v) = tokio::time::timeout(std::time::Duration::from_secs(10), changes.next())
+            .await
+            .expect("a notification within 10 s")
+            .unwrap();
+        if changed == org && v == version {
+            break;
+        }
+    }
+    // A pool of another database is refused, naming what it needs.
+    let sqlite = sqlx::any::AnyPoolOptions::new()
+        .connect_lazy("sqlite::memory:")
+        .unwrap();
+    let err = PostgresStore::from_pool(sqlite).await.unwrap_err();
+    assert!(err.to_string().contains("postgres"), "{err}");
+}

@@ -26,8 +26,8 @@ const ROLES: [&str; 5] = ["owner", "primary_admin", "admin", "primary_agent", "a
 fn assignment() -> impl Strategy<Value = Assignment> {
     prop_oneof![
         Just(Assignment::Unassigned),
-        (1u64..4).prop_map(|t| Assignment::Team { team: TeamId(t) }),
-        (1u64..4, 1u64..5).prop_map(|(t, m)| Assignment::TeamMember {
+        (1u64..TEAMS).prop_map(|t| Assignment::Team { team: TeamId(t) }),
+        (1u64..TEAMS, 1u64..5).prop_map(|(t, m)| Assignment::TeamMember {
             team: TeamId(t),
             member: MemberId(m)
         }),
@@ -38,13 +38,33 @@ fn assignment() -> impl Strategy<Value = Assignment> {
 }
 
 fn conversation() -> impl Strategy<Value = Conversation> {
-    (1u64..3, 1u64..4, assignment()).prop_map(|(org, contact, a)| {
-        Conversation::new(ConversationId(1), OrgId(org), ContactId(contact)).assigned(a)
-    })
+    // Some conversations have no contact at hand.
+    (
+        1u64..3,
+        proptest::option::weighted(0.8, 1u64..4),
+        assignment(),
+    )
+        .prop_map(|(org, contact, a)| {
+            match contact {
+                Some(contact) => {
+                    Conversation::new(ConversationId(1), OrgId(org), ContactId(contact))
+                }
+                None => Conversation::without_contact(ConversationId(1), OrgId(org)),
+            }
+            .assigned(a)
+        })
 }
 
+/// Team ids drawn from `1..TEAMS`; a member is in up to 15 of them, so
+/// that both the scan over a handful of teams and the binary search beyond
+/// are checked.
+const TEAMS: u64 = 14;
+
 fn teams() -> impl Strategy<Value = Vec<TeamId>> {
-    proptest::collection::vec((1u64..4).prop_map(TeamId), 0..3)
+    prop_oneof![
+        proptest::collection::vec((1u64..TEAMS).prop_map(TeamId), 0..3),
+        proptest::collection::vec((1u64..TEAMS).prop_map(TeamId), 9..16),
+    ]
 }
 
 fn member() -> impl Strategy<Value = (usize, u64, u64, Vec<TeamId>, bool)> {
@@ -77,7 +97,7 @@ fn build_member((role, org, id, teams, active): (usize, u64, u64, Vec<TeamId>, b
 fn actor() -> impl Strategy<Value = Actor> {
     prop_oneof![
         8 => member().prop_map(build_member),
-        1 => (1u64..3, 1u64..4).prop_map(|(org, id)| Actor::contact(OrgId(org), ContactId(id), Attributes::new())),
+        1 => (1u64..3, prop_oneof![4 => 1u64..4, 1 => Just(ContactId::NONE.0)]).prop_map(|(org, id)| Actor::contact(OrgId(org), ContactId(id), Attributes::new())),
         1 => (1u64..3, 0u64..u64::MAX).prop_map(|(org, bits)| {
             Actor::api_key(OrgId(org), ApiKeyId(1), BotId(1), Permissions::from_bits_truncate(bits))
         }),
@@ -289,4 +309,43 @@ proptest! {
         let decision = can(&actor, action, &resource);
         prop_assert_eq!(decision.is_allowed(), expected, "{} by {} on {:?}: {}", action, ROLES[role], resource.kind(), decision);
     }
+}
+
+#[test]
+fn a_contact_sees_its_own_conversations_and_never_one_without_a_contact() {
+    let contact = Actor::contact(OrgId(1), ContactId(3), Attributes::new());
+    let own = Conversation::new(ConversationId(1), OrgId(1), ContactId(3));
+    let other = Conversation::new(ConversationId(2), OrgId(1), ContactId(4));
+    let none = Conversation::without_contact(ConversationId(3), OrgId(1));
+    let view = |c: &Conversation| {
+        can(
+            &contact,
+            Action::ViewConversation,
+            &Resource::Conversation(c),
+        )
+    };
+    assert!(view(&own).is_allowed());
+    assert_eq!(
+        view(&other).reason(),
+        Some(purview::Reason::NotOwnConversation)
+    );
+    assert_eq!(
+        view(&none).reason(),
+        Some(purview::Reason::NotOwnConversation)
+    );
+    let filter = ConversationFilter::view(&contact);
+    assert!(filter.matches(&own) && !filter.matches(&other) && !filter.matches(&none));
+    // The id that stands for no contact is nobody's: it sees nothing.
+    let nobody = Actor::contact(OrgId(1), ContactId::NONE, Attributes::new());
+    let filter = ConversationFilter::view(&nobody);
+    assert!(!filter.matches(&none) && !filter.matches(&own));
+    assert_eq!(
+        can(
+            &nobody,
+            Action::ViewConversation,
+            &Resource::Conversation(&none)
+        )
+        .reason(),
+        Some(purview::Reason::NotOwnConversation)
+    );
 }

@@ -101,3 +101,45 @@ async fn a_driver_failure_keeps_the_drivers_error_as_its_source() {
         Ok(_) => panic!("a database in a missing directory opened"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_over_the_hosts_own_pool_shares_it() {
+    use purview::Store;
+    sqlx::any::install_default_drivers();
+    let path = db_path("from_pool");
+    let pool = sqlx::any::AnyPoolOptions::new()
+        .max_connections(3)
+        .connect(&format!("sqlite://{}?mode=rwc", path.display()))
+        .await
+        .unwrap();
+    let store = SqliteStore::from_pool(pool.clone()).await.unwrap();
+    assert_eq!(store.journal_mode().await.unwrap(), "wal");
+    assert_eq!(store.schema_version().await.unwrap(), 7);
+    let org = fresh_org();
+    let dir = purview::Directory::new(store);
+    organization(&dir, org, 1).await;
+    // The host's pool sees the store's tables, and the data is the file's.
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM purview_members WHERE org_id = ?")
+        .bind(org.0 as i64)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+    let again = SqliteStore::open(&path).await.unwrap();
+    assert_eq!(
+        again.version(org).await.unwrap(),
+        dir.store().version(org).await.unwrap()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pool_of_another_database_is_refused() {
+    sqlx::any::install_default_drivers();
+    // A lazy pool: its URL is all that is looked at, nothing is connected.
+    let pool = sqlx::any::AnyPoolOptions::new()
+        .connect_lazy("postgres://nobody@127.0.0.1:1/none")
+        .unwrap();
+    let err = SqliteStore::from_pool(pool).await.unwrap_err();
+    assert!(matches!(err, purview::StoreError::Backend(_)), "{err:?}");
+    assert!(err.to_string().contains("sqlite"), "{err}");
+}

@@ -267,12 +267,7 @@ impl MemberActor {
     #[inline]
     #[must_use]
     pub fn in_team(&self, team: TeamId) -> bool {
-        // A member is in a handful of teams: a scan beats a search there.
-        if self.teams.len() <= 8 {
-            self.teams.contains(&team)
-        } else {
-            self.teams.binary_search(&team).is_ok()
-        }
+        crate::model::team::sorted_contains(&self.teams, team)
     }
 
     /// Whether the member was granted the bot.

@@ -138,7 +138,8 @@ pub struct Conversation {
     pub id: ConversationId,
     /// The organization it belongs to.
     pub org: OrgId,
-    /// The contact it is with.
+    /// The contact it is with ([`ContactId::NONE`] when the host has none
+    /// at hand).
     pub contact: ContactId,
     /// Who it is assigned to.
     pub assignment: Assignment,
@@ -157,6 +158,24 @@ impl Conversation {
             assignment: Assignment::Unassigned,
             status: ConversationStatus::Open,
         }
+    }
+
+    /// An open, unassigned conversation whose contact the host does not
+    /// have at hand: its contact is [`ContactId::NONE`]. Members decide on
+    /// it as on any other; no contact sees it as their own.
+    ///
+    /// ```
+    /// use purview::{can, preset, Action, Actor, Attributes, ContactId, Conversation};
+    /// use purview::{ConversationId, MemberId, OrgId, Resource};
+    /// let c = Conversation::without_contact(ConversationId(1), OrgId(1));
+    /// let owner = Actor::member(OrgId(1), MemberId(1), preset::helpdesk().role("owner").unwrap(), []);
+    /// assert!(can(&owner, Action::ViewConversation, &Resource::Conversation(&c)).is_allowed());
+    /// let nobody = Actor::contact(OrgId(1), ContactId::NONE, Attributes::new());
+    /// assert!(!can(&nobody, Action::ViewConversation, &Resource::Conversation(&c)).is_allowed());
+    /// ```
+    #[must_use]
+    pub fn without_contact(id: ConversationId, org: OrgId) -> Self {
+        Conversation::new(id, org, ContactId::NONE)
     }
 
     /// The same conversation with another assignment.

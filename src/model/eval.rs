@@ -6,8 +6,10 @@ use crate::model::contact::Audience;
 use crate::model::conversation::{Assignment, Conversation};
 use crate::model::decision::{Decision, Placement, Reason, TargetProblem};
 use crate::model::filter::{contact_scope, member_scope};
-use crate::model::id::{OrgId, TeamId};
+use crate::model::gate::{contact_gate, frame, holds, member_gate};
+use crate::model::id::{BotId, KnowledgeBaseId, TeamId};
 use crate::model::resource::{Resource, ResourceKind};
+use crate::model::role::Role;
 use crate::model::scope::ConversationScope;
 
 /// May `actor` take `action` on `resource`?
@@ -51,35 +53,14 @@ pub fn can(actor: &Actor, action: Action, resource: &Resource<'_>) -> Decision {
     }
 }
 
-/// Rules 1 to 3, the same for every kind of actor.
-#[inline]
-fn common(org: OrgId, enabled: bool, action: Action, resource: &Resource<'_>) -> Option<Reason> {
-    // 1. Organization isolation, before anything else is looked at.
-    if resource.org() != Some(org) {
-        return Some(Reason::OtherOrganization);
-    }
-    // 2. Actor status.
-    if !enabled {
-        return Some(Reason::ActorDisabled);
-    }
-    // 3. The action applies to this kind of resource.
-    let kind = resource.kind();
-    if !action.applies_to(kind) {
-        return Some(Reason::NotApplicable {
-            action,
-            resource: kind,
-        });
-    }
-    None
-}
-
+/// A member: one arm per kind of resource, each with the kind known, so
+/// that rules 1 to 4 ([`member_gate`]) reduce to a few comparisons and
+/// rule 5 is the kind's own.
 #[inline(always)]
 fn member(m: &MemberActor, action: Action, resource: &Resource<'_>) -> Decision {
-    // The two kinds asked about most take a path where the kind is known, so
-    // rules 1 to 4 reduce to a few comparisons; the rest take the general path.
+    let gate = |org, kind| member_gate(m, action, org, kind);
     match *resource {
-        Resource::Conversation(c) => match gate(m, action, Some(c.org), ResourceKind::Conversation)
-        {
+        Resource::Conversation(c) => match gate(Some(c.org), ResourceKind::Conversation) {
             Some(reason) => Decision::Denied(reason),
             None => conversation_scope(m, action, c),
         },
@@ -87,146 +68,88 @@ fn member(m: &MemberActor, action: Action, resource: &Resource<'_>) -> Decision 
             conversation,
             to,
             to_member_teams,
-        } => match gate(
-            m,
-            action,
-            Some(conversation.org),
-            ResourceKind::Reassignment,
-        ) {
+        } => match gate(Some(conversation.org), ResourceKind::Reassignment) {
             Some(reason) => Decision::Denied(reason),
             None => {
                 let source = conversation_scope(m, action, conversation);
                 if !source.is_allowed() {
                     return source;
                 }
-                match assignment_target(m, to, to_member_teams) {
-                    Ok(()) => Decision::Allowed,
-                    Err(reason) => Decision::Denied(reason),
-                }
+                decided(assignment_target(m, to, to_member_teams).err())
             }
         },
-        Resource::Organization(org) => match gate(m, action, Some(org), ResourceKind::Organization)
-        {
-            Some(reason) => Decision::Denied(reason),
-            None => Decision::Allowed,
-        },
-        Resource::AiChat { org, owner, .. } => {
-            match gate(m, action, Some(org), ResourceKind::AiChat) {
-                Some(reason) => Decision::Denied(reason),
-                None if owner == m.id() => Decision::Allowed,
-                None => Decision::Denied(Reason::NotChatOwner),
-            }
+        Resource::Organization(org) => decided(gate(Some(org), ResourceKind::Organization)),
+        Resource::Contact { org, .. } => decided(gate(Some(org), ResourceKind::Contact)),
+        Resource::AiChat { org, owner, .. } => decided(
+            gate(Some(org), ResourceKind::AiChat)
+                .or_else(|| (owner != m.id()).then_some(Reason::NotChatOwner)),
+        ),
+        Resource::KnowledgeBase(kb) => decided(
+            gate(Some(kb.org), ResourceKind::KnowledgeBase)
+                .or_else(|| knowledge_reference(m, kb.id)),
+        ),
+        Resource::Document { knowledge_base, .. } => decided(
+            gate(resource.org(), ResourceKind::Document)
+                .or_else(|| knowledge_reference(m, knowledge_base.id)),
+        ),
+        Resource::Invitation { org, role } => {
+            decided(gate(Some(org), ResourceKind::Invitation).or_else(|| invitation_role(m, role)))
         }
-        Resource::KnowledgeBase(kb) => {
-            match gate(m, action, Some(kb.org), ResourceKind::KnowledgeBase) {
-                Some(reason) => Decision::Denied(reason),
-                None => knowledge_reference(m, kb.id),
-            }
+        Resource::Team { org, team } => {
+            decided(gate(Some(org), ResourceKind::Team).or_else(|| {
+                (m.own_teams_only() && !m.in_team(team)).then_some(Reason::TeamNotJoined)
+            }))
         }
-        Resource::Document { knowledge_base, .. } => {
-            match gate(m, action, resource.org(), ResourceKind::Document) {
-                Some(reason) => Decision::Denied(reason),
-                None => knowledge_reference(m, knowledge_base.id),
-            }
+        Resource::Member { org, member } => {
+            decided(gate(Some(org), ResourceKind::Member).or_else(|| {
+                let own_account =
+                    matches!(action, Action::EditOwnProfile | Action::ChangeOwnPassword);
+                (own_account && member != m.id()).then_some(Reason::NotSelf)
+            }))
         }
-        _ => match gate(m, action, resource.org(), resource.kind()) {
-            Some(reason) => Decision::Denied(reason),
-            None => member_resource(m, action, resource),
-        },
+        Resource::Bot { org, bot } => {
+            decided(gate(Some(org), ResourceKind::Bot).or_else(|| bot_grant(m, action, bot)))
+        }
+    }
+}
+
+/// The decision of a rule that either passes or names its reason.
+#[inline(always)]
+fn decided(denied: Option<Reason>) -> Decision {
+    match denied {
+        Some(reason) => Decision::Denied(reason),
+        None => Decision::Allowed,
     }
 }
 
 /// Rule 5 for knowledge: the role references the knowledge base.
 #[inline(always)]
-fn knowledge_reference(m: &MemberActor, kb: crate::model::id::KnowledgeBaseId) -> Decision {
-    if m.role().knowledge().includes(kb) {
-        Decision::Allowed
-    } else {
-        Decision::Denied(Reason::KnowledgeBaseNotReferenced)
-    }
+fn knowledge_reference(m: &MemberActor, kb: KnowledgeBaseId) -> Option<Reason> {
+    (!m.role().knowledge().includes(kb)).then_some(Reason::KnowledgeBaseNotReferenced)
 }
 
-/// Rules 1 to 4 for a member.
+/// Rule 5 for invitations: nobody invites to the unique role, or to a role
+/// that grants beyond their own.
 #[inline(always)]
-fn gate(m: &MemberActor, action: Action, org: Option<OrgId>, kind: ResourceKind) -> Option<Reason> {
-    // 1. Organization isolation, before anything else is looked at.
-    if org != Some(m.org()) {
-        return Some(Reason::OtherOrganization);
+fn invitation_role(m: &MemberActor, role: &Role) -> Option<Reason> {
+    if role.is_unique() {
+        Some(Reason::UniqueRole)
+    } else {
+        role.grants_beyond(m.role())
+            .then_some(Reason::RoleExceedsOwn)
     }
-    // 2. Actor status.
-    if !m.is_enabled() {
-        return Some(Reason::ActorDisabled);
-    }
-    // 3. The action applies to this kind of resource.
-    if !action.applies_to(kind) {
-        return Some(Reason::NotApplicable {
-            action,
-            resource: kind,
-        });
-    }
-    // 4. Permission bits.
-    let missing = action.required().difference(m.permissions());
-    if !missing.is_empty() {
-        return Some(Reason::MissingPermission { missing });
-    }
-    None
 }
 
-/// Rule 5 for the resources other than the organization, contacts and conversations.
-#[inline(never)]
-fn member_resource(m: &MemberActor, action: Action, resource: &Resource<'_>) -> Decision {
-    let denied = match *resource {
-        Resource::Reassignment {
-            conversation,
-            to,
-            to_member_teams,
-        } => {
-            let source = conversation_scope(m, action, conversation);
-            if !source.is_allowed() {
-                return source;
-            }
-            assignment_target(m, to, to_member_teams).err()
-        }
-        Resource::Team { team, .. } => {
-            (m.own_teams_only() && !m.in_team(team)).then_some(Reason::TeamNotJoined)
-        }
-        Resource::Bot { bot, .. } => {
-            if m.own_bots_only() && !m.has_bot(bot) {
-                Some(Reason::BotNotGranted)
-            } else {
-                m.bot_level(bot).and_then(|level| {
-                    let missing = action.required().difference(level);
-                    (!missing.is_empty()).then_some(Reason::BeyondBotLevel { missing })
-                })
-            }
-        }
-        Resource::KnowledgeBase(kb) => {
-            (!m.role().knowledge().includes(kb.id)).then_some(Reason::KnowledgeBaseNotReferenced)
-        }
-        Resource::Document { knowledge_base, .. } => {
-            (!m.role().knowledge().includes(knowledge_base.id))
-                .then_some(Reason::KnowledgeBaseNotReferenced)
-        }
-        Resource::AiChat { owner, .. } => (owner != m.id()).then_some(Reason::NotChatOwner),
-        Resource::Member { member, .. } => {
-            let own_account = matches!(action, Action::EditOwnProfile | Action::ChangeOwnPassword);
-            (own_account && member != m.id()).then_some(Reason::NotSelf)
-        }
-        Resource::Invitation { role, .. } => {
-            if role.is_unique() {
-                Some(Reason::UniqueRole)
-            } else {
-                role.grants_beyond(m.role())
-                    .then_some(Reason::RoleExceedsOwn)
-            }
-        }
-        Resource::Conversation(c) => return conversation_scope(m, action, c),
-        Resource::Organization(_) | Resource::Contact { .. } => None,
-    };
-    match denied {
-        Some(reason) => Decision::Denied(reason),
-        None => Decision::Allowed,
+/// Rule 5 for bots: the bot reach, then the grant's permission level.
+#[inline]
+fn bot_grant(m: &MemberActor, action: Action, bot: BotId) -> Option<Reason> {
+    if m.own_bots_only() && !m.has_bot(bot) {
+        return Some(Reason::BotNotGranted);
     }
+    m.bot_level(bot).and_then(|level| {
+        let missing = action.required().difference(level);
+        (!missing.is_empty()).then_some(Reason::BeyondBotLevel { missing })
+    })
 }
 
 /// Rule 5 for conversations: the same filter hosts use for lists.
@@ -339,30 +262,6 @@ fn contact(c: &ContactActor, action: Action, resource: &Resource<'_>) -> Decisio
     }
 }
 
-/// Rules 1 to 4 for a contact: contacts hold no role, only the actions open
-/// to contacts.
-#[inline(always)]
-fn contact_gate(
-    c: &ContactActor,
-    action: Action,
-    org: Option<OrgId>,
-    kind: ResourceKind,
-) -> Option<Reason> {
-    if org != Some(c.org) {
-        return Some(Reason::OtherOrganization);
-    }
-    if !action.applies_to(kind) {
-        return Some(Reason::NotApplicable {
-            action,
-            resource: kind,
-        });
-    }
-    if !action.open_to_contacts() {
-        return Some(Reason::RequiresMember);
-    }
-    None
-}
-
 /// A knowledge base or entry admits a contact only through an audience.
 #[inline(always)]
 fn admitted(c: &ContactActor, audience: Option<&Audience>) -> bool {
@@ -395,14 +294,14 @@ fn contact_other(c: &ContactActor, action: Action, resource: &Resource<'_>) -> D
     }
 }
 
+/// An API key: rules 1 to 4 as for a member (a key is never disabled),
+/// then rule 5: the key's one bot.
 #[inline(never)]
 fn api_key(k: &ApiKeyActor, action: Action, resource: &Resource<'_>) -> Decision {
-    if let Some(reason) = common(k.org, true, action, resource) {
+    if let Some(reason) = frame(k.org, true, action, resource.org(), resource.kind())
+        .or_else(|| holds(action, k.permissions))
+    {
         return Decision::Denied(reason);
-    }
-    let missing = action.required().difference(k.permissions);
-    if !missing.is_empty() {
-        return Decision::Denied(Reason::MissingPermission { missing });
     }
     match *resource {
         Resource::Bot { bot, .. } if bot == k.bot => Decision::Allowed,

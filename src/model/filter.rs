@@ -7,8 +7,11 @@
 use crate::model::action::{Action, ScopeUse};
 use crate::model::actor::{Actor, ContactActor, MemberActor};
 use crate::model::conversation::{Assignment, Conversation};
+use crate::model::gate::{contact_gate, member_gate};
 use crate::model::id::{ContactId, MemberId, OrgId, TeamId};
+use crate::model::resource::ResourceKind;
 use crate::model::scope::ConversationScope;
+use crate::model::team::sorted_contains;
 
 /// Which conversations an actor may see (or handle), as a value a host can
 /// apply to a list ([`ConversationFilter::matches`]) or translate into a
@@ -55,7 +58,10 @@ pub enum ConversationFilter<'a> {
         org: OrgId,
         /// Conversations assigned to nobody.
         unassigned: bool,
-        /// Conversations whose assigned team (with or without a member) is one of these.
+        /// Conversations whose assigned team (with or without a member) is
+        /// one of these, sorted ascending (as [`ConversationFilter::for_action`]
+        /// builds it: the search is binary beyond a handful of teams; an
+        /// unsorted list can miss a conversation, never match one it lacks).
         teams: &'a [TeamId],
         /// Conversations assigned to this member (with or without a team).
         assignee: Option<MemberId>,
@@ -76,15 +82,19 @@ impl<'a> ConversationFilter<'a> {
         let Some(scope_use) = action.scope_use() else {
             return ConversationFilter::Nothing;
         };
+        // Rules 2 to 4 as `can` applies them, with rule 1 passed here (the
+        // actor's own organization) and kept for each conversation.
+        let kind = ResourceKind::Conversation;
         match actor {
-            Actor::Member(m) => {
-                if !m.is_enabled() || !m.permissions().contains(action.required()) {
-                    return ConversationFilter::Nothing;
-                }
-                member_scope(m, scope_use)
-            }
-            Actor::Contact(c) if action.open_to_contacts() => contact_scope(c),
-            Actor::Contact(_) | Actor::ApiKey(_) => ConversationFilter::Nothing,
+            Actor::Member(m) => match member_gate(m, action, Some(m.org()), kind) {
+                Some(_) => ConversationFilter::Nothing,
+                None => member_scope(m, scope_use),
+            },
+            Actor::Contact(c) => match contact_gate(c, action, Some(c.org), kind) {
+                Some(_) => ConversationFilter::Nothing,
+                None => contact_scope(c),
+            },
+            Actor::ApiKey(_) => ConversationFilter::Nothing,
         }
     }
 
@@ -114,9 +124,9 @@ impl<'a> ConversationFilter<'a> {
                 }
                 let by_assignment = match c.assignment {
                     Assignment::Unassigned => unassigned,
-                    Assignment::Team { team } => teams.contains(&team),
+                    Assignment::Team { team } => sorted_contains(teams, team),
                     Assignment::TeamMember { team, member } => {
-                        teams.contains(&team) || assignee == Some(member)
+                        sorted_contains(teams, team) || assignee == Some(member)
                     }
                     Assignment::Member { member } => assignee == Some(member),
                 };
@@ -152,8 +162,12 @@ pub(crate) fn member_scope(m: &MemberActor, scope_use: ScopeUse) -> Conversation
     }
 }
 
-/// A contact sees only its own conversations.
+/// A contact sees only its own conversations; [`ContactId::NONE`] stands
+/// for no contact, and is nobody's.
 pub(crate) fn contact_scope(c: &ContactActor) -> ConversationFilter<'_> {
+    if c.id == ContactId::NONE {
+        return ConversationFilter::Nothing;
+    }
     ConversationFilter::AnyOf {
         org: c.org,
         unassigned: false,

@@ -62,6 +62,14 @@ id_type!(
     ContactId,
     "contact:"
 );
+impl ContactId {
+    /// No contact: the contact of a conversation whose contact the host
+    /// does not have at hand ([`Conversation::without_contact`](crate::Conversation::without_contact)).
+    /// Reserved: a contact actor with this id sees no conversation, so a
+    /// conversation without a contact is never a contact's own.
+    pub const NONE: ContactId = ContactId(u64::MAX);
+}
+
 id_type!(
     /// A conversation with a contact.
     ConversationId,

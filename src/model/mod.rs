@@ -15,7 +15,8 @@
 //! | `contact.rs`, `conversation.rs`, `knowledge.rs`, `team.rs` | the objects |
 //! | `actor.rs`, `action.rs`, `resource.rs` | the three arguments of `can` |
 //! | `decision.rs` | [`Decision`](crate::Decision) and [`Reason`](crate::Reason) |
-//! | `eval.rs` | `can` itself: rules 1–5 of the evaluation |
+//! | `gate.rs` | rules 1–4 of the evaluation, each once |
+//! | `eval.rs` | `can` itself: the rules in order, rule 5 per kind of resource |
 //! | `filter.rs` | the conversation rule as a list filter |
 
 pub(crate) mod action;
@@ -26,6 +27,7 @@ pub(crate) mod conversation;
 pub(crate) mod decision;
 pub(crate) mod eval;
 pub(crate) mod filter;
+pub(crate) mod gate;
 pub(crate) mod id;
 pub(crate) mod knowledge;
 pub(crate) mod matrix;

@@ -18,3 +18,15 @@ pub struct Team {
     /// Display name, unique in the organization.
     pub name: String,
 }
+
+/// Whether a list of teams sorted ascending holds `team`: a scan over a
+/// handful (faster there), a binary search beyond, so that the cost stays
+/// flat in the number of teams.
+#[inline(always)]
+pub(crate) fn sorted_contains(teams: &[TeamId], team: TeamId) -> bool {
+    if teams.len() <= 8 {
+        teams.contains(&team)
+    } else {
+        teams.binary_search(&team).is_ok()
+    }
+}

@@ -19,7 +19,7 @@ pub struct Committed {
 }
 
 /// One change to an organization's state. A store applies a list of them
-/// atomically, with [`OrgState::apply`] as their meaning.
+/// atomically, with [`OrgState::apply`](crate::OrgState::apply) as their meaning.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Change {

@@ -141,6 +141,33 @@ impl PostgresStore {
         })
     }
 
+    /// A store over a pool the host already has, shared with the host's
+    /// own queries and with the host's settings (size, timeouts, TLS): the
+    /// pool must connect to PostgreSQL (`postgres:` or `postgresql:` URL).
+    /// Creates or migrates the schema; [`PostgresStore::subscribe`] listens
+    /// on a connection of its own to the pool's database.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Backend`] when the pool is not a PostgreSQL pool or
+    /// the schema cannot be migrated.
+    pub async fn from_pool(pool: sqlx::AnyPool) -> Result<PostgresStore, StoreError> {
+        let url = pool.connect_options().database_url.to_string();
+        let scheme = pool.connect_options().database_url.scheme().to_owned();
+        if scheme != "postgres" && scheme != "postgresql" {
+            return Err(StoreError::Backend(
+                format!("a PostgreSQL store needs a postgres: pool, not {scheme}:").into(),
+            ));
+        }
+        let core = SqlCore::new(pool, Dialect::Postgres);
+        core.migrate().await?;
+        Ok(PostgresStore {
+            core,
+            shown: shown(&url),
+            url,
+        })
+    }
+
     /// Subscribes to every commit of every organization in this database.
     ///
     /// # Errors

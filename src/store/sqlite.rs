@@ -67,6 +67,35 @@ impl SqliteStore {
         Ok(SqliteStore { core })
     }
 
+    /// A store over a pool the host already has, with the host's own
+    /// settings (size, timeouts, connection hooks): the pool must open a
+    /// SQLite database (`sqlite:` URL). Sets the file's journal to WAL (it
+    /// stays so) and creates or migrates the schema. Concurrent writers
+    /// wait on SQLite's write lock only as long as each connection's
+    /// `busy_timeout` allows: [`SqliteStore::open`] sets 10 s; a host's
+    /// pool should set its own in `after_connect`.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Backend`] when the pool is not a SQLite pool, or its
+    /// database cannot be migrated or holds a schema newer than this
+    /// crate's.
+    pub async fn from_pool(pool: sqlx::AnyPool) -> Result<SqliteStore, StoreError> {
+        let scheme = pool.connect_options().database_url.scheme().to_owned();
+        if scheme != "sqlite" {
+            return Err(StoreError::Backend(
+                format!("a SQLite store needs a sqlite: pool, not {scheme}:").into(),
+            ));
+        }
+        sqlx::query("PRAGMA journal_mode = WAL")
+            .execute(&pool)
+            .await
+            .map_err(from_sqlx)?;
+        let core = SqlCore::new(pool, Dialect::Sqlite);
+        core.migrate().await?;
+        Ok(SqliteStore { core })
+    }
+
     /// The SQLite journal mode in effect (`wal`).
     ///
     /// # Errors

@@ -260,7 +260,7 @@ pub(super) async fn replicas_race<S: Store + Clone>(store: &S, org: OrgId) -> Re
         })?;
     }
     // Every Agent ends where its last round put it.
-    let last = if (ROUNDS - 1) % 2 == 0 {
+    let last = if (ROUNDS - 1).is_multiple_of(2) {
         "primary_agent"
     } else {
         "agent"

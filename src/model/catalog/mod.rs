@@ -3,12 +3,13 @@
 
 use crate::model::id::KnowledgeBaseId;
 use crate::model::matrix::Matrix;
-use crate::model::permission::Permissions;
 use crate::model::role::{Role, RoleKey};
-use crate::model::scope::{ConversationScope, KnowledgeRefs, Reach};
+use crate::model::scope::KnowledgeRefs;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use std::fmt;
+
+mod file;
 
 /// The rules a catalog asks the directory to keep, beyond roles themselves
 /// (named for the directory: these are not access policies, which the
@@ -482,6 +483,24 @@ impl Catalog {
         self.roles.get(key)
     }
 
+    /// The role whose display name is `name`, compared case-insensitively
+    /// (as a host's data names it: "Primary Agent"); the first in catalog
+    /// order when several share a name.
+    ///
+    /// ```
+    /// let helpdesk = purview::preset::helpdesk();
+    /// let role = helpdesk.role_named("primary agent").unwrap();
+    /// assert_eq!(role.key().as_str(), "primary_agent");
+    /// assert!(helpdesk.role_named("nobody").is_none());
+    /// ```
+    #[must_use]
+    pub fn role_named(&self, name: &str) -> Option<&Role> {
+        let wanted = name.trim().to_lowercase();
+        self.roles
+            .values()
+            .find(|r| r.name().to_lowercase() == wanted)
+    }
+
     /// The roles, in catalog order.
     pub fn roles(&self) -> impl ExactSizeIterator<Item = &Role> {
         self.roles.values()
@@ -508,169 +527,5 @@ impl Catalog {
     /// The matrix the catalog was given, if any (what stores persist).
     pub(crate) fn stored_matrix(&self) -> Option<&Matrix> {
         self.matrix.as_ref()
-    }
-
-    /// Reads a catalog from JSON.
-    ///
-    /// # Errors
-    ///
-    /// [`CatalogError`] with every problem found: syntax, unknown permission
-    /// or scope names (each named), blank or duplicate keys, several unique
-    /// roles, an empty catalog, references to roles or knowledge bases that do
-    /// not exist, the unique role named as its own successor.
-    pub fn from_json(text: &str) -> Result<Catalog, CatalogError> {
-        let file: CatalogFile = serde_json::from_str(text).map_err(|e| CatalogError {
-            problems: vec![CatalogProblem::Syntax(e.to_string())],
-        })?;
-        file.into_catalog()
-    }
-
-    /// Reads a catalog from TOML.
-    ///
-    /// # Errors
-    ///
-    /// As [`Catalog::from_json`].
-    pub fn from_toml(text: &str) -> Result<Catalog, CatalogError> {
-        let file: CatalogFile = toml::from_str(text).map_err(|e| CatalogError {
-            problems: vec![CatalogProblem::Syntax(e.to_string())],
-        })?;
-        file.into_catalog()
-    }
-
-    /// The catalog as pretty JSON; [`Catalog::from_json`] reads it back unchanged.
-    #[must_use]
-    pub fn to_json(&self) -> String {
-        // A catalog is plain data with string keys and ids within 2^63 - 1
-        // (checked when it is built): serialization cannot fail.
-        serde_json::to_string_pretty(&CatalogFile::from(self)).unwrap_or_default()
-    }
-
-    /// The catalog as TOML; [`Catalog::from_toml`] reads it back unchanged.
-    #[must_use]
-    pub fn to_toml(&self) -> String {
-        // As for JSON: every value of a built catalog fits TOML, whose
-        // integers stop at 2^63 - 1.
-        toml::to_string_pretty(&CatalogFile::from(self)).unwrap_or_default()
-    }
-}
-
-/// The file format: names as strings so that every unknown one is reported.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CatalogFile {
-    name: String,
-    #[serde(default)]
-    policy: DirectoryRules,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    knowledge_bases: Vec<KnowledgeBaseId>,
-    #[serde(default)]
-    roles: Vec<RoleFile>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    matrix: Option<Matrix>,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RoleFile {
-    key: RoleKey,
-    name: String,
-    #[serde(default)]
-    permissions: Vec<String>,
-    #[serde(default)]
-    view_scope: Vec<String>,
-    #[serde(default)]
-    manage_scope: Vec<String>,
-    #[serde(default)]
-    team_reach: Reach,
-    #[serde(default)]
-    bot_reach: Reach,
-    #[serde(default)]
-    knowledge: KnowledgeRefs,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    unique: bool,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    disabled: bool,
-}
-
-impl CatalogFile {
-    fn into_catalog(self) -> Result<Catalog, CatalogError> {
-        let mut problems = Vec::new();
-        let mut roles = Vec::with_capacity(self.roles.len());
-        for r in self.roles {
-            let mut permissions = Permissions::empty();
-            for name in &r.permissions {
-                match Permissions::by_name(name) {
-                    Ok(p) => permissions |= p,
-                    Err(_) => problems.push(CatalogProblem::UnknownPermission {
-                        role: r.key.clone(),
-                        name: name.clone(),
-                    }),
-                }
-            }
-            let mut scope = |names: &[String]| {
-                let mut s = ConversationScope::empty();
-                for name in names {
-                    match ConversationScope::by_name(name) {
-                        Some(part) => s |= part,
-                        None => problems.push(CatalogProblem::UnknownScope {
-                            role: r.key.clone(),
-                            name: name.clone(),
-                        }),
-                    }
-                }
-                s
-            };
-            let view = scope(&r.view_scope);
-            let manage = scope(&r.manage_scope);
-            let mut b = Role::builder(r.key.as_str(), r.name)
-                .permissions(permissions)
-                .view_scope(view)
-                .manage_scope(manage)
-                .team_reach(r.team_reach)
-                .bot_reach(r.bot_reach)
-                .knowledge(r.knowledge);
-            if r.unique {
-                b = b.unique();
-            }
-            if r.disabled {
-                b = b.disabled();
-            }
-            roles.push(b.build());
-        }
-        Catalog::assemble(
-            self.name,
-            roles,
-            self.policy,
-            self.knowledge_bases,
-            self.matrix,
-            problems,
-        )
-    }
-}
-
-impl From<&Catalog> for CatalogFile {
-    fn from(c: &Catalog) -> Self {
-        CatalogFile {
-            name: c.name.clone(),
-            policy: c.policy.clone(),
-            knowledge_bases: c.knowledge_bases.clone(),
-            roles: c
-                .roles
-                .values()
-                .map(|r| RoleFile {
-                    key: r.key().clone(),
-                    name: r.name().to_owned(),
-                    permissions: r.raw_permissions().names().map(str::to_owned).collect(),
-                    view_scope: r.raw_view_scope().names().map(str::to_owned).collect(),
-                    manage_scope: r.raw_manage_scope().names().map(str::to_owned).collect(),
-                    team_reach: r.raw_team_reach(),
-                    bot_reach: r.raw_bot_reach(),
-                    knowledge: r.raw_knowledge().clone(),
-                    unique: r.is_unique(),
-                    disabled: r.is_disabled(),
-                })
-                .collect(),
-            matrix: c.matrix.clone(),
-        }
     }
 }
