@@ -54,61 +54,72 @@ pub fn can(actor: &Actor, action: Action, resource: &Resource<'_>) -> Decision {
 }
 
 /// A member: one arm per kind of resource, each with the kind known, so
-/// that rules 1 to 4 ([`member_gate`]) reduce to a few comparisons and
-/// rule 5 is the kind's own.
+/// that rules 1 to 4 ([`member_gate`]) reduce to a few comparisons, then
+/// the kind's own rule 5.
 #[inline(always)]
 fn member(m: &MemberActor, action: Action, resource: &Resource<'_>) -> Decision {
-    let gate = |org, kind| member_gate(m, action, org, kind);
+    // Rules 1 to 4 for the resource's organization and kind; a denial ends
+    // the evaluation.
+    macro_rules! gate {
+        ($org:expr, $kind:ident) => {
+            if let Some(reason) = member_gate(m, action, $org, ResourceKind::$kind) {
+                return Decision::Denied(reason);
+            }
+        };
+    }
     match *resource {
-        Resource::Conversation(c) => match gate(Some(c.org), ResourceKind::Conversation) {
-            Some(reason) => Decision::Denied(reason),
-            None => conversation_scope(m, action, c),
-        },
+        Resource::Conversation(c) => {
+            gate!(Some(c.org), Conversation);
+            conversation_scope(m, action, c)
+        }
         Resource::Reassignment {
             conversation,
             to,
             to_member_teams,
-        } => match gate(Some(conversation.org), ResourceKind::Reassignment) {
-            Some(reason) => Decision::Denied(reason),
-            None => {
-                let source = conversation_scope(m, action, conversation);
-                if !source.is_allowed() {
-                    return source;
-                }
-                decided(assignment_target(m, to, to_member_teams).err())
+        } => {
+            gate!(Some(conversation.org), Reassignment);
+            let source = conversation_scope(m, action, conversation);
+            if !source.is_allowed() {
+                return source;
             }
-        },
-        Resource::Organization(org) => decided(gate(Some(org), ResourceKind::Organization)),
-        Resource::Contact { org, .. } => decided(gate(Some(org), ResourceKind::Contact)),
-        Resource::AiChat { org, owner, .. } => decided(
-            gate(Some(org), ResourceKind::AiChat)
-                .or_else(|| (owner != m.id()).then_some(Reason::NotChatOwner)),
-        ),
-        Resource::KnowledgeBase(kb) => decided(
-            gate(Some(kb.org), ResourceKind::KnowledgeBase)
-                .or_else(|| knowledge_reference(m, kb.id)),
-        ),
-        Resource::Document { knowledge_base, .. } => decided(
-            gate(resource.org(), ResourceKind::Document)
-                .or_else(|| knowledge_reference(m, knowledge_base.id)),
-        ),
+            decided(assignment_target(m, to, to_member_teams).err())
+        }
+        Resource::Organization(org) => {
+            gate!(Some(org), Organization);
+            Decision::Allowed
+        }
+        Resource::Contact { org, .. } => {
+            gate!(Some(org), Contact);
+            Decision::Allowed
+        }
+        Resource::AiChat { org, owner, .. } => {
+            gate!(Some(org), AiChat);
+            decided((owner != m.id()).then_some(Reason::NotChatOwner))
+        }
+        Resource::KnowledgeBase(kb) => {
+            gate!(Some(kb.org), KnowledgeBase);
+            decided(knowledge_reference(m, kb.id))
+        }
+        Resource::Document { knowledge_base, .. } => {
+            gate!(resource.org(), Document);
+            decided(knowledge_reference(m, knowledge_base.id))
+        }
         Resource::Invitation { org, role } => {
-            decided(gate(Some(org), ResourceKind::Invitation).or_else(|| invitation_role(m, role)))
+            gate!(Some(org), Invitation);
+            decided(invitation_role(m, role))
         }
         Resource::Team { org, team } => {
-            decided(gate(Some(org), ResourceKind::Team).or_else(|| {
-                (m.own_teams_only() && !m.in_team(team)).then_some(Reason::TeamNotJoined)
-            }))
+            gate!(Some(org), Team);
+            decided((m.own_teams_only() && !m.in_team(team)).then_some(Reason::TeamNotJoined))
         }
         Resource::Member { org, member } => {
-            decided(gate(Some(org), ResourceKind::Member).or_else(|| {
-                let own_account =
-                    matches!(action, Action::EditOwnProfile | Action::ChangeOwnPassword);
-                (own_account && member != m.id()).then_some(Reason::NotSelf)
-            }))
+            gate!(Some(org), Member);
+            let own_account = matches!(action, Action::EditOwnProfile | Action::ChangeOwnPassword);
+            decided((own_account && member != m.id()).then_some(Reason::NotSelf))
         }
         Resource::Bot { org, bot } => {
-            decided(gate(Some(org), ResourceKind::Bot).or_else(|| bot_grant(m, action, bot)))
+            gate!(Some(org), Bot);
+            decided(bot_grant(m, action, bot))
         }
     }
 }
@@ -165,7 +176,7 @@ fn conversation_scope(m: &MemberActor, action: Action, c: &Conversation) -> Deci
     }
 }
 
-#[inline]
+#[inline(always)]
 fn out_of_scope(
     m: &MemberActor,
     scope_use: crate::model::action::ScopeUse,
@@ -177,7 +188,7 @@ fn out_of_scope(
     })
 }
 
-#[inline]
+#[inline(always)]
 fn placement(m: &MemberActor, a: Assignment) -> Placement {
     match a {
         Assignment::Unassigned => Placement::Unassigned,
@@ -189,7 +200,7 @@ fn placement(m: &MemberActor, a: Assignment) -> Placement {
 }
 
 /// The manage scope also bounds where a conversation may go.
-#[inline]
+#[inline(always)]
 fn assignment_target(
     m: &MemberActor,
     to: Assignment,

@@ -60,7 +60,7 @@ pub enum ConversationFilter<'a> {
         unassigned: bool,
         /// Conversations whose assigned team (with or without a member) is
         /// one of these, sorted ascending (as [`ConversationFilter::for_action`]
-        /// builds it: the search is binary beyond a handful of teams; an
+        /// builds it: the search is binary; an
         /// unsorted list can miss a conversation, never match one it lacks).
         teams: &'a [TeamId],
         /// Conversations assigned to this member (with or without a team).
@@ -77,6 +77,7 @@ impl<'a> ConversationFilter<'a> {
     /// for the actor and keeps rule 1 (organization) and rule 5 (scope) for
     /// each conversation. An action that does not apply to conversations gives
     /// [`ConversationFilter::Nothing`].
+    #[inline]
     #[must_use]
     pub fn for_action(actor: &'a Actor, action: Action) -> Self {
         let Some(scope_use) = action.scope_use() else {

@@ -58,10 +58,10 @@ pub(crate) fn member_gate(
     org: Option<OrgId>,
     kind: ResourceKind,
 ) -> Option<Reason> {
-    match frame(m.org(), m.is_enabled(), action, org, kind) {
-        Some(reason) => Some(reason),
-        None => holds(action, m.permissions()),
+    if let Some(reason) = frame(m.org(), m.is_enabled(), action, org, kind) {
+        return Some(reason);
     }
+    holds(action, m.permissions())
 }
 
 /// Rules 1 to 4 for a contact: a contact is never disabled and holds no

@@ -13,6 +13,7 @@ mod knowledge;
 mod member;
 mod records;
 mod state;
+mod who_can;
 
 pub(crate) use address::normalize;
 pub use audit::{AuditCursor, AuditEvent};
