@@ -119,6 +119,56 @@ pub fn run() -> Result<String, Box<dyn Error>> {
         )?;
     }
 
+    // Auto-assignment (the source's "Auto-assignment Rule Settings"): a new
+    // conversation of Team 1 goes only to someone who may handle it. Who may
+    // see it: the Owner (everything) and Team 1's members; Dan, in Team 2
+    // only, may not. Among those, the rule picks the least loaded Agent.
+    let incoming = Conversation::new(ConversationId(10), org, ContactId(2))
+        .assigned(Assignment::Team { team: team1 });
+    let eligible = block_on(dir.who_can(
+        org,
+        Action::ViewConversation,
+        &Resource::Conversation(&incoming),
+    ))?;
+    let name = |id: MemberId| {
+        state
+            .members
+            .get(&id)
+            .and_then(|m| m.display_name.clone())
+            .unwrap_or_else(|| "the Owner".into())
+    };
+    let mut names: Vec<String> = eligible.iter().map(|id| name(*id)).collect();
+    names.sort();
+    writeln!(out, "\nAuto-assignment of a Team 1 conversation")?;
+    writeln!(out, "  eligible: {}", names.join(", "))?;
+    let open_conversations = |id: MemberId| if id == a { 3 } else { 1 };
+    let picked = eligible
+        .iter()
+        .copied()
+        .filter(|id| {
+            state
+                .members
+                .get(id)
+                .is_some_and(|m| m.role.as_str() == "agent")
+        })
+        .min_by_key(|id| open_conversations(*id))
+        .ok_or("nobody eligible")?;
+    let assigned = incoming.assigned(Assignment::TeamMember {
+        team: team1,
+        member: picked,
+    });
+    let (picked_actor, _) = block_on(dir.actor(org, picked))?;
+    writeln!(
+        out,
+        "  assigned to {}, who may now reply: {}",
+        name(picked),
+        can(
+            &picked_actor,
+            Action::ReplyConversation,
+            &Resource::Conversation(&assigned)
+        )
+    )?;
+
     // The directory keeps the organization safe whoever asks.
     writeln!(out, "\nAn Agent tries to demote the Owner:")?;
     match block_on(dir.change_role(org, a, owner, "agent")) {

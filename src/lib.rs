@@ -97,11 +97,11 @@ pub use directory::cache::{ActorCache, DEFAULT_ACTOR_CACHE_CAPACITY};
 #[cfg_attr(docsrs, doc(cfg(feature = "import")))]
 pub use directory::{import_template, ImportMode, ImportReport};
 pub use directory::{
-    Acting, AddressProblem, ApiKeyInfo, AttributeChange, BadAddress, Clock, Directory,
-    DirectoryError, IssuedApiKey, IssuedInvitation, ManualClock, NewOrganization, OrganizationInfo,
-    Profile, ProfileUpdate, SystemClock, BOT_PERMISSIONS, DEFAULT_CACHED_ORGANIZATIONS,
-    KEY_PERMISSIONS, LISTED_IN_MESSAGE, MAX_AUDIT_PAGE, MAX_CONTACT_ATTRIBUTES,
-    MAX_CONTACT_HISTORY_PAGE, MAX_TEXT_CHARS,
+    AccessChange, Acting, AddressProblem, ApiKeyInfo, AttributeChange, BadAddress, Clock,
+    Directory, DirectoryError, IssuedApiKey, IssuedInvitation, ManualClock, NewOrganization,
+    OrganizationInfo, Preview, Profile, ProfileUpdate, SystemClock, BOT_PERMISSIONS,
+    DEFAULT_CACHED_ORGANIZATIONS, KEY_PERMISSIONS, LISTED_IN_MESSAGE, MAX_AUDIT_PAGE,
+    MAX_CONTACT_ATTRIBUTES, MAX_CONTACT_HISTORY_PAGE, MAX_TEXT_CHARS,
 };
 pub use directory::{ImportProblem, RowError};
 /// Runs a future to completion on the current thread: now

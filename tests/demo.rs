@@ -17,6 +17,7 @@ fn the_demonstration_prints_the_seed_scenario_and_the_matrix() {
         "Assigned to Team 1 — B\n  view:     allowed\n  reassign: denied: conversation assigned to a teammate is outside the manage scope",
         "An Agent tries to demote the Owner:\n  refused: the role lacks the permission `member_role_change`",
         "An Owner of another organization views a conversation:\n  denied: the resource belongs to another organization",
+        "Auto-assignment of a Team 1 conversation\n  eligible: A, B, Carol, the Owner\n  assigned to B, who may now reply: allowed",
         "| Create Invitation Link | ✓ | ✓ | ✓ | ✓ | ✓ |",
     ] {
         assert!(out.contains(expected), "missing {expected:?} in:\n{out}");

@@ -22,6 +22,7 @@
 //! | `bots.rs` | bots, bot grants and their levels, API keys |
 //! | `contacts.rs` | contacts, stored one by one |
 //! | `import.rs` | batch import |
+//! | `preview.rs` | previews: an operation decided, nothing written, its events and access changes |
 //! | `reads.rs` | role counts, the member list, the audit log, actors, snapshots |
 //! | `acting.rs` | [`Acting`]: the acting member named once, for operations on another member |
 //! | `clock.rs`, `secret.rs`, `email.rs`, `text.rs`, `error.rs`, `orgs.rs` | the clock, secrets, addresses, text fields, errors, the kept organizations |
@@ -42,6 +43,7 @@ mod members;
 mod organization;
 mod orgs;
 mod plan;
+mod preview;
 mod reads;
 mod roles;
 mod secret;
@@ -63,6 +65,7 @@ pub use error::{
 pub use import::{import_template, ImportMode, ImportReport};
 pub use orgs::DEFAULT_CACHED_ORGANIZATIONS;
 use plan::{json, Plan};
+pub use preview::{AccessChange, Preview};
 pub use text::MAX_TEXT_CHARS;
 
 use crate::model::action::Action;
@@ -229,6 +232,9 @@ pub struct Directory<S, C = SystemClock> {
     orgs: Arc<orgs::OrgCache>,
     /// The organization settings the host declares.
     settings: Arc<std::collections::BTreeSet<String>>,
+    /// Set on the directory a preview hands its operations: they decide,
+    /// record here what they would do, and write nothing.
+    preview: Option<preview::PreviewSink>,
 }
 
 impl<S: Store> Directory<S> {
@@ -241,6 +247,7 @@ impl<S: Store> Directory<S> {
             invitation_ttl: DEFAULT_INVITATION_TTL,
             orgs: Arc::new(orgs::OrgCache::new(DEFAULT_CACHED_ORGANIZATIONS)),
             settings: Arc::default(),
+            preview: None,
         }
     }
 }
@@ -255,6 +262,7 @@ impl<S: Store, C: Clock> Directory<S, C> {
             invitation_ttl: DEFAULT_INVITATION_TTL,
             orgs: Arc::new(orgs::OrgCache::new(DEFAULT_CACHED_ORGANIZATIONS)),
             settings: Arc::default(),
+            preview: None,
         }
     }
 

@@ -77,7 +77,6 @@ impl<'a> ConversationFilter<'a> {
     /// for the actor and keeps rule 1 (organization) and rule 5 (scope) for
     /// each conversation. An action that does not apply to conversations gives
     /// [`ConversationFilter::Nothing`].
-    #[inline]
     #[must_use]
     pub fn for_action(actor: &'a Actor, action: Action) -> Self {
         let Some(scope_use) = action.scope_use() else {

@@ -20,8 +20,7 @@ pub struct Team {
 }
 
 /// Whether a list of teams sorted ascending holds `team`: a binary
-/// search, so that the cost stays flat in the number of teams (as fast as
-/// a scan over two or three, measured in the evaluation bench).
+/// search, so that the cost stays flat in the number of teams.
 #[inline(always)]
 pub(crate) fn sorted_contains(teams: &[TeamId], team: TeamId) -> bool {
     teams.binary_search(&team).is_ok()
