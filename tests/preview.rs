@@ -280,3 +280,44 @@ fn a_role_edit_s_preview_lists_every_holder_and_writes_nothing() {
         state.version
     );
 }
+
+#[cfg(feature = "import")]
+#[test]
+fn an_applied_import_is_previewed_as_it_is_then_made() {
+    use purview::ImportMode;
+    let org = organization();
+    let owner = org.members[0];
+    let csv = "email,user code,user name,display name,role,team code,team name\n\
+               m3@acme.test,,m3,M3,Primary Agent,,\n\
+               fresh@acme.test,EMP-9,fresh,Fresh,Agent,T9,Team Nine\n";
+    let events_before = block_on(org.dir.audit_events(ORG, owner, None, MAX_AUDIT_PAGE))
+        .unwrap()
+        .len();
+    let version = block_on(org.dir.snapshot(ORG)).unwrap().version;
+    let (report, preview) = block_on(org.dir.preview(|d| async move {
+        d.import_members(ORG, owner, csv.as_bytes(), ImportMode::Apply)
+            .await
+    }))
+    .unwrap();
+    assert_eq!(block_on(org.dir.snapshot(ORG)).unwrap().version, version);
+    assert_eq!((report.members_created, report.members_updated), (1, 1));
+    // The agent made Primary Agent is listed with what the role adds.
+    let promoted = preview
+        .access
+        .iter()
+        .find(|a| a.member == org.members[4])
+        .expect("the promoted agent is listed");
+    assert!(!promoted.permissions_gained.is_empty());
+
+    let real = block_on(
+        org.dir
+            .import_members(ORG, owner, csv.as_bytes(), ImportMode::Apply),
+    )
+    .unwrap();
+    assert_eq!(real.members_created, 1);
+    let written = block_on(org.dir.audit_events(ORG, owner, None, MAX_AUDIT_PAGE)).unwrap();
+    assert_eq!(
+        unsalted(&preview.events),
+        unsalted(&written[events_before..])
+    );
+}
