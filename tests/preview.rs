@@ -321,3 +321,58 @@ fn an_applied_import_is_previewed_as_it_is_then_made() {
         unsalted(&written[events_before..])
     );
 }
+
+#[test]
+fn creating_an_organization_or_a_contact_in_a_preview_writes_nothing() {
+    use purview::{AttributeChange, Attributes, Store};
+    let org = organization();
+    let owner = org.members[0];
+    // A new organization: previewed with its events, not stored.
+    let new = |id: OrgId| NewOrganization {
+        id,
+        name: "Other".into(),
+        catalog: catalog(),
+        seat_limit: 3,
+        founder: Profile {
+            email: Some("founder@other.test".into()),
+            ..Profile::default()
+        },
+        founder_role: None,
+    };
+    let (_, preview) = block_on(
+        org.dir
+            .preview(|d| async move { d.create_organization(new(OrgId(7))).await }),
+    )
+    .unwrap();
+    assert_eq!(preview.events[0].action, "create_organization");
+    assert_eq!(block_on(org.dir.store().version(OrgId(7))).unwrap(), 0);
+    // An existing one is refused as the real operation refuses it.
+    let refused = block_on(
+        org.dir
+            .preview(|d| async move { d.create_organization(new(ORG)).await }),
+    );
+    assert!(
+        matches!(refused, Err(DirectoryError::OrganizationExists(ORG))),
+        "{refused:?}"
+    );
+
+    // A contact, synchronized or created by a member: events, nothing stored.
+    let mut attributes = Attributes::new();
+    attributes.insert("tier".into(), "gold".into());
+    let (_, preview) = block_on(org.dir.preview(|d| {
+        let attributes = attributes.clone();
+        async move {
+            d.sync_contact(ORG, "crm-1", AttributeChange::Replace(attributes.clone()))
+                .await?;
+            d.create_contact(ORG, owner, None, attributes).await
+        }
+    }))
+    .unwrap();
+    assert_eq!(preview.events.len(), 2);
+    assert!(preview.access.is_empty());
+    assert!(
+        block_on(org.dir.store().contact_by_external_id(ORG, "crm-1"))
+            .unwrap()
+            .is_none()
+    );
+}

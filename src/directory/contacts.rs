@@ -479,6 +479,16 @@ impl<S: Store, C: Clock> Directory<S, C> {
             before: before.map(super::json),
             after: contact.map(super::json),
         };
+        if self.previewing() {
+            // A contact changes no member's access: the preview holds its
+            // event only.
+            let state = self
+                .current(org)
+                .await?
+                .ok_or(DirectoryError::UnknownOrganization(org))?;
+            self.record_preview(&state, &[], vec![event]);
+            return Ok(());
+        }
         self.store
             .write_contact(ContactWrite {
                 org,

@@ -75,6 +75,15 @@ impl<S: Store, C: Clock> Directory<S, C> {
         );
         invariant::check(&plan, now)?;
         let (changes, events) = plan.finish(new.id, 1);
+        if self.previewing() {
+            // A preview decides as the store would: an existing
+            // organization is refused.
+            if self.current(new.id).await?.is_some() {
+                return Err(DirectoryError::OrganizationExists(new.id));
+            }
+            self.record_preview(&before, &changes, events);
+            return Ok(id);
+        }
         self.store
             .commit(Commit {
                 org: new.id,

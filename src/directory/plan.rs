@@ -220,16 +220,11 @@ impl<S: Store, C: Clock> Directory<S, C> {
                 return Ok(Some(out));
             }
             let version = state.version;
-            if let Some(sink) = &self.preview {
-                // A preview: what the commit would be, and nothing written.
-                let (changes, events) = plan.finish(org, version + 1);
-                let access = preview::access_changes(&state, &changes);
-                let mut seen = sink.lock().unwrap_or_else(|e| e.into_inner());
-                seen.events.extend(events);
-                seen.access.extend(access);
+            let (changes, events) = plan.finish(org, version + 1);
+            if self.previewing() {
+                self.record_preview(&state, &changes, events);
                 return Ok(Some(out));
             }
-            let (changes, events) = plan.finish(org, version + 1);
             // Nothing here holds the snapshot any more: a store that shares
             // it copy-on-write can update it in place.
             drop(state);

@@ -143,6 +143,30 @@ pub(super) fn access_changes(state: &OrgState, changes: &[Change]) -> Vec<Access
 /// Where a previewing directory puts what its operations would do.
 pub(super) type PreviewSink = Arc<Mutex<Preview>>;
 
+impl<S, C> Directory<S, C> {
+    /// Whether this directory previews: every path that writes asks
+    /// first, and then records what it would write instead
+    /// (`record_preview`) and writes nothing.
+    pub(super) fn previewing(&self) -> bool {
+        self.preview.is_some()
+    }
+
+    /// Records what a commit of `changes` and `events` to `state` would do.
+    pub(super) fn record_preview(
+        &self,
+        state: &OrgState,
+        changes: &[Change],
+        events: Vec<AuditEvent>,
+    ) {
+        if let Some(sink) = &self.preview {
+            let access = access_changes(state, changes);
+            let mut seen = sink.lock().unwrap_or_else(|e| e.into_inner());
+            seen.events.extend(events);
+            seen.access.extend(access);
+        }
+    }
+}
+
 impl<S: Store + Clone, C: Clock + Clone> Directory<S, C> {
     /// Runs operations as a preview: `op` gets a directory whose every
     /// operation decides exactly as it would — the same checks, the same

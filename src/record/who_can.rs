@@ -6,7 +6,7 @@
 use super::state::OrgState;
 use crate::model::action::Action;
 use crate::model::actor::Actor;
-use crate::model::conversation::Conversation;
+use crate::model::conversation::{Assignment, Conversation};
 use crate::model::eval::can;
 use crate::model::id::MemberId;
 use crate::model::resource::Resource;
@@ -19,7 +19,9 @@ impl OrgState {
     /// never do).
     ///
     /// Candidates come from the index, role by role: the holders of a role
-    /// whose scope or reach covers the whole organization; for a role
+    /// whose scope or reach covers the whole organization (and, for a
+    /// knowledge base or an invitation, whose references or rank admit it);
+    /// for one's own account, that member; for a role
     /// limited to its members' teams, the members of the resource's team;
     /// for "assigned to me", the assignee; for bots reached only by grant,
     /// the bot's grantees; for an AI chat, its owner. Each candidate is then
@@ -103,6 +105,28 @@ impl OrgState {
                 }
             }
             Resource::AiChat { owner, .. } => candidates.push(owner),
+            Resource::Member { member, .. }
+                if matches!(action, Action::EditOwnProfile | Action::ChangeOwnPassword) =>
+            {
+                candidates.push(member);
+            }
+            Resource::KnowledgeBase(kb) => {
+                for role in roles().filter(|r| r.knowledge().includes(kb.id)) {
+                    holders(role, &mut candidates);
+                }
+            }
+            Resource::Document { knowledge_base, .. } => {
+                for role in roles().filter(|r| r.knowledge().includes(knowledge_base.id)) {
+                    holders(role, &mut candidates);
+                }
+            }
+            Resource::Invitation { role: invited, .. } => {
+                if !invited.is_unique() {
+                    for role in roles().filter(|r| !invited.grants_beyond(r)) {
+                        holders(role, &mut candidates);
+                    }
+                }
+            }
             _ => {
                 for role in roles() {
                     holders(role, &mut candidates);
@@ -123,7 +147,5 @@ impl OrgState {
 /// wide, or unassigned conversations when this one is unassigned.
 fn reaches_everyone(scope: ConversationScope, c: &Conversation) -> bool {
     scope.contains(ConversationScope::ORGANIZATION)
-        || (scope.contains(ConversationScope::UNASSIGNED)
-            && c.assignment.team().is_none()
-            && c.assignment.member().is_none())
+        || (scope.contains(ConversationScope::UNASSIGNED) && c.assignment == Assignment::Unassigned)
 }

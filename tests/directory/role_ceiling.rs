@@ -156,3 +156,18 @@ fn a_member_whose_role_exceeds_ones_own_cannot_be_changed() {
     )));
     assert_eq!(f.role(third), "admin");
 }
+
+#[test]
+fn a_change_that_breaks_both_ceilings_names_the_role_beyond_the_actor_first() {
+    // A Lead changes roles but holds less than an Admin. Changing an
+    // Admin to Admin breaks both rules; the one judge of a role change (the
+    // import's too) reports the role given before the member's own.
+    let f = Fx::workspace(10);
+    let lead = f.join("lead@acme.test", "lead");
+    let admin = f.join("admin2@acme.test", "admin");
+    let e = f.refused(f.dir.change_role(ORG, lead, admin, "admin"));
+    assert_matches!(e, DirectoryError::RoleExceedsOwn(ref k) if k.as_str() == "admin");
+    // Only the member's role beyond the actor's: named as such.
+    let e = f.refused(f.dir.change_role(ORG, lead, admin, "member"));
+    assert_matches!(e, DirectoryError::TargetExceedsActor { member, .. } if member == admin);
+}
