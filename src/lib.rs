@@ -58,6 +58,9 @@ mod directory;
 pub mod executor;
 mod model;
 mod record;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres"))))]
+pub mod sql;
 mod store;
 #[cfg(feature = "testkit")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testkit")))]
@@ -90,6 +93,7 @@ pub use model::actor::{Actor, ApiKeyActor, ContactActor, MemberActor, MemberStat
 pub use model::decision::{Decision, Placement, Reason, TargetProblem};
 pub use model::eval::can;
 pub use model::filter::ConversationFilter;
+pub use model::list::{DocumentFilter, IdFilter};
 pub use model::resource::{Resource, ResourceKind};
 // Directory operations and storage.
 pub use directory::cache::{ActorCache, DEFAULT_ACTOR_CACHE_CAPACITY};

@@ -257,6 +257,11 @@ impl MemberActor {
         &self.bots
     }
 
+    /// The permission levels of the member's bot grants, sorted by bot.
+    pub(crate) fn bot_levels(&self) -> &[(BotId, Permissions)] {
+        &self.bot_levels
+    }
+
     /// The member's status.
     #[must_use]
     pub fn status(&self) -> MemberStatus {

@@ -159,8 +159,12 @@ fn team_reach(m: &MemberActor, team: TeamId) -> Option<Reason> {
 /// Rule 5 for members: one's own profile and password are one's own.
 #[inline(never)]
 fn own_account(m: &MemberActor, action: Action, member: MemberId) -> Option<Reason> {
-    let own_account = matches!(action, Action::EditOwnProfile | Action::ChangeOwnPassword);
-    (own_account && member != m.id()).then_some(Reason::NotSelf)
+    (own_account_only(action) && member != m.id()).then_some(Reason::NotSelf)
+}
+
+/// The actions a member takes only on their own account.
+pub(crate) fn own_account_only(action: Action) -> bool {
+    matches!(action, Action::EditOwnProfile | Action::ChangeOwnPassword)
 }
 
 /// Rule 5 for invitations: nobody invites to the unique role, or to a role
@@ -177,7 +181,7 @@ fn invitation_role(m: &MemberActor, role: &Role) -> Option<Reason> {
 
 /// Rule 5 for bots: the bot reach, then the grant's permission level.
 #[inline(never)]
-fn bot_grant(m: &MemberActor, action: Action, bot: BotId) -> Option<Reason> {
+pub(crate) fn bot_grant(m: &MemberActor, action: Action, bot: BotId) -> Option<Reason> {
     if m.own_bots_only() && !m.has_bot(bot) {
         return Some(Reason::BotNotGranted);
     }
@@ -287,10 +291,7 @@ fn contact(c: &ContactActor, action: Action, resource: &Resource<'_>) -> Decisio
             }
             audience(
                 admitted(c, knowledge_base.audience.as_ref())
-                    && document
-                        .audience
-                        .as_ref()
-                        .is_none_or(|a| a.admits(&c.attributes)),
+                    && document_admits(c, document.audience.as_ref()),
             )
         }
         _ => contact_other(c, action, resource),
@@ -299,8 +300,14 @@ fn contact(c: &ContactActor, action: Action, resource: &Resource<'_>) -> Decisio
 
 /// A knowledge base or entry admits a contact only through an audience.
 #[inline(always)]
-fn admitted(c: &ContactActor, audience: Option<&Audience>) -> bool {
+pub(crate) fn admitted(c: &ContactActor, audience: Option<&Audience>) -> bool {
     audience.is_some_and(|a| a.admits(&c.attributes))
+}
+
+/// A document with no audience of its own inherits its knowledge base's.
+#[inline(always)]
+pub(crate) fn document_admits(c: &ContactActor, own: Option<&Audience>) -> bool {
+    own.is_none_or(|a| a.admits(&c.attributes))
 }
 
 #[inline(always)]

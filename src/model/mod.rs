@@ -18,6 +18,7 @@
 //! | `gate.rs` | rules 1–4 of the evaluation, each once |
 //! | `eval.rs` | `can` itself: the rules in order, rule 5 per kind of resource |
 //! | `filter.rs` | the conversation rule as a list filter |
+//! | `list.rs` | the list filters of knowledge bases, documents, bots, AI chats and members |
 
 pub(crate) mod action;
 pub(crate) mod actor;
@@ -30,6 +31,7 @@ pub(crate) mod filter;
 pub(crate) mod gate;
 pub(crate) mod id;
 pub(crate) mod knowledge;
+pub(crate) mod list;
 pub(crate) mod matrix;
 pub(crate) mod permission;
 pub mod preset;
