@@ -3,11 +3,13 @@
 //! Each request names its actor in the `x-org-id` and `x-member-id` headers
 //! (a stand-in for the host's own authentication). The service resolves the
 //! actor through an [`ActorCache`], asks [`can`], and answers 403 with the
-//! reason in a JSON body when the answer is no. The conversation list is
-//! filtered with the same rule by [`ConversationFilter`].
+//! reason in a JSON body when the answer is no. The conversations live in
+//! the service's own table (SQLite here); the list endpoint filters it in
+//! SQL with the same rule — [`ConversationFilter`] pushed into the query as
+//! a condition on the table's columns — so the list and the page agree.
 //!
-//! `cargo run --example axum_service`, then for instance
-//! `curl -H 'x-org-id: 1' -H "x-member-id: $ID" localhost:3000/conversations/2`
+//! `cargo run --example axum_service --features sqlite`, then for instance
+//! `curl -H 'x-org-id: 1' -H "x-member-id: $ID" localhost:3000/conversations`
 //! with an id printed at start.
 
 #![allow(
@@ -20,12 +22,15 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use purview::sql::{ConversationColumns, SqlCondition};
 use purview::{
     can, preset, Action, Actor, ActorCache, Assignment, ContactId, Conversation,
     ConversationFilter, ConversationId, Decision, Directory, DirectoryError, ImportMode, MemberId,
-    MemoryStore, NewOrganization, OrgId, Profile, Resource,
+    MemoryStore, NewOrganization, OrgId, Profile, Resource, TeamId,
 };
 use serde_json::json;
+use sqlx::sqlite::SqlitePoolOptions;
+use sqlx::{QueryBuilder, Row as _, Sqlite, SqlitePool};
 use std::sync::Arc;
 
 /// The service's shared state.
@@ -34,8 +39,62 @@ pub struct App {
     pub dir: Directory<MemoryStore>,
     /// Actors per request, invalidated by the organization's change version.
     pub cache: ActorCache,
-    /// The conversations the service holds (a database table in a real service).
-    pub conversations: Vec<Conversation>,
+    /// The service's own database, with its `conversations` table.
+    pub db: SqlitePool,
+    /// The table's columns that the conversation filter reads.
+    pub columns: ConversationColumns,
+}
+
+/// The service's conversation table: its own columns, among which those
+/// the filter reads (`NULL` where a conversation has no team, no assignee
+/// or no contact).
+const SCHEMA: &str = "CREATE TABLE conversations (
+    id INTEGER PRIMARY KEY,
+    org_id INTEGER NOT NULL,
+    team_id INTEGER,
+    assignee_id INTEGER,
+    contact_id INTEGER,
+    subject TEXT NOT NULL
+)";
+
+const SELECT: &str =
+    "SELECT id, org_id, team_id, assignee_id, contact_id, subject FROM conversations";
+
+/// A row of the table, as the service answers it and as `can` reads it.
+#[derive(serde::Serialize)]
+pub struct Listed {
+    /// The conversation as purview sees it.
+    #[serde(flatten)]
+    pub conversation: Conversation,
+    /// A column of the service's own.
+    pub subject: String,
+}
+
+fn row(r: &sqlx::sqlite::SqliteRow) -> Result<Listed, sqlx::Error> {
+    let id = |name: &str| -> Result<Option<u64>, sqlx::Error> {
+        let v: Option<i64> = r.try_get(name)?;
+        v.map(|v| u64::try_from(v).map_err(|e| sqlx::Error::Decode(Box::new(e))))
+            .transpose()
+    };
+    let required = |name: &str| {
+        id(name)?.ok_or_else(|| sqlx::Error::ColumnDecode {
+            index: name.to_owned(),
+            source: "NULL in a NOT NULL column".into(),
+        })
+    };
+    let org = OrgId(required("org_id")?);
+    let cid = ConversationId(required("id")?);
+    let assignment =
+        Assignment::from_parts(id("team_id")?.map(TeamId), id("assignee_id")?.map(MemberId));
+    let conversation = match id("contact_id")? {
+        Some(contact) => Conversation::new(cid, org, ContactId(contact)),
+        None => Conversation::without_contact(cid, org),
+    }
+    .assigned(assignment);
+    Ok(Listed {
+        conversation,
+        subject: r.try_get("subject")?,
+    })
 }
 
 /// The routes.
@@ -73,11 +132,15 @@ async fn actor(app: &App, headers: &HeaderMap) -> Result<Arc<Actor>, Response> {
     }
 }
 
-fn conversation(app: &App, id: u64) -> Result<&Conversation, Response> {
-    app.conversations
-        .iter()
-        .find(|c| c.id == ConversationId(id))
-        .ok_or_else(|| error(StatusCode::NOT_FOUND, "no such conversation"))
+async fn conversation(app: &App, id: u64) -> Result<Listed, Response> {
+    let id = i64::try_from(id).map_err(|_| error(StatusCode::NOT_FOUND, "no such conversation"))?;
+    let found = sqlx::query(&format!("{SELECT} WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(&app.db)
+        .await
+        .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, e))?;
+    let r = found.ok_or_else(|| error(StatusCode::NOT_FOUND, "no such conversation"))?;
+    row(&r).map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, e))
 }
 
 fn decide(decision: Decision) -> Result<(), Response> {
@@ -86,14 +149,23 @@ fn decide(decision: Decision) -> Result<(), Response> {
         .map_err(|reason| error(StatusCode::FORBIDDEN, reason))
 }
 
+/// The conversations the actor may see, filtered by the database: the
+/// filter becomes a condition on the table's columns, its values bound.
 async fn list(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<Response, Response> {
     let actor = actor(&app, &headers).await?;
-    let filter = ConversationFilter::view(&actor);
-    let visible: Vec<&Conversation> = app
-        .conversations
+    let mut query = QueryBuilder::<Sqlite>::new(format!("{SELECT} WHERE "));
+    ConversationFilter::view(&actor).push_sql(&app.columns, &mut query);
+    query.push(" ORDER BY id");
+    let rows = query
+        .build()
+        .fetch_all(&app.db)
+        .await
+        .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, e))?;
+    let visible = rows
         .iter()
-        .filter(|c| filter.matches(c))
-        .collect();
+        .map(row)
+        .collect::<Result<Vec<Listed>, _>>()
+        .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, e))?;
     Ok(Json(visible).into_response())
 }
 
@@ -103,13 +175,13 @@ async fn show(
     headers: HeaderMap,
 ) -> Result<Response, Response> {
     let actor = actor(&app, &headers).await?;
-    let c = conversation(&app, id)?;
+    let r = conversation(&app, id).await?;
     decide(can(
         &actor,
         Action::ViewConversation,
-        &Resource::Conversation(c),
+        &Resource::Conversation(&r.conversation),
     ))?;
-    Ok(Json(c).into_response())
+    Ok(Json(r).into_response())
 }
 
 async fn reply(
@@ -118,23 +190,24 @@ async fn reply(
     headers: HeaderMap,
 ) -> Result<Response, Response> {
     let actor = actor(&app, &headers).await?;
-    let c = conversation(&app, id)?;
+    let r = conversation(&app, id).await?;
     decide(can(
         &actor,
         Action::ReplyConversation,
-        &Resource::Conversation(c),
+        &Resource::Conversation(&r.conversation),
     ))?;
     Ok((StatusCode::ACCEPTED, Json(json!({ "replied_to": id }))).into_response())
 }
 
 /// The demonstration data: an organization with the helpdesk preset, A and B
-/// (Agents) in Team 1, and three conversations. Returns the app and the ids of
+/// (Agents) in Team 1, and four conversations in the service's table. Returns the app and the ids of
 /// the owner, A and B.
 ///
 /// # Errors
 ///
-/// A [`DirectoryError`] if setting up the directory fails.
-pub async fn demo_app() -> Result<(Arc<App>, [MemberId; 3]), DirectoryError> {
+/// A [`DirectoryError`] if setting up the directory fails, a database
+/// error if setting up the table does.
+pub async fn demo_app() -> Result<(Arc<App>, [MemberId; 3]), Box<dyn std::error::Error>> {
     let org = OrgId(1);
     let dir = Directory::new(MemoryStore::new());
     let owner = dir
@@ -172,18 +245,59 @@ pub async fn demo_app() -> Result<(Arc<App>, [MemberId; 3]), DirectoryError> {
         .next()
         .map(|t| t.id)
         .ok_or(DirectoryError::UnknownMember(MemberId(0)))?;
-    let conversations = vec![
-        Conversation::new(ConversationId(1), org, ContactId(1))
-            .assigned(Assignment::Member { member: a }),
-        Conversation::new(ConversationId(2), org, ContactId(2))
-            .assigned(Assignment::TeamMember { team, member: b }),
-        Conversation::new(ConversationId(3), OrgId(2), ContactId(3)),
+    // The service's table, in memory for the demonstration: one connection,
+    // so that every query sees the same database.
+    let db = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect("sqlite::memory:")
+        .await?;
+    sqlx::query(SCHEMA).execute(&db).await?;
+    let rows = [
+        (
+            1,
+            org,
+            None,
+            Some(a),
+            Some(ContactId(1)),
+            "Refund for order 1",
+        ),
+        (
+            2,
+            org,
+            Some(team),
+            Some(b),
+            Some(ContactId(2)),
+            "Delivery date",
+        ),
+        (
+            3,
+            OrgId(2),
+            None,
+            None,
+            Some(ContactId(3)),
+            "Another organization's",
+        ),
+        (4, org, None, None, None, "Unassigned, no contact yet"),
     ];
+    for (id, org, team, assignee, contact, subject) in rows {
+        let as_i64 = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        sqlx::query("INSERT INTO conversations VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(id)
+            .bind(as_i64(org.0))
+            .bind(team.map(|t: TeamId| as_i64(t.0)))
+            .bind(assignee.map(|m: MemberId| as_i64(m.0)))
+            .bind(contact.map(|c: ContactId| as_i64(c.0)))
+            .bind(subject)
+            .execute(&db)
+            .await?;
+    }
+    let columns = ConversationColumns::new("org_id", "team_id", "assignee_id", "contact_id")?;
     Ok((
         Arc::new(App {
             dir,
             cache: ActorCache::new(),
-            conversations,
+            db,
+            columns,
         }),
         [owner, a, b],
     ))

@@ -33,6 +33,10 @@
 //!    (feature `import`); [`ActorCache`], actors invalidated by the
 //!    organization's change version.
 //!
+//! Beside the layers, `sql/` (features `sqlite`, `postgres`) writes the
+//! model's list filters as SQL conditions on a host's own tables; it
+//! imports only the model, and no layer imports it.
+//!
 //! [`executor::block_on`] runs the directory's futures without a runtime.
 //!
 //! # Where each rule of the specification lives
@@ -40,7 +44,7 @@
 //! | rule | where |
 //! | --- | --- |
 //! | evaluation, in order | [`can`] in `model/eval.rs`: rules 1–4 (organization, status, applicability, permission bits) in `model/gate.rs`, rule 5 per kind of resource in `model/eval.rs`; reasons in `model/decision.rs` ([`Reason`]) |
-//! | the rule as a list filter | `model/filter.rs` ([`ConversationFilter`]) |
+//! | the rule as a list filter | `model/filter.rs` ([`ConversationFilter`]), `model/list.rs` ([`IdFilter`], [`DocumentFilter`]); as SQL, `sql/` |
 //! | which actions apply to which resources | `model/action.rs` ([`Action`]) |
 //! | the four presets and their tables | `model/preset/` ([`preset`]), rendered by `model/reference.rs` |
 //! | a catalog's own rules (one owner role, admin minimum, references) | `model/catalog.rs` ([`Catalog`], [`DirectoryRules`]) |

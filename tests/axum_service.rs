@@ -32,7 +32,7 @@ async fn request(
 
 #[tokio::test]
 async fn allowed_requests_answer_and_denied_ones_say_why() {
-    let (app, [owner, a, _b]) = service::demo_app().await.unwrap();
+    let (app, [owner, a, b]) = service::demo_app().await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let server = tokio::spawn(async move { axum::serve(listener, service::router(app)).await });
@@ -70,16 +70,38 @@ async fn allowed_requests_answer_and_denied_ones_say_why() {
         "the resource belongs to another organization"
     );
 
-    // The list applies the same rule.
-    let (status, body) = request(addr, "GET", "/conversations", Some(a.get())).await;
-    assert_eq!(status, 200);
-    let ids: Vec<u64> = body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_u64().unwrap())
-        .collect();
-    assert_eq!(ids, vec![1, 2]);
+    // The list applies the same rule, in the database: A sees their own,
+    // their teammate's and the unassigned conversation; the owner sees
+    // every conversation of the organization and none of another's.
+    let list = |member: u64| async move {
+        let (status, body) = request(addr, "GET", "/conversations", Some(member)).await;
+        assert_eq!(status, 200, "{body}");
+        body.as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_u64().unwrap())
+            .collect::<Vec<u64>>()
+    };
+    assert_eq!(list(a.get()).await, vec![1, 2, 4]);
+    assert_eq!(list(owner.get()).await, vec![1, 2, 4]);
+    // The page agrees with the list for every conversation.
+    for member in [owner, a, b] {
+        let listed = list(member.get()).await;
+        for id in 1..=4 {
+            let (status, _) = request(
+                addr,
+                "GET",
+                &format!("/conversations/{id}"),
+                Some(member.get()),
+            )
+            .await;
+            assert_eq!(
+                status == 200,
+                listed.contains(&id),
+                "member {member}, conversation {id}"
+            );
+        }
+    }
 
     // No actor, or an unknown one: 401.
     assert_eq!(request(addr, "GET", "/conversations/1", None).await.0, 401);

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 const MAX_LINES: usize = 700;
 
 /// The layers, lowest first: a module may import its own layer and those
-/// before it. `executor` and `testkit` stand outside.
+/// before it. `executor`, `sql` and `testkit` stand outside.
 const LAYERS: &[&str] = &["model", "record", "store", "directory"];
 
 fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -285,6 +285,32 @@ fn the_layers_import_only_downwards() {
             "layer {l} is a folder of src/"
         );
     }
+}
+
+/// The SQL conditions translate the model's filters and nothing else: the
+/// `sql` module imports only the model, and no layer imports it.
+#[test]
+fn the_sql_conditions_stand_on_the_model_alone() {
+    let c = read_crate();
+    let g = graph(&c, 1);
+    let sql = vec!["sql".to_owned()];
+    let imports = g.get(&sql).expect("sql is a folder of src/");
+    assert!(
+        imports.iter().any(|m| m.first().is_some_and(|t| t == "model")),
+        "the scan found sql's imports"
+    );
+    let beyond: Vec<String> = imports
+        .iter()
+        .filter(|m| !m.first().is_some_and(|t| t == "model" || t == "sql"))
+        .map(|m| m.join("::"))
+        .collect();
+    assert!(beyond.is_empty(), "sql imports beyond the model: {beyond:?}");
+    let importers: Vec<String> = g
+        .iter()
+        .filter(|(from, tos)| from.first().is_some_and(|t| t != "sql") && tos.contains(&sql))
+        .map(|(from, _)| from.join("::"))
+        .collect();
+    assert!(importers.is_empty(), "sql imported by {importers:?}");
 }
 
 #[test]
