@@ -296,7 +296,9 @@ fn the_sql_conditions_stand_on_the_model_alone() {
     let sql = vec!["sql".to_owned()];
     let imports = g.get(&sql).expect("sql is a folder of src/");
     assert!(
-        imports.iter().any(|m| m.first().is_some_and(|t| t == "model")),
+        imports
+            .iter()
+            .any(|m| m.first().is_some_and(|t| t == "model")),
         "the scan found sql's imports"
     );
     let beyond: Vec<String> = imports
@@ -304,7 +306,10 @@ fn the_sql_conditions_stand_on_the_model_alone() {
         .filter(|m| !m.first().is_some_and(|t| t == "model" || t == "sql"))
         .map(|m| m.join("::"))
         .collect();
-    assert!(beyond.is_empty(), "sql imports beyond the model: {beyond:?}");
+    assert!(
+        beyond.is_empty(),
+        "sql imports beyond the model: {beyond:?}"
+    );
     let importers: Vec<String> = g
         .iter()
         .filter(|(from, tos)| from.first().is_some_and(|t| t != "sql") && tos.contains(&sql))
