@@ -182,6 +182,24 @@ async fn at_runtime(clinic: Catalog) -> Result<(), Box<dyn std::error::Error>> {
         .team_reach(old.team_reach())
         .knowledge(KnowledgeRefs::only([PROCEDURES, BILLING]))
         .build();
+    // First a preview: the same checks, nothing written, and who would
+    // gain or lose what.
+    let ((), preview) = dir
+        .preview(|d| {
+            let edited = edited.clone();
+            async move { d.edit_role(org, manager, edited).await }
+        })
+        .await?;
+    for change in &preview.access {
+        if let Some((from, to)) = &change.knowledge {
+            println!(
+                "preview: member {} would reference {} instead of {}",
+                change.member,
+                refs(to),
+                refs(from)
+            );
+        }
+    }
     dir.edit_role(org, manager, edited).await?;
     let (after, _) = dir.actor(org, nurse).await?;
     println!("after the manager edits the nurse role: {}", ask(&after));
@@ -200,4 +218,15 @@ async fn at_runtime(clinic: Catalog) -> Result<(), Box<dyn std::error::Error>> {
         println!("refused: {e}");
     }
     Ok(())
+}
+
+/// Knowledge references in a line.
+fn refs(refs: &KnowledgeRefs) -> String {
+    match refs {
+        KnowledgeRefs::All => "every knowledge base".to_owned(),
+        KnowledgeRefs::Only(ids) => {
+            let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+            format!("knowledge bases [{}]", ids.join(", "))
+        }
+    }
 }

@@ -376,3 +376,123 @@ fn creating_an_organization_or_a_contact_in_a_preview_writes_nothing() {
             .is_none()
     );
 }
+
+/// A directory with one catalog and its founder in `founder`.
+fn founded(
+    catalog: purview::Catalog,
+    founder: &str,
+) -> (Directory<MemoryStore, ManualClock>, MemberId) {
+    let dir = Directory::with_clock(
+        MemoryStore::new(),
+        ManualClock::new(Timestamp(1_700_000_000)),
+    );
+    let founder = block_on(dir.create_organization(NewOrganization {
+        id: ORG,
+        name: "Acme".into(),
+        catalog,
+        seat_limit: 10,
+        founder: Profile {
+            email: Some("founder@acme.test".into()),
+            ..Profile::default()
+        },
+        founder_role: Some(purview::RoleKey::new(founder)),
+    }))
+    .unwrap();
+    (dir, founder)
+}
+
+fn joined(dir: &Directory<MemoryStore, ManualClock>, by: MemberId, role: &str) -> MemberId {
+    let sent = block_on(dir.invite(ORG, by, &format!("{role}@acme.test"), role)).unwrap();
+    block_on(dir.accept_invitation(&sent[0].secret, Profile::default()))
+        .unwrap()
+        .1
+}
+
+/// The one access change a preview names, for `member`.
+fn only_change(preview: &purview::Preview, member: MemberId) -> &purview::AccessChange {
+    assert_eq!(preview.access.len(), 1, "{:?}", preview.access);
+    assert_eq!(preview.access[0].member, member);
+    &preview.access[0]
+}
+
+#[test]
+fn bot_grants_and_their_levels_are_previewed_as_access_changes() {
+    let (dir, admin) = founded(preset::bot_studio(), "admin");
+    let client = joined(&dir, admin, "client");
+    let bot = block_on(dir.register_bot(ORG, "Helper")).unwrap();
+    let version = block_on(dir.snapshot(ORG)).unwrap().version;
+
+    let ((), preview) =
+        block_on(dir.preview(|d| async move { d.grant_bot(ORG, admin, client, bot).await }))
+            .unwrap();
+    let change = only_change(&preview, client);
+    assert_eq!(
+        (&change.bots_granted, &change.bots_revoked),
+        (&vec![bot], &vec![])
+    );
+    assert!(change.permissions_gained.is_empty() && change.bot_levels_changed.is_empty());
+    assert_eq!(block_on(dir.snapshot(ORG)).unwrap().version, version);
+
+    block_on(dir.grant_bot(ORG, admin, client, bot)).unwrap();
+    let level = Permissions::BOT_HISTORY;
+    let ((), preview) = block_on(
+        dir.preview(|d| async move { d.grant_bot_level(ORG, admin, client, bot, level).await }),
+    )
+    .unwrap();
+    let change = only_change(&preview, client);
+    assert_eq!(change.bot_levels_changed, vec![bot]);
+    assert!(change.bots_granted.is_empty() && change.bots_revoked.is_empty());
+
+    let ((), preview) =
+        block_on(dir.preview(|d| async move { d.revoke_bot(ORG, admin, client, bot).await }))
+            .unwrap();
+    assert_eq!(only_change(&preview, client).bots_revoked, vec![bot]);
+}
+
+#[test]
+fn a_role_edit_of_knowledge_references_or_reach_is_previewed_for_every_holder() {
+    use purview::{KnowledgeRefs, Reach};
+    let (dir, staff) = founded(preset::assistant(), "administrative_staff");
+    let interns = [joined(&dir, staff, "intern"), {
+        // A second address for the same role.
+        let sent = block_on(dir.invite(ORG, staff, "intern2@acme.test", "intern")).unwrap();
+        block_on(dir.accept_invitation(&sent[0].secret, Profile::default()))
+            .unwrap()
+            .1
+    }];
+    let manuals = block_on(dir.register_knowledge_base(ORG, staff, "Manuals", None)).unwrap();
+    let intern = block_on(dir.snapshot(ORG))
+        .unwrap()
+        .org
+        .catalog
+        .role("intern")
+        .unwrap()
+        .clone();
+    let before = intern.knowledge().clone();
+    let after = KnowledgeRefs::only([preset::ASSISTANT_PRODUCTS, manuals]);
+    let wider = intern.to_builder().knowledge(after.clone()).build();
+    let ((), preview) =
+        block_on(dir.preview(|d| async move { d.edit_role(ORG, staff, wider).await })).unwrap();
+    let mut listed: Vec<MemberId> = preview.access.iter().map(|a| a.member).collect();
+    let mut holders = interns.to_vec();
+    holders.sort();
+    listed.sort();
+    assert_eq!(listed, holders);
+    for a in &preview.access {
+        assert_eq!(a.knowledge, Some((before.clone(), after.clone())));
+        assert!(a.permissions_gained.is_empty() && a.permissions_lost.is_empty());
+        assert_eq!((a.team_reach, a.bot_reach), (None, None));
+    }
+
+    // The intern reaches every team; an edit to their own teams only is
+    // previewed for both holders.
+    assert_eq!(intern.team_reach(), Reach::All);
+    let narrower = intern.to_builder().team_reach(Reach::Own).build();
+    let ((), preview) =
+        block_on(dir.preview(|d| async move { d.edit_role(ORG, staff, narrower).await })).unwrap();
+    assert_eq!(preview.access.len(), 2);
+    for a in &preview.access {
+        assert_eq!(a.team_reach, Some((Reach::All, Reach::Own)));
+        assert_eq!(a.knowledge, None);
+    }
+}

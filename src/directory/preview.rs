@@ -6,7 +6,7 @@
 #[allow(clippy::wildcard_imports)]
 use super::*;
 use crate::model::permission::Permissions;
-use crate::model::scope::ConversationScope;
+use crate::model::scope::{ConversationScope, KnowledgeRefs, Reach};
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::sync::Mutex;
@@ -26,7 +26,8 @@ pub struct Preview {
 }
 
 /// How one member's access would change: what `can` would allow them
-/// before and after, as permissions, scopes, teams and status. A removed
+/// before and after, as permissions, scopes, teams, status, bot grants and
+/// their levels, reach and knowledge references. A removed
 /// member loses everything; a member who would be created gains
 /// everything they get.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,6 +53,20 @@ pub struct AccessChange {
     pub teams_left: Vec<TeamId>,
     /// Whether the member may act at all (active), before and after.
     pub enabled: (bool, bool),
+    /// Bots the member would be granted.
+    pub bots_granted: Vec<BotId>,
+    /// Bots whose grant the member would lose.
+    pub bots_revoked: Vec<BotId>,
+    /// Bots the member keeps whose grant's permission level would change
+    /// (a level set, changed or taken away).
+    pub bot_levels_changed: Vec<BotId>,
+    /// The role's team reach, before and after, when it would change.
+    pub team_reach: Option<(Reach, Reach)>,
+    /// The role's bot reach, before and after, when it would change.
+    pub bot_reach: Option<(Reach, Reach)>,
+    /// The role's knowledge-base references, before and after, when they
+    /// would change.
+    pub knowledge: Option<(KnowledgeRefs, KnowledgeRefs)>,
 }
 
 /// A member's access as `can` sees it: nothing for a member who does not
@@ -63,10 +78,16 @@ struct Access {
     manage: ConversationScope,
     teams: Vec<TeamId>,
     enabled: bool,
+    bots: Vec<BotId>,
+    bot_levels: Vec<(BotId, Permissions)>,
+    team_reach: Reach,
+    bot_reach: Reach,
+    knowledge: KnowledgeRefs,
 }
 
 fn access(state: &OrgState, member: MemberId) -> Access {
     use crate::model::action::ScopeUse;
+    let reach = |own: bool| if own { Reach::Own } else { Reach::All };
     match state.actor(member).filter(MemberActor::is_enabled) {
         Some(a) => Access {
             permissions: a.permissions(),
@@ -74,18 +95,28 @@ fn access(state: &OrgState, member: MemberId) -> Access {
             manage: a.scope(ScopeUse::Manage),
             teams: a.teams().to_vec(),
             enabled: true,
+            bots: a.bots().to_vec(),
+            bot_levels: a.bot_levels().to_vec(),
+            team_reach: reach(a.own_teams_only()),
+            bot_reach: reach(a.own_bots_only()),
+            knowledge: a.role().knowledge().clone(),
         },
-        None => Access {
-            permissions: Permissions::empty(),
-            view: ConversationScope::empty(),
-            manage: ConversationScope::empty(),
-            teams: state
-                .members
-                .get(&member)
-                .map(|m| m.teams.clone())
-                .unwrap_or_default(),
-            enabled: false,
-        },
+        None => {
+            let record = state.members.get(&member);
+            Access {
+                permissions: Permissions::empty(),
+                view: ConversationScope::empty(),
+                manage: ConversationScope::empty(),
+                teams: record.map(|m| m.teams.clone()).unwrap_or_default(),
+                enabled: false,
+                bots: record.map(|m| m.bots.clone()).unwrap_or_default(),
+                bot_levels: record.map(|m| m.bot_levels.clone()).unwrap_or_default(),
+                // A member who may not act reaches nothing.
+                team_reach: Reach::Own,
+                bot_reach: Reach::Own,
+                knowledge: KnowledgeRefs::Only(Vec::new()),
+            }
+        }
     }
 }
 
@@ -120,10 +151,27 @@ pub(super) fn access_changes(state: &OrgState, changes: &[Change]) -> Vec<Access
         .filter_map(|id| {
             let (before, after) = (access(state, id), access(&next, id));
             (before != after).then(|| {
-                let diff = |a: &[TeamId], b: &[TeamId]| -> Vec<TeamId> {
+                fn diff<T: Copy + PartialEq>(a: &[T], b: &[T]) -> Vec<T> {
                     a.iter().filter(|t| !b.contains(t)).copied().collect()
+                }
+                fn changed<T: PartialEq + Clone>(a: &T, b: &T) -> Option<(T, T)> {
+                    (a != b).then(|| (a.clone(), b.clone()))
+                }
+                let level = |levels: &[(BotId, Permissions)], bot: BotId| {
+                    levels.iter().find(|(b, _)| *b == bot).map(|(_, l)| *l)
                 };
+                let kept = after.bots.iter().filter(|b| before.bots.contains(b));
+                let bot_levels_changed = kept
+                    .filter(|b| level(&before.bot_levels, **b) != level(&after.bot_levels, **b))
+                    .copied()
+                    .collect();
                 AccessChange {
+                    bots_granted: diff(&after.bots, &before.bots),
+                    bots_revoked: diff(&before.bots, &after.bots),
+                    bot_levels_changed,
+                    team_reach: changed(&before.team_reach, &after.team_reach),
+                    bot_reach: changed(&before.bot_reach, &after.bot_reach),
+                    knowledge: changed(&before.knowledge, &after.knowledge),
                     member: id,
                     permissions_gained: after.permissions.difference(before.permissions),
                     permissions_lost: before.permissions.difference(after.permissions),
