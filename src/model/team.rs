@@ -19,9 +19,18 @@ pub struct Team {
     pub name: String,
 }
 
-/// Whether a list of teams sorted ascending holds `team`: a binary
-/// search, so that the cost stays flat in the number of teams.
+/// Whether a list of teams sorted ascending holds `team`: a scan of a
+/// short list (most members are in a few teams, and a scan of eight is
+/// cheaper than a search), a binary search beyond, so that the cost stays
+/// flat in the number of teams.
 #[inline(always)]
 pub(crate) fn sorted_contains(teams: &[TeamId], team: TeamId) -> bool {
-    teams.binary_search(&team).is_ok()
+    if teams.len() <= SCANNED_TEAMS {
+        teams.contains(&team)
+    } else {
+        teams.binary_search(&team).is_ok()
+    }
 }
+
+/// The longest list of teams scanned rather than searched.
+const SCANNED_TEAMS: usize = 8;
