@@ -12,9 +12,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use purview::directory::AttributeChange;
 use purview::{
-    preset, AttributeChange, Attributes, ContactId, Directory, MemoryStore, NewOrganization, OrgId,
-    Profile, Store,
+    preset, Attributes, ContactId, Directory, MemoryStore, NewOrganization, OrgId, Profile, Store,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
 

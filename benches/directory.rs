@@ -29,9 +29,11 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use purview::executor::block_on;
+use purview::model::MemberStatus;
+use purview::record::{Change, Member, Timestamp};
+use purview::store::Commit;
 use purview::{
-    preset, Change, Commit, Directory, Member, MemberId, MemberStatus, MemoryStore,
-    NewOrganization, OrgId, Profile, RoleKey, Store, Timestamp,
+    preset, Directory, MemberId, MemoryStore, NewOrganization, OrgId, Profile, RoleKey, Store,
 };
 use std::hint::black_box;
 use std::sync::Arc;

@@ -6,8 +6,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use purview::directory::ImportMode;
 use purview::executor::block_on;
-use purview::{preset, Directory, ImportMode, MemoryStore, NewOrganization, OrgId, Profile};
+use purview::{preset, Directory, MemoryStore, NewOrganization, OrgId, Profile};
 use std::hint::black_box;
 
 /// `rows` people spread over `teams` teams.

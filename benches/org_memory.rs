@@ -10,10 +10,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use purview::{
-    preset, Change, Member, MemberId, MemberStatus, OrgId, OrgState, Organization, RoleKey, Team,
-    TeamId, Timestamp,
-};
+use purview::model::{MemberStatus, Team};
+use purview::record::{Change, Member, Organization, Timestamp};
+use purview::{preset, MemberId, OrgId, OrgState, RoleKey, TeamId};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicIsize, Ordering};

@@ -8,9 +8,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use purview::model::MemberStatus;
+use purview::record::{Change, Member, Organization};
 use purview::{
-    can, preset, Action, Actor, Assignment, Change, ContactId, Conversation, ConversationId,
-    Member, MemberId, MemberStatus, OrgId, OrgState, Organization, Resource, TeamId,
+    can, preset, Action, Actor, Assignment, ContactId, Conversation, ConversationId, MemberId,
+    OrgId, OrgState, Resource, TeamId,
 };
 use std::hint::black_box;
 use std::sync::Arc;

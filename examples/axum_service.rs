@@ -22,11 +22,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use purview::directory::ImportMode;
 use purview::sql::{ConversationColumns, SqlCondition};
 use purview::{
     can, preset, Action, Actor, ActorCache, Assignment, ContactId, Conversation,
-    ConversationFilter, ConversationId, Decision, Directory, DirectoryError, ImportMode, MemberId,
-    MemoryStore, NewOrganization, OrgId, Profile, Resource, TeamId,
+    ConversationFilter, ConversationId, Decision, Directory, DirectoryError, MemberId, MemoryStore,
+    NewOrganization, OrgId, Profile, Resource, TeamId,
 };
 use serde_json::json;
 use sqlx::sqlite::SqlitePoolOptions;

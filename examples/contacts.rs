@@ -15,10 +15,11 @@
 
 use std::error::Error;
 
+use purview::directory::AttributeChange;
 use purview::executor::block_on;
 use purview::{
-    can, preset, Action, Actor, AttributeChange, Attributes, Audience, Directory, Document,
-    DocumentId, KnowledgeBase, MemoryStore, NewOrganization, OrgId, Profile, Resource, RoleKey,
+    can, preset, Action, Actor, Attributes, Audience, Directory, Document, DocumentId,
+    KnowledgeBase, MemoryStore, NewOrganization, OrgId, Profile, Resource, RoleKey,
 };
 
 const ORG: OrgId = OrgId(1);

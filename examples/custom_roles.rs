@@ -6,10 +6,11 @@
 //! Run with `cargo run --example custom_roles`.
 
 use purview::executor::block_on;
+use purview::model::{AdminMinimum, DirectoryRules};
 use purview::{
-    can, Action, Actor, AdminMinimum, Catalog, ConversationScope as S, Directory, DirectoryRules,
-    KnowledgeBase, KnowledgeBaseId, KnowledgeRefs, MemberId, MemoryStore, NewOrganization, OrgId,
-    Permissions as P, Profile, Reach, Resource, Role, RoleKey,
+    can, Action, Actor, Catalog, ConversationScope as S, Directory, KnowledgeBase, KnowledgeBaseId,
+    KnowledgeRefs, MemberId, MemoryStore, NewOrganization, OrgId, Permissions as P, Profile, Reach,
+    Resource, Role, RoleKey,
 };
 
 /// The clinic's patient-procedures knowledge base.

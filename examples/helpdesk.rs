@@ -6,10 +6,11 @@
 //!
 //! `cargo run --example helpdesk`
 
+use purview::directory::ImportMode;
 use purview::executor::block_on;
 use purview::{
     can, preset, Action, Actor, Assignment, ContactId, Conversation, ConversationId, Directory,
-    ImportMode, MemberId, MemoryStore, NewOrganization, OrgId, Profile, Resource,
+    MemberId, MemoryStore, NewOrganization, OrgId, Profile, Resource,
 };
 use std::error::Error;
 use std::fmt::Write as _;

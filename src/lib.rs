@@ -4,9 +4,12 @@
 //!
 //! # Map of the crate
 //!
-//! Four layers, each a folder of `src/`, each importing only the ones
-//! before it (a test reads the sources and holds them to that, and to no
-//! import cycle):
+//! Four layers, each a folder of `src/` and a module of the crate
+//! ([`model`], [`record`], [`store`], [`directory`]), each importing only
+//! the ones before it (a test reads the sources and holds them to that, and
+//! to no import cycle). Every public type is in its layer's module; the
+//! root re-exports the ones most hosts use (the earlier root paths of the
+//! others still compile, hidden from this documentation, until 0.2):
 //!
 //! 1. `model/` — the pure model and [`can`]: ids ([`OrgId`], [`MemberId`],
 //!    …), [`Permissions`] (bitflags with stable names), scopes
@@ -33,7 +36,7 @@
 //!    (feature `import`); [`ActorCache`], actors invalidated by the
 //!    organization's change version.
 //!
-//! Beside the layers, `sql/` (features `sqlite`, `postgres`) writes the
+//! Beside the layers, [`sql`] (features `sqlite`, `postgres`) writes the
 //! model's list filters as SQL conditions on a host's own tables; it
 //! imports only the model, and no layer imports it.
 //!
@@ -58,60 +61,82 @@
 //! | cost independent of the organization's size | `record/index.rs` (the kept lookups), `store/sql/write.rs` (set-based writes) |
 //! | storage and its conformance suite | `store/`, `testkit/` |
 
-mod directory;
+pub mod directory;
 pub mod executor;
-mod model;
-mod record;
+pub mod model;
+pub mod record;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres"))))]
 pub mod sql;
-mod store;
+pub mod store;
 #[cfg(feature = "testkit")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testkit")))]
 pub mod testkit;
 
+// The root: what most hosts use. Every other type is in the module of its
+// layer (`model`, `record`, `store`, `directory`).
+#[doc(inline)]
+pub use directory::{ActorCache, Directory, DirectoryError, NewOrganization, Profile};
 pub use model::preset;
-// Identifiers.
-pub use model::id::{
+#[doc(inline)]
+pub use model::{
+    can, Action, Actor, Assignment, Attributes, Audience, Catalog, Conversation,
+    ConversationFilter, ConversationScope, Decision, Document, DocumentFilter, IdFilter,
+    KnowledgeBase, KnowledgeRefs, MemberActor, Permissions, Reach, Reason, Resource, Role, RoleKey,
+};
+#[doc(inline)]
+pub use model::{
     AiChatId, ApiKeyId, BotId, ContactId, ConversationId, DocumentId, InvitationId,
     KnowledgeBaseId, MemberId, OrgId, TeamId,
 };
-// Permissions, scopes, roles and catalogs.
-#[allow(deprecated)]
-pub use model::catalog::Policy;
-pub use model::catalog::{
-    AdminMinimum, Catalog, CatalogError, CatalogProblem, DirectoryRules, MAX_ROLES,
-};
-pub use model::matrix::{KnowledgeLabel, Matrix, MatrixCell, MatrixRow, MatrixSection, ScopeLabel};
-pub use model::permission::{Permissions, UnknownPermission, UnknownPermissionBits};
-pub use model::role::{Role, RoleBuilder, RoleKey};
-pub use model::scope::{ConversationScope, KnowledgeRefs, Reach};
-// Objects of the domain.
-pub use model::contact::{Attributes, Audience, Contact, ContactOrigin};
-pub use model::conversation::{Assignment, AssignmentKind, Conversation, ConversationStatus};
-pub use model::knowledge::{Document, KnowledgeBase};
-pub use model::team::Team;
-// Evaluation.
-pub use model::action::{Action, ScopeUse};
-pub use model::actor::{Actor, ApiKeyActor, ContactActor, MemberActor, MemberStatus};
-pub use model::decision::{Decision, Placement, Reason, TargetProblem};
-pub use model::eval::can;
-pub use model::filter::ConversationFilter;
-pub use model::list::{DocumentFilter, IdFilter};
-pub use model::resource::{Resource, ResourceKind};
-// Directory operations and storage.
-pub use directory::cache::{ActorCache, DEFAULT_ACTOR_CACHE_CAPACITY};
+#[doc(inline)]
+pub use record::OrgState;
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+#[doc(inline)]
+pub use store::PostgresStore;
+#[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
+#[doc(inline)]
+pub use store::SqliteStore;
+#[doc(inline)]
+pub use store::{MemoryStore, Store};
+
+// The crate's earlier paths: every type also at the root, as before it was
+// grouped into its layer's module. They still compile, hidden from the
+// documentation, and will be removed in 0.2.
 #[cfg(feature = "import")]
-#[cfg_attr(docsrs, doc(cfg(feature = "import")))]
+#[doc(hidden)]
 pub use directory::{import_template, ImportMode, ImportReport};
+#[doc(hidden)]
 pub use directory::{
     AccessChange, Acting, AddressProblem, ApiKeyInfo, AttributeChange, BadAddress, Clock,
-    Directory, DirectoryError, IssuedApiKey, IssuedInvitation, ManualClock, NewOrganization,
-    OrganizationInfo, Preview, Profile, ProfileUpdate, SystemClock, BOT_PERMISSIONS,
+    ImportProblem, IssuedApiKey, IssuedInvitation, ManualClock, OrganizationInfo, Preview,
+    ProfileUpdate, RowError, SystemClock, BOT_PERMISSIONS, DEFAULT_ACTOR_CACHE_CAPACITY,
     DEFAULT_CACHED_ORGANIZATIONS, KEY_PERMISSIONS, LISTED_IN_MESSAGE, MAX_AUDIT_PAGE,
     MAX_CONTACT_ATTRIBUTES, MAX_CONTACT_HISTORY_PAGE, MAX_TEXT_CHARS,
 };
-pub use directory::{ImportProblem, RowError};
+#[doc(hidden)]
+#[allow(deprecated)]
+pub use model::Policy;
+#[doc(hidden)]
+pub use model::{
+    AdminMinimum, ApiKeyActor, AssignmentKind, CatalogError, CatalogProblem, Contact, ContactActor,
+    ContactOrigin, ConversationStatus, DirectoryRules, KnowledgeLabel, Matrix, MatrixCell,
+    MatrixRow, MatrixSection, MemberStatus, Placement, ResourceKind, RoleBuilder, ScopeLabel,
+    ScopeUse, TargetProblem, Team, UnknownPermission, UnknownPermissionBits, MAX_ROLES,
+};
+#[doc(hidden)]
+pub use record::{
+    ApiKey, AuditCursor, AuditEvent, Bot, Change, Committed, Invitation, InvitationState, Member,
+    Organization, Records, StoredContact, Timestamp,
+};
+#[cfg(feature = "postgres")]
+#[doc(hidden)]
+pub use store::ChangeSubscription;
+#[doc(hidden)]
+pub use store::{Commit, ContactWrite, StoreError, Updates};
+
 /// Runs a future to completion on the current thread: now
 /// [`executor::block_on`], where it is kept out of the crate's root.
 #[deprecated(note = "moved to `purview::executor::block_on`, out of the crate's root")]
@@ -119,14 +144,3 @@ pub use directory::{ImportProblem, RowError};
 pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
     executor::block_on(future)
 }
-pub use record::{
-    ApiKey, AuditCursor, AuditEvent, Bot, Change, Committed, Invitation, InvitationState, Member,
-    OrgState, Organization, Records, StoredContact, Timestamp,
-};
-#[cfg(feature = "sqlite")]
-#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
-pub use store::SqliteStore;
-#[cfg(feature = "postgres")]
-#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
-pub use store::{ChangeSubscription, PostgresStore};
-pub use store::{Commit, ContactWrite, MemoryStore, Store, StoreError, Updates};

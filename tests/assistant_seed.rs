@@ -12,12 +12,13 @@ mod common;
 
 use proptest::prelude::*;
 use purview::executor::block_on;
+use purview::model::CatalogProblem;
 use purview::preset::{ASSISTANT_INTERNAL, ASSISTANT_PRODUCTS, ASSISTANT_SUPPORT_PROCEDURES};
 use purview::{
-    can, preset, Action, Actor, Attributes, Audience, Catalog, CatalogProblem, ContactId,
-    Conversation, ConversationId, Directory, Document, DocumentId, KnowledgeBase, KnowledgeBaseId,
-    KnowledgeRefs, MemberId, MemoryStore, NewOrganization, OrgId, Permissions, Profile, Reason,
-    Resource, Role, RoleKey,
+    can, preset, Action, Actor, Attributes, Audience, Catalog, ContactId, Conversation,
+    ConversationId, Directory, Document, DocumentId, KnowledgeBase, KnowledgeBaseId, KnowledgeRefs,
+    MemberId, MemoryStore, NewOrganization, OrgId, Permissions, Profile, Reason, Resource, Role,
+    RoleKey,
 };
 
 const ORG: OrgId = OrgId(1);

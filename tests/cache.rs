@@ -269,7 +269,8 @@ fn an_actor_after_another_replicas_change_is_one_store_read() {
 /// the organization's version (it is cached), the contact, and the write.
 #[test]
 fn a_contact_operation_costs_the_same_store_calls_whatever_the_number_of_contacts() {
-    use purview::{AttributeChange, Attributes};
+    use purview::directory::AttributeChange;
+    use purview::Attributes;
     let store = Counting::default();
     let dir = Directory::new(store.clone());
     let owner = block_on(dir.create_organization(NewOrganization {

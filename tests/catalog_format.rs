@@ -8,7 +8,8 @@
 mod common;
 
 use proptest::prelude::*;
-use purview::{preset, Catalog, CatalogProblem, KnowledgeBaseId, RoleKey};
+use purview::model::CatalogProblem;
+use purview::{preset, Catalog, KnowledgeBaseId, RoleKey};
 
 #[test]
 fn every_preset_round_trips_through_json_and_toml_unchanged() {
@@ -279,7 +280,8 @@ fn knowledge_base_ids_beyond_toml_s_range_are_refused() {
 
 #[test]
 fn a_blank_role_key_is_refused_from_json_toml_and_code() {
-    use purview::{DirectoryRules, Role};
+    use purview::model::DirectoryRules;
+    use purview::Role;
     for key in ["", " ", " \t\n"] {
         let expected = vec![CatalogProblem::BlankRoleKey {
             key: RoleKey::new(key),
@@ -312,7 +314,8 @@ fn a_blank_role_key_is_refused_from_json_toml_and_code() {
 
 #[test]
 fn a_successor_that_is_the_unique_role_itself_is_refused() {
-    use purview::{DirectoryRules, Role};
+    use purview::model::DirectoryRules;
+    use purview::Role;
     let expected = vec![CatalogProblem::SuccessorIsUnique(RoleKey::new("owner"))];
     let json = r#"{"name": "x", "policy": {"owner_successor": "owner"},
         "roles": [{"key": "owner", "name": "Owner", "unique": true}, {"key": "a", "name": "A"}]}"#;

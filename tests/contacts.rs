@@ -7,12 +7,13 @@
 //! `cargo test --test contacts`
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use purview::directory::{AttributeChange, ManualClock, MAX_CONTACT_ATTRIBUTES, MAX_TEXT_CHARS};
 use purview::executor::block_on;
+use purview::record::Timestamp;
 use purview::{
-    can, preset, Action, Actor, AttributeChange, Attributes, Audience, ContactId, Directory,
-    DirectoryError, KnowledgeBase, KnowledgeBaseId, ManualClock, MemberId, MemoryStore,
-    NewOrganization, OrgId, Profile, Reason, Resource, Store, Timestamp, MAX_CONTACT_ATTRIBUTES,
-    MAX_TEXT_CHARS,
+    can, preset, Action, Actor, Attributes, Audience, ContactId, Directory, DirectoryError,
+    KnowledgeBase, KnowledgeBaseId, MemberId, MemoryStore, NewOrganization, OrgId, Profile, Reason,
+    Resource, Store,
 };
 
 const ORG: OrgId = OrgId(1);

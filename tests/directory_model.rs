@@ -41,15 +41,18 @@ mod common;
 
 use indexmap::IndexMap;
 use proptest::prelude::*;
+use purview::directory::{ApiKeyInfo, ProfileUpdate};
+use purview::directory::{ImportMode, ImportProblem, ImportReport, IssuedInvitation, ManualClock};
 use purview::executor::block_on;
+use purview::model::{AdminMinimum, DirectoryRules, MemberStatus, Team};
+use purview::record::Bot;
+use purview::record::{AuditEvent, Invitation, InvitationState, Member, Timestamp};
 use purview::{
-    preset, AdminMinimum, AuditEvent, Catalog, Directory, DirectoryError, DirectoryRules,
-    ImportMode, ImportProblem, ImportReport, Invitation, InvitationId, InvitationState,
-    IssuedInvitation, ManualClock, Member, MemberId, MemberStatus, MemoryStore, NewOrganization,
-    OrgId, OrgState, Permissions as P, Profile, Reason, Role, RoleKey, Store, Team, TeamId,
-    Timestamp,
+    preset, Catalog, Directory, DirectoryError, InvitationId, MemberId, MemoryStore,
+    NewOrganization, OrgId, OrgState, Permissions as P, Profile, Reason, Role, RoleKey, Store,
+    TeamId,
 };
-use purview::{ApiKeyId, ApiKeyInfo, Bot, BotId, ProfileUpdate, Reach};
+use purview::{ApiKeyId, BotId, Reach};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 use std::sync::Arc;

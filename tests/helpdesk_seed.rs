@@ -4,9 +4,10 @@
 //! are copied from the document, not derived from the preset.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use purview::model::TargetProblem;
 use purview::{
     can, preset, Action, Actor, Assignment, ContactId, Conversation, ConversationId, Decision,
-    MemberId, OrgId, Reason, Resource, TargetProblem, TeamId,
+    MemberId, OrgId, Reason, Resource, TeamId,
 };
 
 const ROLES: [&str; 5] = ["owner", "primary_admin", "admin", "primary_agent", "agent"];

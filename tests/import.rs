@@ -2,11 +2,13 @@
 //! Update Rules", plus the directory's rules applied to every row.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use purview::directory::{import_template, ImportMode, ImportProblem, ManualClock};
 use purview::executor::block_on;
+use purview::model::MemberStatus;
+use purview::record::Timestamp;
 use purview::{
-    import_template, preset, Directory, DirectoryError, ImportMode, ImportProblem, ManualClock,
-    MemberId, MemberStatus, MemoryStore, NewOrganization, OrgId, OrgState, Profile, Store,
-    Timestamp,
+    preset, Directory, DirectoryError, MemberId, MemoryStore, NewOrganization, OrgId, OrgState,
+    Profile, Store,
 };
 use std::sync::Arc;
 
@@ -421,7 +423,8 @@ fn minimum_admins_hold_for_an_import() {
 }
 
 fn two_admins_with_import() -> purview::Catalog {
-    use purview::{AdminMinimum, Catalog, DirectoryRules, Permissions as P, Role, RoleKey};
+    use purview::model::{AdminMinimum, DirectoryRules};
+    use purview::{Catalog, Permissions as P, Role, RoleKey};
     let admin = Role::builder("admin", "Admin")
         .permissions(
             P::MEMBER_VIEW

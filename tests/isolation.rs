@@ -5,9 +5,10 @@
 mod common;
 
 use common::World;
+use purview::model::MemberStatus;
 use purview::{
     can, preset, Action, Actor, ApiKeyId, Attributes, BotId, ContactId, MemberActor, MemberId,
-    MemberStatus, OrgId, Permissions, Reason, TeamId,
+    OrgId, Permissions, Reason, TeamId,
 };
 
 fn actors(org: OrgId) -> Vec<Actor> {

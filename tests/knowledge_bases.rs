@@ -6,11 +6,13 @@
 //! `cargo test --test knowledge_bases`
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use purview::directory::ManualClock;
 use purview::executor::block_on;
+use purview::record::Timestamp;
 use purview::{
     can, preset, Action, Actor, Audience, Directory, DirectoryError, KnowledgeBaseId,
-    KnowledgeRefs, ManualClock, MemberId, MemoryStore, NewOrganization, OrgId, OrgState,
-    Permissions as P, Profile, Reason, Resource, Role, RoleKey, Store, Timestamp,
+    KnowledgeRefs, MemberId, MemoryStore, NewOrganization, OrgId, OrgState, Permissions as P,
+    Profile, Reason, Resource, Role, RoleKey, Store,
 };
 use std::sync::Arc;
 

@@ -14,11 +14,14 @@ mod common;
 
 use common::cases_or;
 use proptest::prelude::*;
+use purview::directory::{ManualClock, MAX_AUDIT_PAGE};
 use purview::executor::block_on;
+use purview::model::MemberStatus;
+use purview::record::Timestamp;
 use purview::{
     can, preset, Action, Actor, Assignment, ContactId, Conversation, ConversationId, Directory,
-    DirectoryError, ManualClock, MemberId, MemberStatus, MemoryStore, NewOrganization, OrgId,
-    OrgState, Permissions, Profile, Resource, TeamId, Timestamp, MAX_AUDIT_PAGE,
+    DirectoryError, MemberId, MemoryStore, NewOrganization, OrgId, OrgState, Permissions, Profile,
+    Resource, TeamId,
 };
 use std::collections::BTreeSet;
 
@@ -284,7 +287,7 @@ fn a_role_edit_s_preview_lists_every_holder_and_writes_nothing() {
 #[cfg(feature = "import")]
 #[test]
 fn an_applied_import_is_previewed_as_it_is_then_made() {
-    use purview::ImportMode;
+    use purview::directory::ImportMode;
     let org = organization();
     let owner = org.members[0];
     let csv = "email,user code,user name,display name,role,team code,team name\n\
@@ -324,7 +327,8 @@ fn an_applied_import_is_previewed_as_it_is_then_made() {
 
 #[test]
 fn creating_an_organization_or_a_contact_in_a_preview_writes_nothing() {
-    use purview::{AttributeChange, Attributes, Store};
+    use purview::directory::AttributeChange;
+    use purview::{Attributes, Store};
     let org = organization();
     let owner = org.members[0];
     // A new organization: previewed with its events, not stored.

@@ -13,10 +13,11 @@ mod common;
 
 use common::World;
 use proptest::prelude::*;
+use purview::model::MemberStatus;
 use purview::{
     can, preset, Action, Actor, ApiKeyId, Assignment, Attributes, BotId, ContactId, Conversation,
-    ConversationFilter, ConversationId, MemberActor, MemberId, MemberStatus, OrgId, Permissions,
-    Resource, TeamId,
+    ConversationFilter, ConversationId, MemberActor, MemberId, OrgId, Permissions, Resource,
+    TeamId,
 };
 
 use common::cases;

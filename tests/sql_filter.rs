@@ -18,6 +18,7 @@
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use purview::model::MemberStatus;
 use purview::sql::{
     BadColumn, Column, ConversationColumns, Dialect, DocumentColumns, IdColumns, SqlCondition,
 };
@@ -25,7 +26,7 @@ use purview::{
     can, Action, Actor, AiChatId, ApiKeyId, Assignment, Attributes, Audience, BotId, ContactId,
     Conversation, ConversationFilter, ConversationId, ConversationScope, Document, DocumentFilter,
     DocumentId, IdFilter, KnowledgeBase, KnowledgeBaseId, KnowledgeRefs, MemberActor, MemberId,
-    MemberStatus, OrgId, Permissions, Reach, Resource, Role, TeamId,
+    OrgId, Permissions, Reach, Resource, Role, TeamId,
 };
 use sqlx::{Connection, QueryBuilder};
 use std::cell::RefCell;

@@ -9,10 +9,12 @@ mod common;
 
 use common::cases;
 use proptest::prelude::*;
+use purview::model::MemberStatus;
+use purview::record::{Change, Member, Organization};
 use purview::{
-    can, preset, Action, Actor, AiChatId, Assignment, BotId, Change, ContactId, Conversation,
-    ConversationId, Document, DocumentId, KnowledgeBase, KnowledgeBaseId, Member, MemberId,
-    MemberStatus, OrgId, OrgState, Organization, Resource, RoleKey, TeamId,
+    can, preset, Action, Actor, AiChatId, Assignment, BotId, ContactId, Conversation,
+    ConversationId, Document, DocumentId, KnowledgeBase, KnowledgeBaseId, MemberId, OrgId,
+    OrgState, Resource, RoleKey, TeamId,
 };
 use std::sync::Arc;
 

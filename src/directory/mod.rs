@@ -11,7 +11,7 @@
 //!
 //! | file | what |
 //! |---|---|
-//! | `plan.rs` | reading an organization (kept, caught up, loaded), the [`Plan`] an operation writes into, the conditional commit and its retries |
+//! | `plan.rs` | reading an organization (kept, caught up, loaded), the `Plan` an operation writes into, the conditional commit and its retries |
 //! | `invariant.rs` | the invariants every plan is checked against before it commits |
 //! | `organization.rs` | creating an organization; its information, name, settings and seat limit |
 //! | `invitations.rs` | invitations by email and link: listed, revoked, reissued, accepted |
@@ -56,12 +56,14 @@ use crate::record::{
 };
 pub use acting::Acting;
 pub use bots::{ApiKeyInfo, IssuedApiKey, BOT_PERMISSIONS, KEY_PERMISSIONS};
+pub use cache::{ActorCache, DEFAULT_ACTOR_CACHE_CAPACITY};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use contacts::{AttributeChange, MAX_CONTACT_ATTRIBUTES, MAX_CONTACT_HISTORY_PAGE};
 pub use error::{
     AddressProblem, BadAddress, DirectoryError, ImportProblem, RowError, LISTED_IN_MESSAGE,
 };
 #[cfg(feature = "import")]
+#[cfg_attr(docsrs, doc(cfg(feature = "import")))]
 pub use import::{import_template, ImportMode, ImportReport};
 pub use orgs::DEFAULT_CACHED_ORGANIZATIONS;
 use plan::{json, Plan};

@@ -1,4 +1,5 @@
-//! Storage: the trait a host implements, and the in-memory store.
+//! Storage: the [`Store`] trait a host implements and its contract, the
+//! in-memory store, and the SQL stores (features `sqlite`, `postgres`).
 
 mod memory;
 #[cfg(feature = "postgres")]
@@ -18,8 +19,10 @@ use std::sync::Arc;
 
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use postgres::{ChangeSubscription, PostgresStore};
 #[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use sqlite::SqliteStore;
 
 /// A store failure.

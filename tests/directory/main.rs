@@ -10,12 +10,13 @@
 //! One module a topic; the fixtures are here.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use purview::directory::{AddressProblem, BadAddress, ManualClock, ProfileUpdate};
 use purview::executor::block_on;
+use purview::model::{AdminMinimum, DirectoryRules, MemberStatus, Team};
+use purview::record::{AuditEvent, Invitation, InvitationState, Member, Timestamp};
 use purview::{
-    preset, AddressProblem, AdminMinimum, AuditEvent, BadAddress, BotId, Catalog, Directory,
-    DirectoryError, DirectoryRules, Invitation, InvitationState, ManualClock, Member, MemberId,
-    MemberStatus, MemoryStore, NewOrganization, OrgId, OrgState, Permissions as P, Profile,
-    ProfileUpdate, Reason, Role, RoleKey, Store, Team, TeamId, Timestamp,
+    preset, BotId, Catalog, Directory, DirectoryError, MemberId, MemoryStore, NewOrganization,
+    OrgId, OrgState, Permissions as P, Profile, Reason, Role, RoleKey, Store, TeamId,
 };
 use sha2::{Digest, Sha256};
 use std::fmt::Debug;

@@ -3,9 +3,11 @@
 //! at every statement of a commit.
 #![allow(dead_code)]
 
+use purview::directory::ImportMode;
+use purview::model::MemberStatus;
+use purview::store::StoreError;
 use purview::{
-    preset, Directory, DirectoryError, ImportMode, MemberId, MemberStatus, NewOrganization, OrgId,
-    Profile, RoleKey, Store, StoreError,
+    preset, Directory, DirectoryError, MemberId, NewOrganization, OrgId, Profile, RoleKey, Store,
 };
 use std::future::Future;
 

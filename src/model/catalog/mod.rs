@@ -225,7 +225,8 @@ impl Catalog {
     /// # Examples
     ///
     /// ```
-    /// use purview::{Catalog, KnowledgeBaseId, KnowledgeRefs, Permissions as P, DirectoryRules, Role};
+    /// use purview::{Catalog, KnowledgeBaseId, KnowledgeRefs, Permissions as P, Role};
+    /// use purview::model::DirectoryRules;
     ///
     /// let faq = KnowledgeBaseId(1);
     /// let helper = Role::builder("helper", "Helper")
