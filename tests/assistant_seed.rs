@@ -447,7 +447,7 @@ fn the_rendered_matrix() {
 
 // ---- Properties. ----
 
-use common::cases;
+use common::{attribute_key as key, attribute_value as value, audience, cases};
 
 /// What each template may do, transcribed from the preset's documented table
 /// (representative, administrative staff, intern).
@@ -514,42 +514,6 @@ fn model_admits(rule: &Audience, pairs: &[(String, String)]) -> bool {
         Audience::All(rules) => rules.iter().all(|r| model_admits(r, pairs)),
         Audience::Any(rules) => rules.iter().any(|r| model_admits(r, pairs)),
     }
-}
-
-fn key() -> impl Strategy<Value = String> {
-    prop_oneof![
-        Just("tier"),
-        Just("identity"),
-        Just("level"),
-        Just("region")
-    ]
-    .prop_map(String::from)
-}
-
-fn value() -> impl Strategy<Value = String> {
-    prop_oneof![
-        Just("gold"),
-        Just("silver"),
-        Just("partner"),
-        Just("eu"),
-        Just("")
-    ]
-    .prop_map(String::from)
-}
-
-fn audience() -> impl Strategy<Value = Audience> {
-    let leaf = prop_oneof![
-        Just(Audience::Everyone),
-        (key(), value()).prop_map(|(k, v)| Audience::equals(k, v)),
-        (key(), proptest::collection::vec(value(), 0..3)).prop_map(|(k, v)| Audience::one_of(k, v)),
-        key().prop_map(Audience::present),
-    ];
-    leaf.prop_recursive(3, 12, 3, |inner| {
-        prop_oneof![
-            proptest::collection::vec(inner.clone(), 0..3).prop_map(Audience::All),
-            proptest::collection::vec(inner, 0..3).prop_map(Audience::Any),
-        ]
-    })
 }
 
 proptest! {

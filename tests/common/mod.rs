@@ -1,6 +1,8 @@
-//! Fixtures shared by the integration tests: one resource of every kind.
+//! Fixtures shared by the integration tests: one resource of every kind,
+//! the property tests' case count, and audiences drawn at random.
 #![allow(dead_code)]
 
+use proptest::prelude::*;
 use purview::{
     preset, AiChatId, Assignment, Audience, BotId, Catalog, ContactId, Conversation,
     ConversationId, Document, DocumentId, KnowledgeBase, KnowledgeBaseId, MemberId, OrgId,
@@ -110,4 +112,47 @@ pub fn cases_or(default: u32) -> u32 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// Attribute keys a contact's attributes and audiences are drawn from.
+pub fn attribute_key() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("tier"),
+        Just("identity"),
+        Just("level"),
+        Just("region")
+    ]
+    .prop_map(String::from)
+}
+
+/// Attribute values, the empty one included.
+pub fn attribute_value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("gold"),
+        Just("silver"),
+        Just("partner"),
+        Just("eu"),
+        Just("")
+    ]
+    .prop_map(String::from)
+}
+
+/// An audience rule, nested up to three levels.
+pub fn audience() -> impl Strategy<Value = Audience> {
+    let leaf = prop_oneof![
+        Just(Audience::Everyone),
+        (attribute_key(), attribute_value()).prop_map(|(k, v)| Audience::equals(k, v)),
+        (
+            attribute_key(),
+            proptest::collection::vec(attribute_value(), 0..3)
+        )
+            .prop_map(|(k, v)| Audience::one_of(k, v)),
+        attribute_key().prop_map(Audience::present),
+    ];
+    leaf.prop_recursive(3, 12, 3, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..3).prop_map(Audience::All),
+            proptest::collection::vec(inner, 0..3).prop_map(Audience::Any),
+        ]
+    })
 }
