@@ -29,10 +29,10 @@ use purview::sql::{
     BadColumn, Column, ConversationColumns, Dialect, DocumentColumns, IdColumns, SqlCondition,
 };
 use purview::{
-    can, Action, Actor, AiChatId, ApiKeyId, Assignment, Attributes, BotId, ContactId, Conversation,
-    ConversationFilter, ConversationId, ConversationScope, Document, DocumentFilter, DocumentId,
-    IdFilter, KnowledgeBase, KnowledgeBaseId, KnowledgeRefs, MemberActor, MemberId, OrgId,
-    Permissions, Reach, Resource, Role, TeamId,
+    can, Action, Actor, AiChatId, ApiKeyId, Assignment, Attributes, Audience, BotId, ContactId,
+    Conversation, ConversationFilter, ConversationId, ConversationScope, Document, DocumentFilter,
+    DocumentId, IdFilter, KnowledgeBase, KnowledgeBaseId, KnowledgeRefs, MemberActor, MemberId,
+    OrgId, Permissions, Reach, Resource, Role, TeamId,
 };
 use sqlx::{Connection, QueryBuilder};
 use std::cell::RefCell;
@@ -281,6 +281,8 @@ struct Tables {
     conversations: ConversationColumns,
     knowledge_bases: IdColumns,
     documents: DocumentColumns,
+    /// The same, with the flag of documents that have an audience of their own.
+    flagged_documents: DocumentColumns,
     bots: IdColumns,
     chats: IdColumns,
     members: IdColumns,
@@ -297,6 +299,9 @@ fn tables() -> Tables {
         .unwrap(),
         knowledge_bases: IdColumns::new("org_id", "id").unwrap(),
         documents: DocumentColumns::new("org_id", "knowledge_base_id", "id").unwrap(),
+        flagged_documents: DocumentColumns::new("org_id", "knowledge_base_id", "id")
+            .and_then(|c| c.with_restricted_flag("restricted"))
+            .unwrap(),
         bots: IdColumns::new("org_id", "id").unwrap(),
         chats: IdColumns::new("org_id", "owner_id").unwrap(),
         members: IdColumns::new("members.org_id", "members.id").unwrap(),
@@ -308,7 +313,7 @@ const CREATE: [&str; 6] = [
      team_id BIGINT, assignee_id BIGINT, contact_id BIGINT)",
     "CREATE TEMPORARY TABLE knowledge_bases (id BIGINT PRIMARY KEY, org_id BIGINT NOT NULL)",
     "CREATE TEMPORARY TABLE documents (id BIGINT PRIMARY KEY, org_id BIGINT NOT NULL, \
-     knowledge_base_id BIGINT NOT NULL)",
+     knowledge_base_id BIGINT NOT NULL, restricted BOOLEAN)",
     "CREATE TEMPORARY TABLE bots (id BIGINT PRIMARY KEY, org_id BIGINT NOT NULL)",
     "CREATE TEMPORARY TABLE ai_chats (id BIGINT PRIMARY KEY, org_id BIGINT NOT NULL, \
      owner_id BIGINT NOT NULL)",
@@ -376,12 +381,13 @@ macro_rules! insert_world {
         rows!(
             $kind,
             db,
-            "documents (id, org_id, knowledge_base_id)",
+            "documents (id, org_id, knowledge_base_id, restricted)",
             &w.documents,
             |b, d| {
                 b.push_bind(n(d.id.0))
                     .push_bind(n(d.org.0))
                     .push_bind(n(d.knowledge_base.0))
+                    .push_bind(d.audience.is_some())
             }
         );
         rows!($kind, db, "bots (id, org_id)", &w.bots, |b, r| {
@@ -607,6 +613,16 @@ async fn check<D: Db>(
         prop_assert_eq!(&got[i], &want[i], "{}, {:?}", KINDS[i], f);
         seen[i] = Selection::of(&want[i], rows[i]);
     }
+    let flagged = selected(db, "documents", |q| {
+        f.documents.push_sql(&t.flagged_documents, q)
+    })
+    .await;
+    prop_assert_eq!(
+        &flagged,
+        &want[2],
+        "documents by their flag, {:?}",
+        f.documents
+    );
     Ok(seen)
 }
 
@@ -842,4 +858,65 @@ proptest! {
     ) {
         expected(&w, &actor, action)?;
     }
+}
+
+/// A document with an audience of its own that the host failed to pass is
+/// shown without the flag column (it is taken to inherit its knowledge
+/// base's audience) and refused with it.
+#[test]
+fn with_the_flag_column_a_restricted_document_not_passed_is_refused() {
+    let rt = runtime();
+    let mut conn = rt
+        .block_on(sqlx::SqliteConnection::connect("sqlite::memory:"))
+        .unwrap();
+    rt.block_on(async {
+        for sql in CREATE {
+            conn.execute(sql).await;
+        }
+        // Document 1 is public; 2 and 3 carry audiences of their own.
+        conn.execute(
+            "INSERT INTO documents VALUES (1, 1, 1, FALSE), (2, 1, 1, TRUE), (3, 1, 1, TRUE), \
+             (4, 1, 1, NULL)",
+        )
+        .await;
+    });
+    let kb = KnowledgeBase {
+        id: KnowledgeBaseId(1),
+        org: OrgId(1),
+        audience: Some(Audience::Everyone),
+    };
+    let doc = |id, audience| Document {
+        id: DocumentId(id),
+        org: OrgId(1),
+        knowledge_base: KnowledgeBaseId(1),
+        audience: Some(audience),
+    };
+    let admits = doc(2, Audience::Everyone);
+    let refuses = doc(3, Audience::equals("tier", "gold"));
+    let visitor = Actor::contact(OrgId(1), ContactId(9), Attributes::new());
+    let t = tables();
+    let ids =
+        |conn: &mut sqlx::SqliteConnection, columns: &DocumentColumns, passed: &[&Document]| {
+            let f = DocumentFilter::for_action(
+                &visitor,
+                Action::ViewDocuments,
+                [&kb],
+                passed.iter().copied(),
+            );
+            rt.block_on(selected(conn, "documents", |q| f.push_sql(columns, q)))
+        };
+    // Every restricted document passed: both forms agree.
+    assert_eq!(
+        ids(&mut conn, &t.documents, &[&admits, &refuses]),
+        vec![1, 2, 4]
+    );
+    assert_eq!(
+        ids(&mut conn, &t.flagged_documents, &[&admits, &refuses]),
+        vec![1, 2]
+    );
+    // The refusing one forgotten: shown without the flag, refused with it;
+    // a NULL flag counts as set.
+    assert_eq!(ids(&mut conn, &t.documents, &[&admits]), vec![1, 2, 3, 4]);
+    assert_eq!(ids(&mut conn, &t.flagged_documents, &[&admits]), vec![1, 2]);
+    assert_eq!(ids(&mut conn, &t.flagged_documents, &[]), vec![1]);
 }

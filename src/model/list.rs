@@ -222,8 +222,8 @@ impl IdFilter<MemberId> {
 }
 
 /// Which documents an actor may take an action on: those of the knowledge
-/// bases it reaches, less the documents whose own audience refuses a
-/// contact.
+/// bases it reaches, less, for a contact, the documents whose own audience
+/// refuses them.
 ///
 /// # Examples
 ///
@@ -243,12 +243,19 @@ impl IdFilter<MemberId> {
 /// assert!(!filter.matches(&vip_only));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DocumentFilter {
     /// The knowledge bases whose documents pass.
     pub knowledge_bases: IdFilter<KnowledgeBaseId>,
-    /// Documents that do not pass although their knowledge base does
-    /// (sorted): those whose own audience refuses the contact.
+    /// Whether documents' own audiences judge (for a contact; a member
+    /// reaches every document of a knowledge base they reach).
+    pub by_audience: bool,
+    /// Of the documents with an audience of their own that were given, those
+    /// that refuse the contact (sorted).
     pub hidden: Vec<DocumentId>,
+    /// Of the documents with an audience of their own that were given, those
+    /// that admit the contact (sorted).
+    pub admitted: Vec<DocumentId>,
 }
 
 impl DocumentFilter {
@@ -257,8 +264,12 @@ impl DocumentFilter {
     /// `knowledge_bases` are the organization's knowledge bases with their
     /// audiences and `restricted` the documents that carry an audience of
     /// their own; both are read only for a contact (a member reaches a
-    /// document through the role's references). A document missing from
-    /// `restricted` is taken to inherit its knowledge base's audience.
+    /// document through the role's references). In memory
+    /// ([`DocumentFilter::matches`]) and in SQL without a flag column, a
+    /// document missing from `restricted` is taken to inherit its knowledge
+    /// base's audience; in SQL with the host's flag column
+    /// (`purview::sql::DocumentColumns::with_restricted_flag`), a flagged
+    /// document missing from `restricted` is refused instead.
     #[must_use]
     pub fn for_action<'k, 'd>(
         actor: &Actor,
@@ -267,31 +278,33 @@ impl DocumentFilter {
         restricted: impl IntoIterator<Item = &'d Document>,
     ) -> Self {
         let kind = ResourceKind::Document;
-        let nothing = DocumentFilter {
-            knowledge_bases: IdFilter::Nothing,
+        let members = |knowledge_bases| DocumentFilter {
+            knowledge_bases,
+            by_audience: false,
             hidden: Vec::new(),
+            admitted: Vec::new(),
         };
         match actor {
             Actor::Member(m) => match member_gate(m, action, Some(m.org()), kind) {
-                Some(_) => nothing,
-                None => DocumentFilter {
-                    knowledge_bases: referenced(m),
-                    hidden: Vec::new(),
-                },
+                Some(_) => members(IdFilter::Nothing),
+                None => members(referenced(m)),
             },
             Actor::Contact(c) => match contact_gate(c, action, Some(c.org), kind) {
-                Some(_) => nothing,
-                None => DocumentFilter {
-                    knowledge_bases: IdFilter::only(c.org, admitting(c, knowledge_bases)),
-                    hidden: sorted(
-                        restricted
-                            .into_iter()
-                            .filter(|d| !document_admits(c, d.audience.as_ref()))
-                            .map(|d| d.id),
-                    ),
-                },
+                Some(_) => members(IdFilter::Nothing),
+                None => {
+                    let (admitted, hidden): (Vec<&Document>, Vec<&Document>) = restricted
+                        .into_iter()
+                        .filter(|d| d.org == c.org)
+                        .partition(|d| document_admits(c, d.audience.as_ref()));
+                    DocumentFilter {
+                        knowledge_bases: IdFilter::only(c.org, admitting(c, knowledge_bases)),
+                        by_audience: true,
+                        hidden: sorted(hidden.into_iter().map(|d| d.id)),
+                        admitted: sorted(admitted.into_iter().map(|d| d.id)),
+                    }
+                }
             },
-            Actor::ApiKey(_) => nothing,
+            Actor::ApiKey(_) => members(IdFilter::Nothing),
         }
     }
 

@@ -50,7 +50,7 @@
 //! ```
 
 use crate::model::filter::ConversationFilter;
-use crate::model::id::{BotId, ContactId, KnowledgeBaseId, MemberId, OrgId};
+use crate::model::id::{BotId, ContactId, DocumentId, KnowledgeBaseId, MemberId, OrgId};
 use crate::model::list::{DocumentFilter, IdFilter};
 use sqlx::QueryBuilder;
 use std::fmt;
@@ -180,6 +180,9 @@ pub struct DocumentColumns {
     pub knowledge_base: Column,
     /// The document's id (`NOT NULL`).
     pub id: Column,
+    /// A boolean column, true where the document carries an audience of
+    /// its own ([`DocumentColumns::with_restricted_flag`]).
+    pub restricted: Option<Column>,
 }
 
 impl DocumentColumns {
@@ -193,7 +196,23 @@ impl DocumentColumns {
             org: Column::new(org)?,
             knowledge_base: Column::new(knowledge_base)?,
             id: Column::new(id)?,
+            restricted: None,
         })
+    }
+
+    /// With the host's flag of documents that carry an audience of their
+    /// own: a contact then sees a flagged document only when the filter
+    /// names it as admitted (`NOT flag OR id IN (admitted)`), so that a
+    /// restricted document the host failed to pass to
+    /// [`DocumentFilter::for_action`] is refused rather than shown. A
+    /// `NULL` flag counts as set.
+    ///
+    /// # Errors
+    ///
+    /// [`BadColumn`] if `flag` is not a column name.
+    pub fn with_restricted_flag(mut self, flag: &str) -> Result<Self, BadColumn> {
+        self.restricted = Some(Column::new(flag)?);
+        Ok(self)
     }
 }
 
@@ -368,24 +387,32 @@ impl SqlCondition for DocumentFilter {
     type Columns = DocumentColumns;
 
     fn push_sql<DB: Dialect>(&self, columns: &DocumentColumns, query: &mut QueryBuilder<'_, DB>) {
-        let hidden: Vec<i64> = self.hidden.iter().filter_map(|d| stored(d.0)).collect();
-        if hidden.is_empty() || self.knowledge_bases == IdFilter::Nothing {
-            push_ids(
-                &self.knowledge_bases,
-                &columns.org,
-                &columns.knowledge_base,
-                query,
-            );
+        let kbs = &self.knowledge_bases;
+        let ids =
+            |ids: &[DocumentId]| -> Vec<i64> { ids.iter().filter_map(|d| stored(d.0)).collect() };
+        if !self.by_audience || *kbs == IdFilter::Nothing {
+            push_ids(kbs, &columns.org, &columns.knowledge_base, query);
             return;
         }
         query.push("(");
-        push_ids(
-            &self.knowledge_bases,
-            &columns.org,
-            &columns.knowledge_base,
-            query,
-        );
-        DB::push_not_in(query.push(" AND "), &columns.id, hidden);
+        push_ids(kbs, &columns.org, &columns.knowledge_base, query);
+        match &columns.restricted {
+            // Fail closed: a flagged document passes only when admitted.
+            Some(flag) => {
+                let admitted = ids(&self.admitted);
+                query.push(" AND (NOT COALESCE(").push(flag).push(", TRUE)");
+                if !admitted.is_empty() {
+                    DB::push_in(query.push(" OR "), &columns.id, admitted);
+                }
+                query.push(")");
+            }
+            None => {
+                let hidden = ids(&self.hidden);
+                if !hidden.is_empty() {
+                    DB::push_not_in(query.push(" AND "), &columns.id, hidden);
+                }
+            }
+        }
         query.push(")");
     }
 }
