@@ -57,8 +57,8 @@ pub struct AccessChange {
     pub bots_granted: Vec<BotId>,
     /// Bots whose grant the member would lose.
     pub bots_revoked: Vec<BotId>,
-    /// Bots the member keeps whose grant's permission level would change
-    /// (a level set, changed or taken away).
+    /// Bots whose permission level for the member would change (a level
+    /// set, changed or taken away, with the grant or on its own).
     pub bot_levels_changed: Vec<BotId>,
     /// The role's team reach, before and after, when it would change.
     pub team_reach: Option<(Reach, Reach)>,
@@ -160,10 +160,19 @@ pub(super) fn access_changes(state: &OrgState, changes: &[Change]) -> Vec<Access
                 let level = |levels: &[(BotId, Permissions)], bot: BotId| {
                     levels.iter().find(|(b, _)| *b == bot).map(|(_, l)| *l)
                 };
-                let kept = after.bots.iter().filter(|b| before.bots.contains(b));
-                let bot_levels_changed = kept
-                    .filter(|b| level(&before.bot_levels, **b) != level(&after.bot_levels, **b))
-                    .copied()
+                // Every bot with a level before or after: under a role
+                // that reaches every bot, a level bounds a bot not granted.
+                let mut levelled: Vec<BotId> = before
+                    .bot_levels
+                    .iter()
+                    .chain(&after.bot_levels)
+                    .map(|(b, _)| *b)
+                    .collect();
+                levelled.sort_unstable();
+                levelled.dedup();
+                let bot_levels_changed = levelled
+                    .into_iter()
+                    .filter(|b| level(&before.bot_levels, *b) != level(&after.bot_levels, *b))
                     .collect();
                 AccessChange {
                     bots_granted: diff(&after.bots, &before.bots),

@@ -264,12 +264,13 @@ impl DocumentFilter {
     /// `knowledge_bases` are the organization's knowledge bases with their
     /// audiences and `restricted` the documents that carry an audience of
     /// their own; both are read only for a contact (a member reaches a
-    /// document through the role's references). In memory
-    /// ([`DocumentFilter::matches`]) and in SQL without a flag column, a
-    /// document missing from `restricted` is taken to inherit its knowledge
-    /// base's audience; in SQL with the host's flag column
-    /// (`purview::sql::DocumentColumns::with_restricted_flag`), a flagged
-    /// document missing from `restricted` is refused instead.
+    /// document through the role's references). A document with an
+    /// audience of its own that is missing from `restricted` is refused in
+    /// memory ([`DocumentFilter::matches`] sees its audience) and in SQL with
+    /// the host's flag column
+    /// (`purview::sql::DocumentColumns::with_restricted_flag`); in SQL
+    /// without the flag, which cannot tell, it is taken to inherit its
+    /// knowledge base's audience.
     #[must_use]
     pub fn for_action<'k, 'd>(
         actor: &Actor,
@@ -311,8 +312,16 @@ impl DocumentFilter {
     /// Whether the document passes.
     #[must_use]
     pub fn matches(&self, document: &Document) -> bool {
+        let own_audience = || {
+            // A document with an audience of its own passes only when it
+            // was given and admits the contact: one not given is refused.
+            !self.by_audience
+                || document.audience.is_none()
+                || self.admitted.binary_search(&document.id).is_ok()
+        };
         self.knowledge_bases
             .matches(document.org, document.knowledge_base)
             && self.hidden.binary_search(&document.id).is_err()
+            && own_audience()
     }
 }

@@ -311,7 +311,12 @@ impl RoleBuilder {
 
     /// Sets the knowledge-base references.
     pub fn knowledge(mut self, refs: KnowledgeRefs) -> Self {
-        self.role.knowledge = refs;
+        // Kept sorted and deduplicated whatever the caller built: `can`
+        // searches the list, and the list filters read it as a set.
+        self.role.knowledge = match refs {
+            KnowledgeRefs::Only(ids) => KnowledgeRefs::only(ids),
+            all => all,
+        };
         self
     }
 

@@ -18,6 +18,11 @@ pub trait Dialect: sqlx::Database + private::Sealed {
     /// Pushes `column NOT IN (ids)`; `ids` is not empty.
     #[doc(hidden)]
     fn push_not_in(query: &mut QueryBuilder<'_, Self>, column: &Column, ids: Vec<i64>);
+
+    /// Pushes a condition that holds where the boolean `flag` is false,
+    /// and not where it is true, `NULL` or anything else.
+    #[doc(hidden)]
+    fn push_unflagged(query: &mut QueryBuilder<'_, Self>, flag: &Column);
 }
 
 mod private {
@@ -39,6 +44,10 @@ impl Dialect for sqlx::Postgres {
 
     fn push_not_in(query: &mut QueryBuilder<'_, Self>, column: &Column, ids: Vec<i64>) {
         query.push(column).push(" <> ALL(").push_bind(ids).push(")");
+    }
+
+    fn push_unflagged(query: &mut QueryBuilder<'_, Self>, flag: &Column) {
+        query.push(flag).push(" IS FALSE");
     }
 }
 
@@ -62,6 +71,12 @@ impl Dialect for sqlx::Sqlite {
     fn push_not_in(query: &mut QueryBuilder<'_, Self>, column: &Column, ids: Vec<i64>) {
         query.push(column).push(" NOT IN (");
         sqlite_list(query, ids);
+    }
+
+    /// SQLite has no boolean type: the flag is unset where it is the
+    /// integer 0 (text such as `'false'` is not 0, and counts as set).
+    fn push_unflagged(query: &mut QueryBuilder<'_, Self>, flag: &Column) {
+        query.push(flag).push(" IS 0");
     }
 }
 

@@ -21,7 +21,12 @@
 //!   where there is none: unassigned is both `NULL`, a team with no member
 //!   only the assignee `NULL`, a member outside any team only the team
 //!   `NULL`; a conversation without a contact has its contact `NULL`;
-//! - the id columns of the other kinds are `NOT NULL`.
+//! - the id columns of the other kinds are `NOT NULL`;
+//! - a document's organization is its knowledge base's (`can` refuses a
+//!   document whose parts disagree; the condition reads the document's own
+//!   organization column);
+//! - a document's flag column, if declared, is a boolean (SQLite: 0 or 1;
+//!   any other value, and `NULL`, counts as set).
 //!
 //! A test inserts random organizations into such tables in SQLite and in
 //! PostgreSQL and holds every condition to `can`, row by row.
@@ -79,7 +84,8 @@ impl Column {
     /// # Errors
     ///
     /// [`BadColumn`] for anything else (quotes, spaces, operators, an
-    /// empty part, more than one qualifier).
+    /// empty part, more than one qualifier) and for the words SQL reads as
+    /// values (`TRUE`, `FALSE`, `NULL`, `DEFAULT`, `CURRENT_…`).
     pub fn new(name: &str) -> Result<Column, BadColumn> {
         let part_ok = |p: &str| {
             let mut chars = p.chars();
@@ -88,8 +94,13 @@ impl Column {
                 .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
                 && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
         };
+        // Words SQL reads as values, not columns.
+        let literal = |p: &str| {
+            let p = p.to_ascii_uppercase();
+            matches!(p.as_str(), "TRUE" | "FALSE" | "NULL" | "DEFAULT") || p.starts_with("CURRENT_")
+        };
         let parts: Vec<&str> = name.split('.').collect();
-        if parts.len() <= 2 && parts.iter().all(|p| part_ok(p)) {
+        if parts.len() <= 2 && parts.iter().all(|p| part_ok(p) && !literal(p)) {
             Ok(Column(name.into()))
         } else {
             Err(BadColumn {
@@ -400,11 +411,17 @@ impl SqlCondition for DocumentFilter {
             // Fail closed: a flagged document passes only when admitted.
             Some(flag) => {
                 let admitted = ids(&self.admitted);
-                query.push(" AND (NOT COALESCE(").push(flag).push(", TRUE)");
+                query.push(" AND (");
+                DB::push_unflagged(query, flag);
                 if !admitted.is_empty() {
                     DB::push_in(query.push(" OR "), &columns.id, admitted);
                 }
                 query.push(")");
+                // A refusing document is refused whatever its flag says.
+                let hidden = ids(&self.hidden);
+                if !hidden.is_empty() {
+                    DB::push_not_in(query.push(" AND "), &columns.id, hidden);
+                }
             }
             None => {
                 let hidden = ids(&self.hidden);
