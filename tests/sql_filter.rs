@@ -792,6 +792,19 @@ fn differential<D: Db>(rt: &tokio::runtime::Runtime, mut db: D) -> u64 {
     checked
 }
 
+/// An SQLite database in memory with the host's tables.
+fn sqlite_tables(rt: &tokio::runtime::Runtime) -> sqlx::SqliteConnection {
+    let mut conn = rt
+        .block_on(sqlx::SqliteConnection::connect("sqlite::memory:"))
+        .unwrap();
+    rt.block_on(async {
+        for sql in CREATE {
+            conn.execute(sql).await;
+        }
+    });
+    conn
+}
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -907,13 +920,8 @@ fn values_are_bound_never_written() {
 #[test]
 fn ids_beyond_the_stored_range_match_no_row() {
     let rt = runtime();
-    let mut conn = rt
-        .block_on(sqlx::SqliteConnection::connect("sqlite::memory:"))
-        .unwrap();
+    let mut conn = sqlite_tables(&rt);
     rt.block_on(async {
-        for sql in CREATE {
-            conn.execute(sql).await;
-        }
         conn.execute("INSERT INTO conversations VALUES (1, 1, NULL, NULL, 1), (2, 1, 3, NULL, 2)")
             .await;
     });
@@ -1007,13 +1015,8 @@ proptest! {
 #[test]
 fn with_the_flag_column_a_restricted_document_not_passed_is_refused() {
     let rt = runtime();
-    let mut conn = rt
-        .block_on(sqlx::SqliteConnection::connect("sqlite::memory:"))
-        .unwrap();
+    let mut conn = sqlite_tables(&rt);
     rt.block_on(async {
-        for sql in CREATE {
-            conn.execute(sql).await;
-        }
         // Document 1 is public; 2 and 3 carry audiences of their own.
         conn.execute(
             "INSERT INTO documents (id, org_id, knowledge_base_id, restricted) VALUES \
