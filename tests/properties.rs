@@ -350,3 +350,54 @@ fn a_contact_sees_its_own_conversations_and_never_one_without_a_contact() {
         Some(purview::Reason::NotOwnConversation)
     );
 }
+
+/// A role of random fields, disabling or not.
+fn any_role() -> impl Strategy<Value = purview::Role> {
+    use purview::{ConversationScope, KnowledgeBaseId, KnowledgeRefs, Reach, Role};
+    (
+        any::<u64>(),
+        any::<u8>(),
+        any::<u8>(),
+        any::<bool>(),
+        any::<bool>(),
+        proptest::option::of(proptest::collection::vec(1u64..5, 0..3)),
+        proptest::bool::weighted(0.2),
+    )
+        .prop_map(|(bits, view, manage, teams, bots, refs, disabled)| {
+            let reach = |own| if own { Reach::Own } else { Reach::All };
+            // Few permissions, so that one role often covers another.
+            let mut b = Role::builder("r", "R")
+                .permissions(Permissions::from_bits_truncate(bits & 0b1111))
+                .view_scope(ConversationScope::from_bits_truncate(view))
+                .manage_scope(ConversationScope::from_bits_truncate(manage))
+                .team_reach(reach(teams))
+                .bot_reach(reach(bots))
+                .knowledge(match refs {
+                    None => KnowledgeRefs::All,
+                    Some(ids) => KnowledgeRefs::only(ids.into_iter().map(KnowledgeBaseId)),
+                });
+            if disabled {
+                b = b.disabled();
+            }
+            b.build()
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
+
+    /// `grants_beyond` is containment of what each role grants as `can`
+    /// reads it (a disabling role grants nothing): the definition, written
+    /// out through the accessors.
+    #[test]
+    fn grants_beyond_is_containment_of_what_each_role_grants(a in any_role(), b in any_role()) {
+        let covered = b.permissions().contains(a.permissions())
+            && b.view_scope().covers(a.view_scope())
+            && b.manage_scope().covers(a.manage_scope())
+            && b.team_reach().covers(a.team_reach())
+            && b.bot_reach().covers(a.bot_reach())
+            && b.knowledge().covers(a.knowledge());
+        prop_assert_eq!(a.grants_beyond(&b), !covered);
+        prop_assert!(!a.grants_beyond(&a));
+    }
+}
