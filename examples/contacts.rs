@@ -17,6 +17,7 @@ use std::error::Error;
 
 use purview::directory::AttributeChange;
 use purview::executor::block_on;
+use purview::record::AuditValue;
 use purview::{
     can, preset, Action, Actor, Attributes, Audience, Directory, Document, DocumentId,
     KnowledgeBase, MemoryStore, NewOrganization, OrgId, Profile, Resource, RoleKey,
@@ -223,8 +224,8 @@ fn main() -> Result<(), Box<dyn Error>> {
             "  v{} {} by {by}: {} -> {}",
             e.version,
             e.action,
-            e.before.as_deref().map_or("-".into(), shown),
-            e.after.as_deref().map_or("-".into(), shown)
+            e.before.as_ref().map_or("-".into(), shown),
+            e.after.as_ref().map_or("-".into(), shown)
         );
     }
 
@@ -256,8 +257,9 @@ fn main() -> Result<(), Box<dyn Error>> {
 }
 
 /// A stored contact's attributes, from its audit value.
-fn shown(json: &str) -> String {
-    serde_json::from_str::<purview::StoredContact>(json)
-        .map(|c| format!("{:?}", c.attributes))
-        .unwrap_or_else(|_| json.to_owned())
+fn shown(value: &AuditValue) -> String {
+    match value {
+        AuditValue::Contact(c) => format!("{:?}", c.attributes),
+        other => other.to_json(),
+    }
 }

@@ -150,10 +150,8 @@ fn synchronization_upserts_by_external_id_and_is_idempotent() {
     // Every change is audited before and after.
     let events = f.history(id);
     assert_eq!(events.len(), 3);
-    let before: purview::StoredContact =
-        serde_json::from_str(events[2].before.as_ref().unwrap()).unwrap();
-    let after: purview::StoredContact =
-        serde_json::from_str(events[2].after.as_ref().unwrap()).unwrap();
+    let before: purview::StoredContact = record(&events[2].before);
+    let after: purview::StoredContact = record(&events[2].after);
     assert_eq!(
         before.attributes,
         attrs(&[("tier", "platinum"), ("plan", "annual")])
@@ -412,4 +410,10 @@ fn contacts_of_one_organization_are_nothing_in_another() {
         matches!(e, DirectoryError::UnknownContact(c) if c == theirs),
         "{e:?}"
     );
+}
+
+/// An audit event's value read back as the record it shows.
+fn record<T: serde::de::DeserializeOwned>(value: &Option<purview::record::AuditValue>) -> T {
+    let value = value.as_ref().expect("the event shows a value");
+    serde_json::from_str(&value.to_json()).expect("the value is that record")
 }

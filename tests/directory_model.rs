@@ -46,7 +46,7 @@ use purview::directory::{ImportMode, ImportProblem, ImportReport, IssuedInvitati
 use purview::executor::block_on;
 use purview::model::{AdminMinimum, DirectoryRules, MemberStatus, Team};
 use purview::record::Bot;
-use purview::record::{AuditEvent, Invitation, InvitationState, Member, Timestamp};
+use purview::record::{AuditEvent, AuditValue, Invitation, InvitationState, Member, Timestamp};
 use purview::{
     preset, Catalog, Directory, DirectoryError, InvitationId, MemberId, MemoryStore,
     NewOrganization, OrgId, OrgState, Permissions as P, Profile, Reason, Role, RoleKey, Store,
@@ -3816,8 +3816,8 @@ struct Ledger {
     read: usize,
 }
 
-fn record<T: serde::de::DeserializeOwned>(json: Option<&String>) -> Option<T> {
-    json.map(|j| serde_json::from_str(j).unwrap())
+fn record<T: serde::de::DeserializeOwned>(value: Option<&AuditValue>) -> Option<T> {
+    value.map(|v| serde_json::from_str(&v.to_json()).unwrap())
 }
 
 impl Ledger {
@@ -3837,6 +3837,40 @@ impl Ledger {
                 .count();
             let (commit, tail) = rest.split_at(n);
             for e in commit {
+                // Each value is the typed record its subject names, and
+                // reads back from its JSON as itself (as the SQL stores
+                // keep it).
+                for v in [&e.before, &e.after].into_iter().flatten() {
+                    let kind = e.subject.split(':').next().unwrap_or_default();
+                    let named = matches!(
+                        (kind, v),
+                        ("member", AuditValue::Member(_))
+                            | ("team", AuditValue::Team(_))
+                            | ("invitation", AuditValue::Invitation(_))
+                            | ("bot", AuditValue::Bot(_))
+                            | ("api-key", AuditValue::ApiKey(_))
+                            | ("role", AuditValue::Role(_))
+                            | (
+                                "kb",
+                                AuditValue::KnowledgeBase(_) | AuditValue::KnowledgeBaseId(_)
+                            )
+                            | ("contact", AuditValue::Contact(_))
+                            | (
+                                "organization",
+                                AuditValue::Organization { .. } | AuditValue::Setting { .. }
+                            )
+                    );
+                    if !named {
+                        return Err(format!("{}: the value {v:?}", e.subject));
+                    }
+                    if AuditValue::from_json(&e.subject, &v.to_json())
+                        .ok()
+                        .as_ref()
+                        != Some(v)
+                    {
+                        return Err(format!("{}: {v:?} does not read back", e.subject));
+                    }
+                }
                 self.judge(rules, e, commit).map_err(|why| {
                     format!(
                         "version {}, `{}` on {}: {why}",
@@ -4340,7 +4374,8 @@ fn forged<T: serde::Serialize>(
     before: Option<&T>,
     after: &T,
 ) -> AuditEvent {
-    let json = |v: &T| serde_json::to_string(v).unwrap();
+    // Written as a store keeps it, read back by the subject.
+    let json = |v: &T| AuditValue::from_json(&subject, &serde_json::to_string(v).unwrap()).unwrap();
     AuditEvent {
         org: ORG,
         version,
@@ -4348,9 +4383,9 @@ fn forged<T: serde::Serialize>(
         at: Timestamp(START),
         actor: Some(actor),
         action: action.to_owned(),
-        subject,
         before: before.map(json),
         after: Some(json(after)),
+        subject,
     }
 }
 

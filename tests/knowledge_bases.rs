@@ -140,10 +140,11 @@ fn knowledge_bases_are_registered_renamed_and_given_audiences_with_management_on
     assert_eq!(last.action, "edit_knowledge_base");
     assert!(last
         .before
-        .as_deref()
+        .as_ref()
         .unwrap()
+        .to_json()
         .contains("\"audience\":null"));
-    assert!(last.after.as_deref().unwrap().contains("gold"));
+    assert!(last.after.as_ref().unwrap().to_json().contains("gold"));
 
     block_on(
         f.dir

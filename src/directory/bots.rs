@@ -18,9 +18,8 @@ use crate::model::eval::can;
 use crate::model::id::{ApiKeyId, BotId, MemberId, OrgId};
 use crate::model::permission::Permissions;
 use crate::model::resource::Resource;
-use crate::record::{ApiKey, Bot, Member, OrgState, Timestamp};
+use crate::record::{ApiKey, ApiKeyInfo, Bot, Member, OrgState};
 use crate::store::Store;
-use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The permissions that act on a bot: what a grant's permission level
@@ -62,36 +61,6 @@ impl fmt::Debug for IssuedApiKey {
             .field("permissions", &self.permissions)
             .field("secret", &"<redacted>")
             .finish()
-    }
-}
-
-/// An API key as listed and audited: everything but its secret's hash.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ApiKeyInfo {
-    /// The key.
-    pub id: ApiKeyId,
-    /// The only bot it acts on.
-    pub bot: BotId,
-    /// What it may do to its bot, at most.
-    pub permissions: Permissions,
-    /// The member who generated it.
-    pub created_by: MemberId,
-    /// When it was generated.
-    pub created_at: Timestamp,
-    /// Whether it was revoked.
-    pub revoked: bool,
-}
-
-impl ApiKeyInfo {
-    pub(super) fn of(k: &ApiKey) -> ApiKeyInfo {
-        ApiKeyInfo {
-            id: k.id,
-            bot: k.bot,
-            permissions: k.permissions,
-            created_by: k.created_by,
-            created_at: k.created_at,
-            revoked: k.revoked,
-        }
     }
 }
 

@@ -476,8 +476,8 @@ impl<S: Store, C: Clock> Directory<S, C> {
             actor: writer.actor,
             action: action.to_owned(),
             subject: id.to_string(),
-            before: before.map(super::json),
-            after: contact.map(super::json),
+            before: before.map(|c| crate::record::AuditValue::Contact(c.clone())),
+            after: contact.map(|c| crate::record::AuditValue::Contact(c.clone())),
         };
         if self.previewing() {
             // A contact changes no member's access: the preview holds its

@@ -50,12 +50,13 @@ mod secret;
 mod teams;
 mod text;
 
+pub use crate::record::ApiKeyInfo;
 use crate::record::{
-    ApiKey, AuditCursor, AuditEvent, Bot, Change, Invitation, InvitationState, Member, OrgState,
-    Organization, StoredKnowledgeBase, Timestamp,
+    ApiKey, AuditCursor, AuditEvent, AuditValue, Bot, Change, Invitation, InvitationState, Member,
+    OrgState, Organization, StoredKnowledgeBase, Timestamp,
 };
 pub use acting::Acting;
-pub use bots::{ApiKeyInfo, IssuedApiKey, BOT_PERMISSIONS, KEY_PERMISSIONS};
+pub use bots::{IssuedApiKey, BOT_PERMISSIONS, KEY_PERMISSIONS};
 pub use cache::{ActorCache, DEFAULT_ACTOR_CACHE_CAPACITY};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use contacts::{AttributeChange, MAX_CONTACT_ATTRIBUTES, MAX_CONTACT_HISTORY_PAGE};
@@ -66,7 +67,7 @@ pub use error::{
 #[cfg_attr(docsrs, doc(cfg(feature = "import")))]
 pub use import::{import_template, ImportMode, ImportReport};
 pub use orgs::DEFAULT_CACHED_ORGANIZATIONS;
-use plan::{json, Plan};
+use plan::Plan;
 pub use preview::{AccessChange, Preview};
 pub use text::MAX_TEXT_CHARS;
 
@@ -80,7 +81,6 @@ use crate::model::role::{Role, RoleKey};
 use crate::model::team::Team;
 use crate::store::{Commit, Store, StoreError};
 use indexmap::IndexMap;
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 

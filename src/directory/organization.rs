@@ -193,7 +193,10 @@ impl<S: Store, C: Clock> Directory<S, C> {
                     Some(v) => next.insert(key.to_owned(), v.clone()),
                     None => next.remove(key),
                 };
-                let shown = |v: &Option<String>| serde_json::json!({ key: v }).to_string();
+                let shown = |value: &Option<String>| AuditValue::Setting {
+                    key: key.to_owned(),
+                    value: value.clone(),
+                };
                 plan.record(
                     "set_organization_setting",
                     format!("organization:{}", org.get()),

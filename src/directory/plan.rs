@@ -297,7 +297,7 @@ pub(crate) struct Plan<'s> {
     /// The catalog the operation leaves, when it changes it.
     pub(super) catalog: Option<Arc<Catalog>>,
     pub(super) changes: Vec<Change>,
-    pub(super) pending: Vec<(String, String, Option<String>, Option<String>)>,
+    pub(super) pending: Vec<(String, String, Option<AuditValue>, Option<AuditValue>)>,
     pub(super) now: Timestamp,
     pub(super) actor: Option<MemberId>,
     pub(super) minted: u64,
@@ -414,31 +414,41 @@ impl<'s> Plan<'s> {
         &mut self,
         action: &str,
         subject: String,
-        before: Option<String>,
-        after: Option<String>,
+        before: Option<AuditValue>,
+        after: Option<AuditValue>,
     ) {
         self.pending
             .push((action.to_owned(), subject, before, after));
     }
 
     pub(super) fn put_member(&mut self, action: &str, m: Member) {
-        let before = self.member(m.id).map(|b| json(&**b));
+        let before = self
+            .member(m.id)
+            .map(|b| AuditValue::Member(Member::clone(b)));
         let m = Arc::new(m);
-        self.record(action, m.id.to_string(), before, Some(json(&*m)));
+        self.record(
+            action,
+            m.id.to_string(),
+            before,
+            Some(AuditValue::Member(Member::clone(&m))),
+        );
         self.members.insert(m.id, Some(Arc::clone(&m)));
         self.changes.push(Change::PutMember(m));
     }
 
     pub(super) fn delete_member(&mut self, action: &str, id: MemberId) {
-        let before = self.member(id).map(|b| json(&**b));
+        let before = self
+            .member(id)
+            .map(|b| AuditValue::Member(Member::clone(b)));
         self.record(action, id.to_string(), before, None);
         self.members.insert(id, None);
         self.changes.push(Change::DeleteMember(id));
     }
 
     pub(super) fn set_organization(&mut self, action: &str, name: String, seat_limit: u32) {
-        let fields = |name: &str, seats: u32| {
-            serde_json::json!({ "name": name, "seat_limit": seats }).to_string()
+        let fields = |name: &str, seat_limit: u32| AuditValue::Organization {
+            name: name.to_owned(),
+            seat_limit,
         };
         let before = fields(&self.before.org.name, self.before.org.seat_limit);
         let after = fields(&name, seat_limit);
@@ -454,9 +464,18 @@ impl<'s> Plan<'s> {
 
     /// Writes a knowledge base's record.
     pub(super) fn put_knowledge_base(&mut self, action: &str, k: StoredKnowledgeBase) {
-        let before = self.before.knowledge_bases.get(&k.id).map(|x| json(&**x));
+        let before = self
+            .before
+            .knowledge_bases
+            .get(&k.id)
+            .map(|x| AuditValue::KnowledgeBase(StoredKnowledgeBase::clone(x)));
         let k = Arc::new(k);
-        self.record(action, k.id.to_string(), before, Some(json(&*k)));
+        self.record(
+            action,
+            k.id.to_string(),
+            before,
+            Some(AuditValue::KnowledgeBase(StoredKnowledgeBase::clone(&k))),
+        );
         self.changes.push(Change::PutKnowledgeBase(k));
     }
 
@@ -467,7 +486,9 @@ impl<'s> Plan<'s> {
             .before
             .knowledge_bases
             .get(&id)
-            .map_or_else(|| json(&id), |x| json(&**x));
+            .map_or(AuditValue::KnowledgeBaseId(id), |x| {
+                AuditValue::KnowledgeBase(StoredKnowledgeBase::clone(x))
+            });
         self.record(action, id.to_string(), Some(before), None);
         self.changes.push(Change::DeleteKnowledgeBase(id));
     }
@@ -485,16 +506,21 @@ impl<'s> Plan<'s> {
         self.record(
             action,
             format!("role:{}", old.key()),
-            Some(json(old)),
-            Some(json(new)),
+            Some(AuditValue::Role(old.clone())),
+            Some(AuditValue::Role(new.clone())),
         );
     }
 
     /// Replaces the catalog; the audit event shows the role `key` before and
     /// after.
     pub(super) fn set_catalog(&mut self, action: &str, key: &RoleKey, catalog: Catalog) {
-        let before = self.catalog().role(key.as_str()).map(json);
-        let after = catalog.role(key.as_str()).map(json);
+        let before = self
+            .catalog()
+            .role(key.as_str())
+            .map(|r| AuditValue::Role(r.clone()));
+        let after = catalog
+            .role(key.as_str())
+            .map(|r| AuditValue::Role(r.clone()));
         self.record(action, format!("role:{key}"), before, after);
         let catalog = Arc::new(catalog);
         self.catalog = Some(Arc::clone(&catalog));
@@ -502,30 +528,40 @@ impl<'s> Plan<'s> {
     }
 
     pub(super) fn put_team(&mut self, action: &str, t: Team) {
-        let before = self.team(t.id).map(|b| json(&**b));
+        let before = self.team(t.id).map(|b| AuditValue::Team(Team::clone(b)));
         let t = Arc::new(t);
-        self.record(action, t.id.to_string(), before, Some(json(&*t)));
+        self.record(
+            action,
+            t.id.to_string(),
+            before,
+            Some(AuditValue::Team(Team::clone(&t))),
+        );
         self.teams.insert(t.id, Some(Arc::clone(&t)));
         self.changes.push(Change::PutTeam(t));
     }
 
     pub(super) fn delete_team(&mut self, action: &str, id: TeamId) {
-        let before = self.team(id).map(|b| json(&**b));
+        let before = self.team(id).map(|b| AuditValue::Team(Team::clone(b)));
         self.record(action, id.to_string(), before, None);
         self.teams.insert(id, None);
         self.changes.push(Change::DeleteTeam(id));
     }
 
     pub(super) fn put_bot(&mut self, action: &str, b: Bot) {
-        let before = self.bot(b.id).map(|x| json(&**x));
+        let before = self.bot(b.id).map(|x| AuditValue::Bot(Bot::clone(x)));
         let b = Arc::new(b);
-        self.record(action, b.id.to_string(), before, Some(json(&*b)));
+        self.record(
+            action,
+            b.id.to_string(),
+            before,
+            Some(AuditValue::Bot(Bot::clone(&b))),
+        );
         self.bots.insert(b.id, Some(Arc::clone(&b)));
         self.changes.push(Change::PutBot(b));
     }
 
     pub(super) fn delete_bot(&mut self, action: &str, id: BotId) {
-        let before = self.bot(id).map(|x| json(&**x));
+        let before = self.bot(id).map(|x| AuditValue::Bot(Bot::clone(x)));
         self.record(action, id.to_string(), before, None);
         self.bots.insert(id, None);
         self.changes.push(Change::DeleteBot(id));
@@ -533,12 +569,14 @@ impl<'s> Plan<'s> {
 
     /// Writes an API key; its audit values leave the secret's hash out.
     pub(super) fn put_api_key(&mut self, action: &str, k: ApiKey) {
-        let before = self.api_key(k.id).map(|x| json(&ApiKeyInfo::of(x)));
+        let before = self
+            .api_key(k.id)
+            .map(|x| AuditValue::ApiKey(ApiKeyInfo::of(x)));
         self.record(
             action,
             k.id.to_string(),
             before,
-            Some(json(&ApiKeyInfo::of(&k))),
+            Some(AuditValue::ApiKey(ApiKeyInfo::of(&k))),
         );
         let k = Arc::new(k);
         self.api_keys.insert(k.id, Arc::clone(&k));
@@ -546,9 +584,16 @@ impl<'s> Plan<'s> {
     }
 
     pub(super) fn put_invitation(&mut self, action: &str, i: Invitation) {
-        let before = self.invitation(i.id).map(|b| json(&**b));
+        let before = self
+            .invitation(i.id)
+            .map(|b| AuditValue::Invitation(Invitation::clone(b)));
         let i = Arc::new(i);
-        self.record(action, i.id.to_string(), before, Some(json(&*i)));
+        self.record(
+            action,
+            i.id.to_string(),
+            before,
+            Some(AuditValue::Invitation(Invitation::clone(&i))),
+        );
         self.invitations.insert(i.id, Arc::clone(&i));
         self.changes.push(Change::PutInvitation(i));
     }
@@ -604,9 +649,4 @@ impl<'s> Plan<'s> {
             })
             .collect()
     }
-}
-
-pub(super) fn json<T: Serialize>(value: &T) -> String {
-    // Records are plain data: serialization cannot fail.
-    serde_json::to_string(value).unwrap_or_default()
 }

@@ -35,3 +35,35 @@ pub struct ApiKey {
     /// Whether it was revoked; a revoked key resolves to nothing.
     pub revoked: bool,
 }
+
+/// An API key as listed and audited: everything but its secret's hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeyInfo {
+    /// The key.
+    pub id: ApiKeyId,
+    /// The only bot it acts on.
+    pub bot: BotId,
+    /// What it may do to its bot, at most.
+    pub permissions: Permissions,
+    /// The member who generated it.
+    pub created_by: MemberId,
+    /// When it was generated.
+    pub created_at: Timestamp,
+    /// Whether it was revoked.
+    pub revoked: bool,
+}
+
+impl ApiKeyInfo {
+    /// What a stored key shows.
+    #[must_use]
+    pub fn of(k: &ApiKey) -> ApiKeyInfo {
+        ApiKeyInfo {
+            id: k.id,
+            bot: k.bot,
+            permissions: k.permissions,
+            created_by: k.created_by,
+            created_at: k.created_at,
+            revoked: k.revoked,
+        }
+    }
+}

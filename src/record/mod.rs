@@ -16,8 +16,8 @@ mod state;
 mod who_can;
 
 pub(crate) use address::normalize;
-pub use audit::{AuditCursor, AuditEvent};
-pub use bots::{ApiKey, Bot};
+pub use audit::{AuditCursor, AuditEvent, AuditValue};
+pub use bots::{ApiKey, ApiKeyInfo, Bot};
 pub use change::{Change, Committed};
 pub use contacts::StoredContact;
 pub use knowledge::StoredKnowledgeBase;

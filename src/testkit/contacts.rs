@@ -53,8 +53,8 @@ pub(super) async fn contacts<S: Store + Clone>(
             && events[0].before.is_none()
             && events[0]
                 .after
-                .as_deref()
-                .is_some_and(|v| v.contains("gold")),
+                .as_ref()
+                .is_some_and(|v| v.to_json().contains("gold")),
         C,
         || format!("the creation's event {:?}", events[0]),
     )?;

@@ -19,8 +19,8 @@ fn a_role_change_is_audited_with_who_what_before_after_and_when() {
     assert_eq!(e.actor, Some(f.owner));
     assert_eq!(e.action, "change_role");
     assert_eq!(e.subject, format!("member:{}", agent.get()));
-    let was: Member = serde_json::from_str(e.before.as_deref().unwrap()).unwrap();
-    let is: Member = serde_json::from_str(e.after.as_deref().unwrap()).unwrap();
+    let was: Member = record(&e.before);
+    let is: Member = record(&e.after);
     assert_eq!(was, *before);
     assert_eq!(was.role.as_str(), "agent");
     assert_eq!(is, *state.members[&agent]);
@@ -38,11 +38,11 @@ fn invitations_teams_and_removals_are_audited() {
     let ev = events(n);
     assert_eq!(ev.len(), 1);
     assert_eq!(
-        (ev[0].action.as_str(), ev[0].actor, ev[0].before.as_deref()),
+        (ev[0].action.as_str(), ev[0].actor, ev[0].before.as_ref()),
         ("create_invitation", Some(f.owner), None)
     );
     assert_eq!(ev[0].subject, sent[0].id.to_string());
-    let stored: Invitation = serde_json::from_str(ev[0].after.as_deref().unwrap()).unwrap();
+    let stored: Invitation = record(&ev[0].after);
     assert_eq!(stored, *f.state(ORG).invitations[&sent[0].id]);
 
     // Acceptance: by the newcomer; the invitation then the member.
@@ -57,12 +57,12 @@ fn invitations_teams_and_removals_are_audited() {
     assert!(ev
         .iter()
         .all(|e| e.action == "accept_invitation" && e.actor == Some(a) && e.at == START.plus(5)));
-    let inv: Invitation = serde_json::from_str(ev[0].after.as_deref().unwrap()).unwrap();
+    let inv: Invitation = record(&ev[0].after);
     assert_eq!(inv.state, InvitationState::Accepted);
-    let was: Invitation = serde_json::from_str(ev[0].before.as_deref().unwrap()).unwrap();
+    let was: Invitation = record(&ev[0].before);
     assert_eq!(was.state, InvitationState::Pending);
     assert_eq!(
-        (ev[1].subject.clone(), ev[1].before.as_deref()),
+        (ev[1].subject.clone(), ev[1].before.as_ref()),
         (a.to_string(), None)
     );
 
@@ -75,7 +75,7 @@ fn invitations_teams_and_removals_are_audited() {
         (ev[0].action.as_str(), ev[0].subject.clone()),
         ("create_team", team.to_string())
     );
-    let t: Team = serde_json::from_str(ev[0].after.as_deref().unwrap()).unwrap();
+    let t: Team = record(&ev[0].after);
     assert_eq!((t.code.as_deref(), t.name.as_str()), (Some("T1"), "Team 1"));
 
     // A removal: something before, nothing after.
@@ -85,10 +85,10 @@ fn invitations_teams_and_removals_are_audited() {
     let ev = events(n);
     assert_eq!(ev.len(), 1);
     assert_eq!(
-        (ev[0].action.as_str(), ev[0].after.as_deref()),
+        (ev[0].action.as_str(), ev[0].after.as_ref()),
         ("remove_member", None)
     );
-    let was: Member = serde_json::from_str(ev[0].before.as_deref().unwrap()).unwrap();
+    let was: Member = record(&ev[0].before);
     assert_eq!(was, *removed);
 }
 
@@ -176,4 +176,42 @@ fn every_successful_change_commits_one_version_with_its_events_and_a_no_op_write
     );
     assert_eq!(f.state(ORG), state);
     assert_eq!(f.audit(ORG), events);
+}
+
+/// A value reads back only as the record its subject names.
+#[test]
+fn audit_values_read_back_by_their_subject_or_not_at_all() {
+    use purview::record::AuditValue;
+    for (subject, text) in [
+        ("nothing:1", "{}"),
+        ("member:1", "[]"),
+        ("member:1", "{\"id\": 1}"),
+        ("organization:1", "{\"a\": \"x\", \"b\": \"y\"}"),
+        ("organization:1", "7"),
+        ("kb:1", "\"one\""),
+        ("team:2", "not json"),
+    ] {
+        assert!(
+            AuditValue::from_json(subject, text).is_err(),
+            "{subject}: {text}"
+        );
+    }
+    assert_eq!(
+        AuditValue::from_json("organization:1", "{\"timezone\": null}").unwrap(),
+        AuditValue::Setting {
+            key: "timezone".into(),
+            value: None
+        }
+    );
+    assert_eq!(
+        AuditValue::from_json("organization:1", "{\"name\": \"Acme\", \"seat_limit\": 5}").unwrap(),
+        AuditValue::Organization {
+            name: "Acme".into(),
+            seat_limit: 5
+        }
+    );
+    assert_eq!(
+        AuditValue::from_json("kb:4", "4").unwrap(),
+        AuditValue::KnowledgeBaseId(purview::KnowledgeBaseId(4))
+    );
 }

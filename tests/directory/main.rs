@@ -13,7 +13,7 @@
 use purview::directory::{AddressProblem, BadAddress, ManualClock, ProfileUpdate};
 use purview::executor::block_on;
 use purview::model::{AdminMinimum, DirectoryRules, MemberStatus, Team};
-use purview::record::{AuditEvent, Invitation, InvitationState, Member, Timestamp};
+use purview::record::{AuditEvent, AuditValue, Invitation, InvitationState, Member, Timestamp};
 use purview::{
     preset, BotId, Catalog, Directory, DirectoryError, MemberId, MemoryStore, NewOrganization,
     OrgId, OrgState, Permissions as P, Profile, Reason, Role, RoleKey, Store, TeamId,
@@ -223,6 +223,12 @@ fn import(f: &Fx, by: MemberId, csv: &str) -> purview::ImportReport {
         f.dir
             .import_members(ORG, by, csv.as_bytes(), purview::ImportMode::Apply),
     )
+}
+
+/// An audit event's value read back as the record it shows.
+fn record<T: serde::de::DeserializeOwned>(value: &Option<purview::record::AuditValue>) -> T {
+    let value = value.as_ref().expect("the event shows a value");
+    serde_json::from_str(&value.to_json()).expect("the value is that record")
 }
 
 mod admin_minimum;

@@ -166,7 +166,7 @@ fn a_transfer_makes_the_old_owner_a_primary_admin() {
         assert_eq!(e.index, i as u32);
         assert_eq!(e.at, START.plus(42));
         assert_eq!(e.subject, id.to_string());
-        let after: Member = serde_json::from_str(e.after.as_deref().unwrap()).unwrap();
+        let after: Member = record(&e.after);
         assert_eq!(&after, &*state.members[&id]);
     }
 

@@ -347,6 +347,26 @@ pub async fn rule_breaking_rows_are_errors<S: SqlStore>(store: S) {
     for (what, sql, names) in damages {
         assert_damage_is_corrupt(&store, what, sql, names).await;
     }
+    // An audit value that is not the record its subject names is corrupt
+    // too: the log is read back typed, never guessed.
+    let org = fresh_org();
+    let dir = Directory::new(store.clone());
+    populated(&dir, org).await;
+    assert!(store.audit_page(org, None, 1_000).await.is_ok());
+    let changed = store
+        .raw(&format!(
+            "UPDATE purview_audit SET after_value = '[1, 2]' WHERE org_id = {} AND subject LIKE 'member:%'",
+            org.0
+        ))
+        .await
+        .unwrap();
+    assert!(changed >= 1, "the damage touched no audit row");
+    match store.audit_page(org, None, 1_000).await {
+        Err(StoreError::Corrupt(message)) => {
+            assert!(message.contains("audit value of member:"), "{message}");
+        }
+        other => panic!("a damaged audit value must be corrupt, not {other:?}"),
+    }
 }
 
 /// A commit the change log does not hold (written by a replica of a crate

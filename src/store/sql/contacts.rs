@@ -9,8 +9,8 @@ use super::SqlCore;
 use crate::model::contact::{Attributes, ContactOrigin};
 use crate::model::id::ContactId;
 use crate::model::id::OrgId;
-use crate::record::AuditEvent;
 use crate::record::StoredContact;
+use crate::record::{AuditEvent, AuditValue};
 use crate::store::{ContactWrite, StoreError};
 use sqlx::any::AnyRow;
 
@@ -215,8 +215,8 @@ fn event_values(
     };
     let action = st.p(Arg::Text(e.action.clone()));
     let subject = st.p(Arg::Text(e.subject.clone()));
-    let before = st.p(Arg::OptText(e.before.clone()));
-    let after = st.p(Arg::OptText(e.after.clone()));
+    let before = st.p(Arg::OptText(e.before.as_ref().map(AuditValue::to_json)));
+    let after = st.p(Arg::OptText(e.after.as_ref().map(AuditValue::to_json)));
     Ok(format!(
         "{org}, {id}, {version}, 0, {at}, {actor}, {action}, {subject}, {before}, {after}"
     ))

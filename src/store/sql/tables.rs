@@ -5,7 +5,7 @@ use super::statement::Dialect;
 use super::values::{hex, invitation_state_name, reach_name, status_name, to_i64, to_json};
 use crate::model::role::Role;
 use crate::model::team::Team;
-use crate::record::{ApiKey, AuditEvent, Bot, Invitation, Member, StoredKnowledgeBase};
+use crate::record::{ApiKey, AuditEvent, AuditValue, Bot, Invitation, Member, StoredKnowledgeBase};
 use crate::store::StoreError;
 use serde::Serialize;
 
@@ -233,8 +233,8 @@ pub(super) struct AuditRow<'a> {
     actor: Option<i64>,
     action: &'a str,
     subject: &'a str,
-    before_value: Option<&'a str>,
-    after_value: Option<&'a str>,
+    before_value: Option<String>,
+    after_value: Option<String>,
 }
 
 pub(super) fn role_row(position: usize, role: &Role) -> Result<RoleRow<'_>, StoreError> {
@@ -338,8 +338,8 @@ pub(super) fn audit_row(e: &AuditEvent) -> Result<AuditRow<'_>, StoreError> {
         actor: e.actor.map(|a| to_i64(a.0, "actor")).transpose()?,
         action: &e.action,
         subject: &e.subject,
-        before_value: e.before.as_deref(),
-        after_value: e.after.as_deref(),
+        before_value: e.before.as_ref().map(AuditValue::to_json),
+        after_value: e.after.as_ref().map(AuditValue::to_json),
     })
 }
 

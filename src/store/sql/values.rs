@@ -4,7 +4,7 @@
 use crate::model::actor::MemberStatus;
 use crate::model::id::{MemberId, OrgId};
 use crate::model::scope::Reach;
-use crate::record::{AuditEvent, InvitationState, Timestamp};
+use crate::record::{AuditEvent, AuditValue, InvitationState, Timestamp};
 use crate::store::StoreError;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row};
@@ -135,6 +135,7 @@ pub(super) fn unhex(text: &str) -> Result<[u8; 32], StoreError> {
 
 /// An audit event from its row (of the organization's log or a contact's).
 pub(super) fn audit_event(org: OrgId, r: &AnyRow) -> Result<AuditEvent, StoreError> {
+    let subject: String = get(r, "subject")?;
     Ok(AuditEvent {
         org,
         version: id(r, "version")?,
@@ -144,9 +145,18 @@ pub(super) fn audit_event(org: OrgId, r: &AnyRow) -> Result<AuditEvent, StoreErr
         actor: get::<Option<i64>>(r, "actor")?
             .map(|a| to_u64(a, "actor").map(MemberId))
             .transpose()?,
+        before: audit_value(&subject, get(r, "before_value")?)?,
+        after: audit_value(&subject, get(r, "after_value")?)?,
         action: get(r, "action")?,
-        subject: get(r, "subject")?,
-        before: get(r, "before_value")?,
-        after: get(r, "after_value")?,
+        subject,
     })
+}
+
+/// An audit event's value from its stored JSON, by the event's subject.
+fn audit_value(subject: &str, text: Option<String>) -> Result<Option<AuditValue>, StoreError> {
+    text.map(|t| {
+        AuditValue::from_json(subject, &t)
+            .map_err(|e| corrupt(format!("audit value of {subject}: {e}")))
+    })
+    .transpose()
 }
