@@ -8,7 +8,7 @@ use crate::model::id::{KnowledgeBaseId, MemberId, OrgId};
 use crate::model::role::Role;
 use crate::model::team::Team;
 use serde::ser::SerializeMap;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 
 /// One audited change, written in the same commit as the change itself.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -110,6 +110,8 @@ impl Serialize for AuditValue {
     }
 }
 
+#[cfg(feature = "json")]
+#[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 impl AuditValue {
     /// The value as JSON: the record alone, as the SQL stores keep it.
     #[must_use]
@@ -174,9 +176,12 @@ impl AuditValue {
     }
 }
 
-/// An event reads back with each value decoded by the event's subject.
-impl<'de> Deserialize<'de> for AuditEvent {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+/// An event reads back with each value decoded by the event's subject
+/// (feature `json`).
+#[cfg(feature = "json")]
+#[cfg_attr(docsrs, doc(cfg(feature = "json")))]
+impl<'de> serde::Deserialize<'de> for AuditEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         use serde::de::Error as _;
         #[derive(Deserialize)]
         struct Raw {

@@ -1,4 +1,5 @@
-//! A catalog's file form: JSON always, TOML with the feature `toml`, and
+//! A catalog's file form: JSON with the feature `json`, TOML with the
+//! feature `toml` (both on by default), and
 //! any other serde format through `Serialize` and `Deserialize`. Names are
 //! strings in the file, so that every unknown one is reported.
 
@@ -19,6 +20,8 @@ impl Catalog {
     /// or scope names (each named), blank or duplicate keys, several unique
     /// roles, an empty catalog, references to roles or knowledge bases that do
     /// not exist, the unique role named as its own successor.
+    #[cfg(feature = "json")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "json")))]
     pub fn from_json(text: &str) -> Result<Catalog, CatalogError> {
         let file: CatalogFile = serde_json::from_str(text).map_err(|e| CatalogError {
             problems: vec![CatalogProblem::Syntax(e.to_string())],
@@ -42,6 +45,8 @@ impl Catalog {
 
     /// The catalog as pretty JSON; [`Catalog::from_json`] reads it back unchanged.
     #[must_use]
+    #[cfg(feature = "json")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "json")))]
     pub fn to_json(&self) -> String {
         // A catalog is plain data with string keys and ids within 2^63 - 1
         // (checked when it is built): serialization cannot fail.
