@@ -111,8 +111,9 @@ pub struct Updates {
 ///   a cursor; the pages together are the whole log.
 /// - **Contacts one by one.** Contacts are kept apart from the
 ///   organization's state, each with a version of its own:
-///   [`Store::write_contact`] creates a contact only if neither its id nor
-///   its external id exists in the organization, and replaces or deletes
+///   [`Store::write_contact`] creates a contact only if the organization
+///   exists and neither its id nor its external id exists in it (else it
+///   fails, writing nothing), and replaces or deletes
 ///   one only if its version is still the one read — else it changes
 ///   nothing and returns [`StoreError::Conflict`] — and writes the audit
 ///   event with it, atomically. Reading or writing a contact costs the same

@@ -223,6 +223,47 @@ pub(super) async fn contacts<S: Store + Clone>(
         matches!(result, Err(StoreError::Conflict)) && events.is_empty(),
         C,
         || format!("an empty write gave {result:?} and {} events", events.len()),
+    )?;
+    // Nor is a contact created for an organization that does not exist.
+    let ghost = OrgId(org.0.wrapping_add(1 << 57));
+    let stray = crate::record::StoredContact {
+        id: nothing,
+        external_id: Some("crm-ghost".into()),
+        origin: crate::model::contact::ContactOrigin::System,
+        attributes: Attributes::new(),
+        version: 1,
+    };
+    let event = crate::record::AuditEvent {
+        org: ghost,
+        action: "sync_contact".into(),
+        ..event
+    };
+    let result = store
+        .write_contact(crate::store::ContactWrite {
+            org: ghost,
+            id: nothing,
+            expected_version: None,
+            contact: Some(&stray),
+            event: &event,
+        })
+        .await;
+    let kept = store
+        .contact(ghost, nothing)
+        .await
+        .map_err(|e| fail(C, e.to_string()))?;
+    let events = store
+        .contact_audit(ghost, nothing, None, 10)
+        .await
+        .map_err(|e| fail(C, e.to_string()))?;
+    ensure(
+        result.is_err() && kept.is_none() && events.is_empty(),
+        C,
+        || {
+            format!(
+                "a contact of no organization gave {result:?}, kept {kept:?}, {} events",
+                events.len()
+            )
+        },
     )
 }
 

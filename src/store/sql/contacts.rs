@@ -113,9 +113,9 @@ impl SqlCore {
     /// Writes a contact and its audit event: on PostgreSQL one statement
     /// whose audit insert is joined to the contact's write, on SQLite the
     /// write then the event in one transaction. The write changes no row
-    /// when the version moved, the id or external id exists (creation), or
-    /// a contact was ever deleted under this id: a conflict, nothing
-    /// written.
+    /// when the version moved, the id or external id exists (creation), a
+    /// contact was ever deleted under this id, or the organization does not
+    /// exist: a conflict, nothing written.
     pub(crate) async fn write_contact(&self, w: ContactWrite<'_>) -> Result<(), StoreError> {
         let one = self.dialect == Dialect::Postgres;
         let mut st = Statement::new(self.dialect);
@@ -132,7 +132,8 @@ impl SqlCore {
                         "INSERT INTO purview_contacts
                            (org_id, contact_id, external_id, origin, attributes, version)
                          SELECT {org}, {id}, {external}, {origin}, {attributes}, {version}
-                         WHERE NOT EXISTS (SELECT 1 FROM purview_contact_audit
+                         WHERE EXISTS (SELECT 1 FROM purview_orgs WHERE org_id = {org})
+                           AND NOT EXISTS (SELECT 1 FROM purview_contact_audit
                                            WHERE org_id = {org} AND contact_id = {id})
                          ON CONFLICT DO NOTHING"
                     ),
