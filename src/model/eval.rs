@@ -6,7 +6,7 @@ use crate::model::contact::Audience;
 use crate::model::conversation::{Assignment, Conversation};
 use crate::model::decision::{Decision, Placement, Reason, TargetProblem};
 use crate::model::filter::{contact_scope, member_scope};
-use crate::model::gate::{contact_gate, frame, holds, member_gate};
+use crate::model::gate::{contact_gate, key_gate, member_gate};
 use crate::model::id::{BotId, KnowledgeBaseId, MemberId, TeamId};
 use crate::model::resource::{Resource, ResourceKind};
 use crate::model::role::Role;
@@ -340,9 +340,7 @@ fn contact_other(c: &ContactActor, action: Action, resource: &Resource<'_>) -> D
 /// then rule 5: the key's one bot.
 #[inline(never)]
 fn api_key(k: &ApiKeyActor, action: Action, resource: &Resource<'_>) -> Decision {
-    if let Some(reason) = frame(k.org, true, action, resource.org(), resource.kind())
-        .or_else(|| holds(action, k.permissions))
-    {
+    if let Some(reason) = key_gate(k, action, resource.org(), resource.kind()) {
         return Decision::Denied(reason);
     }
     match *resource {

@@ -3,7 +3,7 @@
 //! once per list.
 
 use crate::model::action::Action;
-use crate::model::actor::{ContactActor, MemberActor};
+use crate::model::actor::{ApiKeyActor, ContactActor, MemberActor};
 use crate::model::decision::Reason;
 use crate::model::id::OrgId;
 use crate::model::permission::Permissions;
@@ -62,6 +62,18 @@ pub(crate) fn member_gate(
         return Some(reason);
     }
     holds(action, m.permissions())
+}
+
+/// Rules 1 to 4 for an API key: a key is never disabled, and holds the
+/// permissions it was generated with.
+#[inline(always)]
+pub(crate) fn key_gate(
+    k: &ApiKeyActor,
+    action: Action,
+    org: Option<OrgId>,
+    kind: ResourceKind,
+) -> Option<Reason> {
+    frame(k.org, true, action, org, kind).or_else(|| holds(action, k.permissions))
 }
 
 /// Rules 1 to 4 for a contact: a contact is never disabled and holds no

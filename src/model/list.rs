@@ -7,9 +7,9 @@
 //! filter to `can` for every row.
 
 use crate::model::action::Action;
-use crate::model::actor::{Actor, ApiKeyActor, ContactActor, MemberActor};
+use crate::model::actor::{Actor, ContactActor, MemberActor};
 use crate::model::eval::{admitted, bot_grant, document_admits, own_account_only};
-use crate::model::gate::{contact_gate, frame, holds, member_gate};
+use crate::model::gate::{contact_gate, key_gate, member_gate};
 use crate::model::id::{BotId, DocumentId, KnowledgeBaseId, MemberId, OrgId};
 use crate::model::knowledge::{Document, KnowledgeBase};
 use crate::model::resource::ResourceKind;
@@ -132,7 +132,11 @@ impl IdFilter<KnowledgeBaseId> {
 fn referenced(m: &MemberActor) -> IdFilter<KnowledgeBaseId> {
     match m.role().knowledge() {
         KnowledgeRefs::All => IdFilter::Organization(m.org()),
-        KnowledgeRefs::Only(ids) => IdFilter::only(m.org(), ids.iter().copied()),
+        // A role keeps its references sorted and deduplicated.
+        KnowledgeRefs::Only(ids) => IdFilter::Only {
+            org: m.org(),
+            ids: ids.clone(),
+        },
     }
 }
 
@@ -172,20 +176,13 @@ impl IdFilter<BotId> {
                     )
                 }
             }
-            Actor::ApiKey(k) => match key_gate(k, action, kind) {
-                true => IdFilter::only(k.org, [k.bot]),
-                false => IdFilter::Nothing,
+            Actor::ApiKey(k) => match key_gate(k, action, Some(k.org), kind) {
+                Some(_) => IdFilter::Nothing,
+                None => IdFilter::only(k.org, [k.bot]),
             },
             Actor::Contact(_) => IdFilter::Nothing,
         }
     }
-}
-
-/// Rules 1 to 4 for an API key on its own organization.
-fn key_gate(k: &ApiKeyActor, action: Action, kind: ResourceKind) -> bool {
-    frame(k.org, true, action, Some(k.org), kind)
-        .or_else(|| holds(action, k.permissions))
-        .is_none()
 }
 
 impl IdFilter<MemberId> {

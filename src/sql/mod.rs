@@ -55,7 +55,7 @@
 //! ```
 
 use crate::model::filter::ConversationFilter;
-use crate::model::id::{BotId, ContactId, DocumentId, KnowledgeBaseId, MemberId, OrgId};
+use crate::model::id::{BotId, DocumentId, KnowledgeBaseId, MemberId, OrgId, TeamId};
 use crate::model::list::{DocumentFilter, IdFilter};
 use sqlx::QueryBuilder;
 use std::fmt;
@@ -312,14 +312,15 @@ impl SqlCondition for ConversationFilter<'_> {
                         .push(&columns.assignee)
                         .push(" IS NULL)");
                 }
-                let teams: Vec<i64> = teams.iter().filter_map(|t| stored(t.0)).collect();
+                let teams = stored_ids(teams);
                 if !teams.is_empty() {
                     DB::push_in(any.term(), &columns.team, teams);
                 }
                 if let Some(member) = assignee.and_then(|m| stored(m.0)) {
                     DB::push_id(any.term().push(&columns.assignee).push(" = "), member);
                 }
-                let contact = contact.filter(|c| *c != ContactId::NONE);
+                // `ContactId::NONE` (u64::MAX) is beyond the stored range:
+                // nobody's conversations.
                 if let Some(contact) = contact.and_then(|c| stored(c.0)) {
                     DB::push_id(any.term().push(&columns.contact).push(" = "), contact);
                 }
@@ -329,7 +330,7 @@ impl SqlCondition for ConversationFilter<'_> {
     }
 }
 
-/// An id type an [`IdFilter`] holds.
+/// An id type the conditions bind (the ones an [`IdFilter`] holds among them).
 pub trait StoredId: Copy + Ord + sealed::Sealed {
     /// The id's value.
     #[doc(hidden)]
@@ -350,7 +351,12 @@ macro_rules! stored_ids {
         }
     )*};
 }
-stored_ids!(KnowledgeBaseId, BotId, MemberId);
+stored_ids!(KnowledgeBaseId, BotId, MemberId, TeamId, DocumentId);
+
+/// The ids that a row can hold, as bound.
+fn stored_ids<I: StoredId>(ids: &[I]) -> Vec<i64> {
+    ids.iter().filter_map(|i| stored(i.value())).collect()
+}
 
 impl<I: StoredId> SqlCondition for IdFilter<I> {
     type Columns = IdColumns;
@@ -366,8 +372,6 @@ fn push_ids<I: StoredId, DB: Dialect>(
     id_column: &Column,
     query: &mut QueryBuilder<'_, DB>,
 ) {
-    let stored_ids =
-        |ids: &[I]| -> Vec<i64> { ids.iter().filter_map(|i| stored(i.value())).collect() };
     match filter {
         IdFilter::Nothing => {
             query.push("FALSE");
@@ -399,36 +403,27 @@ impl SqlCondition for DocumentFilter {
 
     fn push_sql<DB: Dialect>(&self, columns: &DocumentColumns, query: &mut QueryBuilder<'_, DB>) {
         let kbs = &self.knowledge_bases;
-        let ids =
-            |ids: &[DocumentId]| -> Vec<i64> { ids.iter().filter_map(|d| stored(d.0)).collect() };
         if !self.by_audience || *kbs == IdFilter::Nothing {
             push_ids(kbs, &columns.org, &columns.knowledge_base, query);
             return;
         }
         query.push("(");
         push_ids(kbs, &columns.org, &columns.knowledge_base, query);
-        match &columns.restricted {
-            // Fail closed: a flagged document passes only when admitted.
-            Some(flag) => {
-                let admitted = ids(&self.admitted);
-                query.push(" AND (");
-                DB::push_unflagged(query, flag);
-                if !admitted.is_empty() {
-                    DB::push_in(query.push(" OR "), &columns.id, admitted);
-                }
-                query.push(")");
-                // A refusing document is refused whatever its flag says.
-                let hidden = ids(&self.hidden);
-                if !hidden.is_empty() {
-                    DB::push_not_in(query.push(" AND "), &columns.id, hidden);
-                }
+        // Fail closed with the flag: a flagged document passes only when
+        // admitted.
+        if let Some(flag) = &columns.restricted {
+            let admitted = stored_ids(&self.admitted);
+            query.push(" AND (");
+            DB::push_unflagged(query, flag);
+            if !admitted.is_empty() {
+                DB::push_in(query.push(" OR "), &columns.id, admitted);
             }
-            None => {
-                let hidden = ids(&self.hidden);
-                if !hidden.is_empty() {
-                    DB::push_not_in(query.push(" AND "), &columns.id, hidden);
-                }
-            }
+            query.push(")");
+        }
+        // A refusing document is refused, whatever its flag says.
+        let hidden = stored_ids(&self.hidden);
+        if !hidden.is_empty() {
+            DB::push_not_in(query.push(" AND "), &columns.id, hidden);
         }
         query.push(")");
     }
