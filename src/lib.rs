@@ -50,7 +50,7 @@
 //! | the rule as a list filter | `model/filter.rs` ([`ConversationFilter`]), `model/list.rs` ([`IdFilter`], [`DocumentFilter`]); as SQL, `sql/` |
 //! | which actions apply to which resources | `model/action.rs` ([`Action`]) |
 //! | the four presets and their tables | `model/preset/` ([`preset`]), rendered by `model/reference.rs` |
-//! | a catalog's own rules (one owner role, admin minimum, references) | `model/catalog.rs` ([`Catalog`], [`DirectoryRules`]) |
+//! | a catalog's own rules (one owner role, admin minimum, references) | `model/catalog/` ([`Catalog`], [`DirectoryRules`]) |
 //! | one owner, admin minimum, seats, unique codes and names | `directory/invariant.rs`, checked on every plan |
 //! | own role, outranking, a role beyond one's own, the owner by transfer only | `directory/members.rs` (one judge of a role change, used by the import too) |
 //! | invitations: single use, expiry, revocation, hashed secrets, one pending per address | `directory/invitations.rs`, `directory/secret.rs` |

@@ -8,6 +8,7 @@ use crate::model::decision::{Decision, Placement, Reason, TargetProblem};
 use crate::model::filter::{contact_scope, member_scope};
 use crate::model::gate::{contact_gate, key_gate, member_gate};
 use crate::model::id::{BotId, KnowledgeBaseId, MemberId, TeamId};
+use crate::model::permission::Permissions;
 use crate::model::resource::{Resource, ResourceKind};
 use crate::model::role::Role;
 use crate::model::scope::ConversationScope;
@@ -110,15 +111,19 @@ fn member(m: &MemberActor, action: Action, resource: &Resource<'_>) -> Decision 
         }
         Resource::Invitation { org, role } => {
             gate!(Some(org), Invitation);
-            decided(invitation_role(m, role))
+            match invitation_role(m, role) {
+                InvitationRole::Allowed => Decision::Allowed,
+                InvitationRole::Unique => Decision::Denied(Reason::UniqueRole),
+                InvitationRole::Beyond => Decision::Denied(Reason::RoleExceedsOwn),
+            }
         }
         Resource::Team { org, team } => {
             gate!(Some(org), Team);
-            decided(team_reach(m, team))
+            denied_if(outside_team_reach(m, team), Reason::TeamNotJoined)
         }
         Resource::Member { org, member } => {
             gate!(Some(org), Member);
-            decided(own_account(m, action, member))
+            denied_if(not_own_account(m, action, member), Reason::NotSelf)
         }
         Resource::Bot { org, bot } => {
             gate!(Some(org), Bot);
@@ -136,6 +141,16 @@ fn decided(denied: Option<Reason>) -> Decision {
     }
 }
 
+/// The decision of a rule that either passes or denies for `reason`.
+#[inline(always)]
+fn denied_if(denied: bool, reason: Reason) -> Decision {
+    if denied {
+        Decision::Denied(reason)
+    } else {
+        Decision::Allowed
+    }
+}
+
 /// Rule 5 for knowledge: the role references the knowledge base.
 #[inline(always)]
 fn knowledge_reference(m: &MemberActor, kb: KnowledgeBaseId) -> Decision {
@@ -150,16 +165,18 @@ fn knowledge_reference(m: &MemberActor, kb: KnowledgeBaseId) -> Decision {
 ///
 /// The rule-5 functions of the kinds asked about less often stay out of
 /// line, so that the general evaluator stays small for the kinds asked
-/// about most.
+/// about most. Each returns a value that fits in registers (a flag, a
+/// byte, a tag and a permission set), and its caller names the reason:
+/// `can`'s decision then never passes through memory.
 #[inline(never)]
-fn team_reach(m: &MemberActor, team: TeamId) -> Option<Reason> {
-    (m.own_teams_only() && !m.in_team(team)).then_some(Reason::TeamNotJoined)
+fn outside_team_reach(m: &MemberActor, team: TeamId) -> bool {
+    m.own_teams_only() && !m.in_team(team)
 }
 
 /// Rule 5 for members: one's own profile and password are one's own.
 #[inline(never)]
-fn own_account(m: &MemberActor, action: Action, member: MemberId) -> Option<Reason> {
-    (own_account_only(action) && member != m.id()).then_some(Reason::NotSelf)
+fn not_own_account(m: &MemberActor, action: Action, member: MemberId) -> bool {
+    own_account_only(action) && member != m.id()
 }
 
 /// The actions a member takes only on their own account.
@@ -167,28 +184,65 @@ pub(crate) fn own_account_only(action: Action) -> bool {
     matches!(action, Action::EditOwnProfile | Action::ChangeOwnPassword)
 }
 
+/// The outcome of rule 5 for an invitation.
+#[derive(Clone, Copy)]
+enum InvitationRole {
+    Allowed,
+    /// [`Reason::UniqueRole`].
+    Unique,
+    /// [`Reason::RoleExceedsOwn`].
+    Beyond,
+}
+
 /// Rule 5 for invitations: nobody invites to the unique role, or to a role
 /// that grants beyond their own.
 #[inline(never)]
-fn invitation_role(m: &MemberActor, role: &Role) -> Option<Reason> {
+fn invitation_role(m: &MemberActor, role: &Role) -> InvitationRole {
     if role.is_unique() {
-        Some(Reason::UniqueRole)
+        InvitationRole::Unique
+    } else if role.grants_beyond(m.role()) {
+        InvitationRole::Beyond
     } else {
-        role.grants_beyond(m.role())
-            .then_some(Reason::RoleExceedsOwn)
+        InvitationRole::Allowed
     }
 }
 
+/// The outcome of rule 5 for a bot.
+#[derive(Clone, Copy)]
+enum BotGrant {
+    Allowed,
+    /// [`Reason::BotNotGranted`].
+    NotGranted,
+    /// [`Reason::BeyondBotLevel`], with the bits the level lacks.
+    BeyondLevel(Permissions),
+}
+
 /// Rule 5 for bots: the bot reach, then the grant's permission level.
-#[inline(never)]
+#[inline(always)]
 pub(crate) fn bot_grant(m: &MemberActor, action: Action, bot: BotId) -> Option<Reason> {
-    if m.own_bots_only() && !m.has_bot(bot) {
-        return Some(Reason::BotNotGranted);
+    match bot_grant_of(m, action, bot) {
+        BotGrant::Allowed => None,
+        BotGrant::NotGranted => Some(Reason::BotNotGranted),
+        BotGrant::BeyondLevel(missing) => Some(Reason::BeyondBotLevel { missing }),
     }
-    m.bot_level(bot).and_then(|level| {
-        let missing = action.required().difference(level);
-        (!missing.is_empty()).then_some(Reason::BeyondBotLevel { missing })
-    })
+}
+
+#[inline(never)]
+fn bot_grant_of(m: &MemberActor, action: Action, bot: BotId) -> BotGrant {
+    if m.own_bots_only() && !m.has_bot(bot) {
+        return BotGrant::NotGranted;
+    }
+    match m.bot_level(bot) {
+        Some(level) => {
+            let missing = action.required().difference(level);
+            if missing.is_empty() {
+                BotGrant::Allowed
+            } else {
+                BotGrant::BeyondLevel(missing)
+            }
+        }
+        None => BotGrant::Allowed,
+    }
 }
 
 /// Rule 5 for conversations: the same filter hosts use for lists.
@@ -319,7 +373,7 @@ fn audience(admitted: bool) -> Decision {
     }
 }
 
-#[inline(never)]
+#[inline(always)]
 fn contact_other(c: &ContactActor, action: Action, resource: &Resource<'_>) -> Decision {
     if let Some(reason) = contact_gate(c, action, resource.org(), resource.kind()) {
         return Decision::Denied(reason);
@@ -338,7 +392,7 @@ fn contact_other(c: &ContactActor, action: Action, resource: &Resource<'_>) -> D
 
 /// An API key: rules 1 to 4 as for a member (a key is never disabled),
 /// then rule 5: the key's one bot.
-#[inline(never)]
+#[inline(always)]
 fn api_key(k: &ApiKeyActor, action: Action, resource: &Resource<'_>) -> Decision {
     if let Some(reason) = key_gate(k, action, resource.org(), resource.kind()) {
         return Decision::Denied(reason);

@@ -122,15 +122,17 @@ impl<'a> ConversationFilter<'a> {
                 if c.org != org {
                     return false;
                 }
+                // Conditions joined with `|`, not `||`: each is a compare or
+                // two, cheaper to take whole than to branch on.
                 let by_assignment = match c.assignment {
                     Assignment::Unassigned => unassigned,
                     Assignment::Team { team } => sorted_contains(teams, team),
                     Assignment::TeamMember { team, member } => {
-                        sorted_contains(teams, team) || assignee == Some(member)
+                        sorted_contains(teams, team) | (assignee == Some(member))
                     }
                     Assignment::Member { member } => assignee == Some(member),
                 };
-                by_assignment || contact == Some(c.contact)
+                by_assignment | (contact == Some(c.contact))
             }
         }
     }

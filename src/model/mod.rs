@@ -9,7 +9,7 @@
 //! | `permission.rs` | [`Permissions`], with stable names |
 //! | `scope.rs` | conversation scope, reach, knowledge references |
 //! | `role.rs` | [`Role`] and its builder |
-//! | `catalog.rs` | [`Catalog`]: roles as data, checked; the directory's rules |
+//! | `catalog/` | [`Catalog`]: roles as data, checked; the directory's rules |
 //! | `matrix.rs` | the layout of a permission matrix (sections, rows, cells) |
 //! | `reference.rs` | a catalog rendered: its matrix and its reference page |
 //! | `preset/` | the four built-in catalogs |

@@ -26,7 +26,10 @@ pub struct Team {
 #[inline(always)]
 pub(crate) fn sorted_contains(teams: &[TeamId], team: TeamId) -> bool {
     if teams.len() <= SCANNED_TEAMS {
-        teams.contains(&team)
+        // Every team compared, with no exit on the first match: the loop's
+        // one branch depends on the list's length, not on where the team
+        // is.
+        teams.iter().fold(false, |found, t| found | (*t == team))
     } else {
         teams.binary_search(&team).is_ok()
     }
