@@ -5,6 +5,9 @@
 //!
 //! `mixed_stream` is a stream of requests whose action is data, against a
 //! hand-written host on the same stream, for members in 2 and 64 teams.
+//! With `MIXED_STREAM_ONLY=k` the stream keeps one kind of request (0
+//! features, 1 invitations, 2 views, 3 replies, 4 reassignments, 5 list
+//! filters), to see what each kind costs.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -718,6 +721,11 @@ fn mixed(c: &mut Criterion) {
         },
     ];
     let convs = conversations(64);
+    // One kind of request alone, to see what each costs: 0 features,
+    // 1 invitations, 2 views, 3 replies, 4 reassignments, 5 list filters.
+    let only: Option<usize> = std::env::var("MIXED_STREAM_ONLY")
+        .ok()
+        .and_then(|v| v.parse().ok());
     let mut g = c.benchmark_group("mixed_stream");
     for teams in [2u64, 64] {
         // Teams 1, 3, 5, …: half of the conversations' teams are the member's.
@@ -746,6 +754,9 @@ fn mixed(c: &mut Criterion) {
         let mut requests = Vec::new();
         let mut plain_requests = Vec::new();
         for i in 0..256usize {
+            if only.is_some_and(|kind| i % 6 != kind) {
+                continue;
+            }
             let conv = &convs[(i * 7) % convs.len()];
             match i % 6 {
                 0 => {

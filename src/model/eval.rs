@@ -227,6 +227,7 @@ pub(crate) fn bot_grant(m: &MemberActor, action: Action, bot: BotId) -> Option<R
     }
 }
 
+/// Rule 5 for bots, out of line, as a value that fits in registers.
 #[inline(never)]
 fn bot_grant_of(m: &MemberActor, action: Action, bot: BotId) -> BotGrant {
     if m.own_bots_only() && !m.has_bot(bot) {
