@@ -123,7 +123,7 @@ impl<'a> ConversationFilter<'a> {
                     return false;
                 }
                 // Conditions joined with `|`, not `||`: each is a compare or
-                // two, cheaper to take whole than to branch on.
+                // a short search, taken whole rather than branched on.
                 let by_assignment = match c.assignment {
                     Assignment::Unassigned => unassigned,
                     Assignment::Team { team } => sorted_contains(teams, team),
