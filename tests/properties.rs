@@ -402,6 +402,39 @@ proptest! {
         prop_assert_eq!(a.grants_beyond(&b), !covered);
         prop_assert!(!a.grants_beyond(&a));
     }
+
+    /// An invitation is allowed exactly when the role invited to is not
+    /// unique and grants nothing beyond the inviter's role, whatever the two
+    /// roles hold (lists of knowledge bases, a disabling role on either
+    /// side); a refusal names the unique role before the excess. `can`
+    /// takes a shortcut for roles that are surely covered; this holds it
+    /// to the rule.
+    #[test]
+    fn an_invitation_is_judged_by_uniqueness_then_containment(
+        mine in any_role(),
+        theirs in any_role(),
+        unique in proptest::bool::weighted(0.25),
+    ) {
+        use purview::Reason;
+        let mine = mine.to_builder().permissions(Permissions::all()).build();
+        let theirs = if unique { theirs.to_builder().unique().build() } else { theirs };
+        let actor = Actor::member(OrgId(1), MemberId(1), &mine, [TeamId(1)]);
+        let decision = can(
+            &actor,
+            Action::InviteMembers,
+            &Resource::Invitation { org: OrgId(1), role: &theirs },
+        );
+        let expected = if mine.is_disabled() {
+            Some(Reason::ActorDisabled)
+        } else if unique {
+            Some(Reason::UniqueRole)
+        } else if theirs.grants_beyond(&mine) {
+            Some(Reason::RoleExceedsOwn)
+        } else {
+            None
+        };
+        prop_assert_eq!(decision.reason(), expected);
+    }
 }
 
 /// The status of a member: mostly active.

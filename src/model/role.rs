@@ -61,9 +61,17 @@ impl From<&str> for RoleKey {
 ///     .build();
 /// assert_eq!(lead.key().as_str(), "lead");
 /// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Role {
+    data: RoleData,
+    /// Folded from `data` whenever a role is made (built or read).
+    grants: Grants,
+}
+
+/// A role's fields, as they are written and read.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Role {
+struct RoleData {
     key: RoleKey,
     name: String,
     #[serde(default)]
@@ -84,6 +92,37 @@ pub struct Role {
     disabled: bool,
 }
 
+/// A role shows its fields (its folded grants are derived from them).
+impl fmt::Debug for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = &self.data;
+        f.debug_struct("Role")
+            .field("key", &d.key)
+            .field("name", &d.name)
+            .field("permissions", &d.permissions)
+            .field("view_scope", &d.view_scope)
+            .field("manage_scope", &d.manage_scope)
+            .field("team_reach", &d.team_reach)
+            .field("bot_reach", &d.bot_reach)
+            .field("knowledge", &d.knowledge)
+            .field("unique", &d.unique)
+            .field("disabled", &d.disabled)
+            .finish()
+    }
+}
+
+impl Serialize for Role {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.data.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Role {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        RoleData::deserialize(deserializer).map(Role::from_data)
+    }
+}
+
 impl Default for Permissions {
     fn default() -> Self {
         Permissions::empty()
@@ -95,7 +134,7 @@ impl Role {
     /// and bot, and references to every knowledge base.
     pub fn builder(key: impl Into<String>, name: impl Into<String>) -> RoleBuilder {
         RoleBuilder {
-            role: Role {
+            data: RoleData {
                 key: RoleKey::new(key),
                 name: name.into(),
                 permissions: Permissions::empty(),
@@ -121,38 +160,40 @@ impl Role {
     /// assert!(wider.grants_beyond(&agent));
     /// ```
     pub fn to_builder(&self) -> RoleBuilder {
-        RoleBuilder { role: self.clone() }
+        RoleBuilder {
+            data: self.data.clone(),
+        }
     }
 
     /// The role's key.
     #[must_use]
     pub fn key(&self) -> &RoleKey {
-        &self.key
+        &self.data.key
     }
 
     /// The role's display name.
     #[must_use]
     pub fn name(&self) -> &str {
-        &self.name
+        &self.data.name
     }
 
     /// The permissions the role holds (empty for a disabling role).
     #[must_use]
     pub fn permissions(&self) -> Permissions {
-        if self.disabled {
+        if self.data.disabled {
             Permissions::empty()
         } else {
-            self.permissions
+            self.data.permissions
         }
     }
 
     /// The conversations a member with this role may see.
     #[must_use]
     pub fn view_scope(&self) -> ConversationScope {
-        if self.disabled {
+        if self.data.disabled {
             ConversationScope::empty()
         } else {
-            self.view_scope
+            self.data.view_scope
         }
     }
 
@@ -160,30 +201,30 @@ impl Role {
     /// reopen, mark as spam, assign and reassign.
     #[must_use]
     pub fn manage_scope(&self) -> ConversationScope {
-        if self.disabled {
+        if self.data.disabled {
             ConversationScope::empty()
         } else {
-            self.manage_scope
+            self.data.manage_scope
         }
     }
 
     /// Which teams the role's team permissions reach.
     #[must_use]
     pub fn team_reach(&self) -> Reach {
-        if self.disabled {
+        if self.data.disabled {
             Reach::Own
         } else {
-            self.team_reach
+            self.data.team_reach
         }
     }
 
     /// Which bots the role's bot permissions reach.
     #[must_use]
     pub fn bot_reach(&self) -> Reach {
-        if self.disabled {
+        if self.data.disabled {
             Reach::Own
         } else {
-            self.bot_reach
+            self.data.bot_reach
         }
     }
 
@@ -191,47 +232,47 @@ impl Role {
     #[must_use]
     pub fn knowledge(&self) -> &KnowledgeRefs {
         const NONE: &KnowledgeRefs = &KnowledgeRefs::Only(Vec::new());
-        if self.disabled {
+        if self.data.disabled {
             NONE
         } else {
-            &self.knowledge
+            &self.data.knowledge
         }
     }
 
     /// Whether at most one member of an organization may hold this role (the Owner).
     #[must_use]
     pub fn is_unique(&self) -> bool {
-        self.unique
+        self.data.unique
     }
 
     /// Whether members with this role are disabled: they may do nothing.
     #[must_use]
     pub fn is_disabled(&self) -> bool {
-        self.disabled
+        self.data.disabled
     }
 
     pub(crate) fn raw_permissions(&self) -> Permissions {
-        self.permissions
+        self.data.permissions
     }
 
     pub(crate) fn raw_view_scope(&self) -> ConversationScope {
-        self.view_scope
+        self.data.view_scope
     }
 
     pub(crate) fn raw_manage_scope(&self) -> ConversationScope {
-        self.manage_scope
+        self.data.manage_scope
     }
 
     pub(crate) fn raw_team_reach(&self) -> Reach {
-        self.team_reach
+        self.data.team_reach
     }
 
     pub(crate) fn raw_bot_reach(&self) -> Reach {
-        self.bot_reach
+        self.data.bot_reach
     }
 
     pub(crate) fn raw_knowledge(&self) -> &KnowledgeRefs {
-        &self.knowledge
+        &self.data.knowledge
     }
 
     /// Whether this role grants something `other` does not: a permission, a
@@ -256,27 +297,23 @@ impl Role {
     #[must_use]
     #[inline]
     pub fn grants_beyond(&self, other: &Role) -> bool {
-        // A disabling role grants nothing: never beyond, and anything an
-        // enabled role grants is beyond it (read through the accessors,
-        // which give a disabling role nothing). Two enabled roles compare
-        // their fields directly, the case every invitation asks.
-        if self.disabled {
-            return false;
-        }
-        if other.disabled {
-            return !(other.permissions().contains(self.permissions)
-                && other.view_scope().covers(self.view_scope)
-                && other.manage_scope().covers(self.manage_scope)
-                && other.team_reach().covers(self.team_reach)
-                && other.bot_reach().covers(self.bot_reach)
-                && other.knowledge().covers(&self.knowledge));
-        }
-        !(other.permissions.contains(self.permissions)
-            && other.view_scope.covers(self.view_scope)
-            && other.manage_scope.covers(self.manage_scope)
-            && other.team_reach.covers(self.team_reach)
-            && other.bot_reach.covers(self.bot_reach)
-            && other.knowledge.covers(&self.knowledge))
+        self.grants.beyond(other.grants) || !other.knowledge().covers(self.knowledge())
+    }
+
+    /// What the role grants, folded when the role was made.
+    #[inline(always)]
+    pub(crate) fn grants(&self) -> Grants {
+        self.grants
+    }
+
+    /// A role with its grants folded from its fields.
+    fn from_data(data: RoleData) -> Role {
+        let mut role = Role {
+            data,
+            grants: Grants::NOTHING,
+        };
+        role.grants = Grants::of(&role);
+        role
     }
 
     /// The former name of [`Role::grants_beyond`].
@@ -291,37 +328,37 @@ impl Role {
 #[derive(Clone, Debug)]
 #[must_use]
 pub struct RoleBuilder {
-    role: Role,
+    data: RoleData,
 }
 
 impl RoleBuilder {
     /// Sets the permissions.
     pub fn permissions(mut self, permissions: Permissions) -> Self {
-        self.role.permissions = permissions;
+        self.data.permissions = permissions;
         self
     }
 
     /// Sets the conversation view scope.
     pub fn view_scope(mut self, scope: ConversationScope) -> Self {
-        self.role.view_scope = scope;
+        self.data.view_scope = scope;
         self
     }
 
     /// Sets the conversation manage scope (reply, close, spam, assign).
     pub fn manage_scope(mut self, scope: ConversationScope) -> Self {
-        self.role.manage_scope = scope;
+        self.data.manage_scope = scope;
         self
     }
 
     /// Sets the team reach.
     pub fn team_reach(mut self, reach: Reach) -> Self {
-        self.role.team_reach = reach;
+        self.data.team_reach = reach;
         self
     }
 
     /// Sets the bot reach.
     pub fn bot_reach(mut self, reach: Reach) -> Self {
-        self.role.bot_reach = reach;
+        self.data.bot_reach = reach;
         self
     }
 
@@ -329,7 +366,7 @@ impl RoleBuilder {
     pub fn knowledge(mut self, refs: KnowledgeRefs) -> Self {
         // Kept sorted and deduplicated whatever the caller built: `can`
         // searches the list, and the list filters read it as a set.
-        self.role.knowledge = match refs {
+        self.data.knowledge = match refs {
             KnowledgeRefs::Only(ids) => KnowledgeRefs::only(ids),
             all => all,
         };
@@ -339,19 +376,93 @@ impl RoleBuilder {
     /// Marks the role unique: at most one member holds it, and it changes
     /// hands only by a transfer.
     pub fn unique(mut self) -> Self {
-        self.role.unique = true;
+        self.data.unique = true;
         self
     }
 
     /// Marks the role disabling: its members may do nothing.
     pub fn disabled(mut self) -> Self {
-        self.role.disabled = true;
+        self.data.disabled = true;
         self
     }
 
     /// The role.
     #[must_use]
     pub fn build(self) -> Role {
-        self.role
+        Role::from_data(self.data)
+    }
+}
+
+/// What a role grants, folded into two words when the role is made:
+/// [`Role::grants_beyond`] compares them bit by bit, and an invitation's
+/// check in [`can`](crate::can) is a few loads and one branch
+/// ([`Grants::surely_covered_by`]).
+///
+/// Read through the role's accessors, so a disabling role grants nothing.
+/// A conversation scope counts as every part when it holds the
+/// organization-wide part (which covers the others); a reach over all
+/// teams or bots, and references to all knowledge bases, are one bit each.
+/// Two more bits say what the words cannot decide alone: the role
+/// references a list of knowledge bases (compared as lists), and the role
+/// is unique (nobody is invited to it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Grants {
+    permissions: Permissions,
+    reach: u16,
+}
+
+/// The bits of [`Grants::reach`] that compare by containment.
+const COMPARED: u16 = (1 << 11) - 1;
+const KNOWLEDGE_LIST: u16 = 1 << 11;
+const UNIQUE: u16 = 1 << 12;
+
+impl Grants {
+    const NOTHING: Grants = Grants {
+        permissions: Permissions::empty(),
+        reach: 0,
+    };
+
+    /// The grants of `role`.
+    fn of(role: &Role) -> Grants {
+        fn scope(s: ConversationScope) -> u16 {
+            if s.contains(ConversationScope::ORGANIZATION) {
+                0xF
+            } else {
+                u16::from(s.bits())
+            }
+        }
+        let all = |r: Reach| u16::from(r == Reach::All);
+        let knowledge = match role.knowledge() {
+            KnowledgeRefs::All => 1 << 10,
+            KnowledgeRefs::Only(ids) if ids.is_empty() => 0,
+            KnowledgeRefs::Only(_) => KNOWLEDGE_LIST,
+        };
+        Grants {
+            permissions: role.permissions(),
+            reach: scope(role.view_scope())
+                | (scope(role.manage_scope()) << 4)
+                | (all(role.team_reach()) << 8)
+                | (all(role.bot_reach()) << 9)
+                | knowledge
+                | if role.is_unique() { UNIQUE } else { 0 },
+        }
+    }
+
+    /// Whether these grants hold a permission, a scope or a reach `other`
+    /// lacks (lists of knowledge bases apart).
+    #[inline(always)]
+    fn beyond(self, other: Grants) -> bool {
+        !self.permissions.difference(other.permissions).is_empty()
+            | (self.reach & !other.reach & COMPARED != 0)
+    }
+
+    /// Whether a role with these grants is surely not unique and covered by
+    /// a role with `other`'s: every permission, scope and reach of it is
+    /// `other`'s, and it references every knowledge base (then so does
+    /// `other`) or none. `false` says to look closer.
+    #[inline(always)]
+    pub(crate) fn surely_covered_by(self, other: Grants) -> bool {
+        self.permissions.difference(other.permissions).is_empty()
+            & (self.reach & !(other.reach & COMPARED) == 0)
     }
 }
