@@ -260,22 +260,14 @@ fn conversation_scope(m: &MemberActor, action: Action, c: &Conversation) -> Deci
     if member_scope(m, scope_use).matches(c) {
         Decision::Allowed
     } else {
-        out_of_scope(m, scope_use, c)
+        Decision::Denied(Reason::ConversationOutOfScope {
+            scope: scope_use,
+            placement: placement(m, c.assignment),
+        })
     }
 }
 
-#[inline(always)]
-fn out_of_scope(
-    m: &MemberActor,
-    scope_use: crate::model::action::ScopeUse,
-    c: &Conversation,
-) -> Decision {
-    Decision::Denied(Reason::ConversationOutOfScope {
-        scope: scope_use,
-        placement: placement(m, c.assignment),
-    })
-}
-
+/// Where a conversation out of scope sits relative to the member.
 #[inline(always)]
 fn placement(m: &MemberActor, a: Assignment) -> Placement {
     match a {

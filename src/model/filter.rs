@@ -122,19 +122,28 @@ impl<'a> ConversationFilter<'a> {
                 if c.org != org {
                     return false;
                 }
-                // Conditions joined with `|`, not `||`: each is a compare or
-                // a short search, taken whole rather than branched on.
-                let by_assignment = match c.assignment {
-                    Assignment::Unassigned => unassigned,
-                    Assignment::Team { team } => sorted_contains(teams, team),
-                    Assignment::TeamMember { team, member } => {
-                        sorted_contains(teams, team) | (assignee == Some(member))
-                    }
-                    Assignment::Member { member } => assignee == Some(member),
-                };
-                by_assignment | (contact == Some(c.contact))
+                covers(c.assignment, unassigned, teams, assignee) | (contact == Some(c.contact))
             }
         }
+    }
+}
+
+/// Whether a scope covers a conversation assigned `a`, by the parts it
+/// holds other than the organization-wide one: conversations assigned to
+/// nobody (`unassigned`), to one of `teams` (sorted; with or without a
+/// member), to `me` (with or without a team).
+///
+/// Conditions joined with `|`, not `||`: each is a compare or a short
+/// search, taken whole rather than branched on.
+#[inline(always)]
+fn covers(a: Assignment, unassigned: bool, teams: &[TeamId], me: Option<MemberId>) -> bool {
+    match a {
+        Assignment::Unassigned => unassigned,
+        Assignment::Team { team } => sorted_contains(teams, team),
+        Assignment::TeamMember { team, member } => {
+            sorted_contains(teams, team) | (me == Some(member))
+        }
+        Assignment::Member { member } => me == Some(member),
     }
 }
 
