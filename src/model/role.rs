@@ -411,9 +411,14 @@ pub(crate) struct Grants {
     reach: u16,
 }
 
-/// The bits of [`Grants::reach`] that compare by containment.
-const COMPARED: u16 = (1 << 11) - 1;
+/// The bit of [`Grants::reach`] for references to every knowledge base.
+const ALL_KNOWLEDGE: u16 = 1 << 10;
+/// The bits of [`Grants::reach`] that compare by containment: the two
+/// scopes, the two reaches and [`ALL_KNOWLEDGE`].
+const COMPARED: u16 = (ALL_KNOWLEDGE << 1) - 1;
+/// The role references a list of knowledge bases: compared as lists.
 const KNOWLEDGE_LIST: u16 = 1 << 11;
+/// The role is unique: nobody is invited to it.
 const UNIQUE: u16 = 1 << 12;
 
 impl Grants {
@@ -433,7 +438,7 @@ impl Grants {
         }
         let all = |r: Reach| u16::from(r == Reach::All);
         let knowledge = match role.knowledge() {
-            KnowledgeRefs::All => 1 << 10,
+            KnowledgeRefs::All => ALL_KNOWLEDGE,
             KnowledgeRefs::Only(ids) if ids.is_empty() => 0,
             KnowledgeRefs::Only(_) => KNOWLEDGE_LIST,
         };

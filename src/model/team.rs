@@ -37,10 +37,10 @@ pub(crate) fn sorted_contains(teams: &[TeamId], team: TeamId) -> bool {
     } else {
         // The team, if held, is in `base..base + size`; each step halves
         // the range without a branch, and ⌈log2 len⌉ steps leave one.
+        let last = teams.len() - 1;
+        let steps = usize::BITS - last.leading_zeros();
         let mut base = 0;
         let mut size = teams.len();
-        let steps = usize::BITS - (teams.len() - 1).leading_zeros();
-        let last = teams.len() - 1;
         for _ in 0..steps {
             let half = size / 2;
             // Within the list already; `min` lets the compiler see it.
